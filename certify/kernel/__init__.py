@@ -1,0 +1,34 @@
+"""The trusted kernel of certify.
+
+Everything that may turn a number into a verdict lives here, and it is kept small
+and dull on purpose:
+
+* ``arith``   the number systems a computation runs over: float64 (untrusted,
+              for search), exact rationals (python-flint ``fmpq``) and
+              outward-rounded balls (python-flint ``arb``);
+* ``compare`` three-valued comparisons: a ball comparison that is not certain is
+              ``UNKNOWN``, never ``FALSE``;
+* ``verdict`` the verdict record and the few functions that build one from a
+              checked comparison.
+
+Nothing in this package imports from the rest of ``certify``.  Code outside it
+(floats, scipy, solvers, random search) may propose witnesses; only the
+functions here decide whether a witness certifies a claim.
+"""
+
+from certify.kernel.arith import BALL, EXACT, FLOAT, NumberSystem
+from certify.kernel.compare import Truth, compare_le, compare_lt
+from certify.kernel.verdict import Evidence, Status, Verdict
+
+__all__ = [
+    "BALL",
+    "EXACT",
+    "FLOAT",
+    "Evidence",
+    "NumberSystem",
+    "Status",
+    "Truth",
+    "Verdict",
+    "compare_le",
+    "compare_lt",
+]
