@@ -1,0 +1,174 @@
+"""The catalog: every registered claim, in one list.
+
+Adding a claim means adding one ``Claim(...)`` here whose check lives in a
+``proofs/`` module or in ``certify``; a claim not yet checked names the issue
+that will check it.
+"""
+
+from __future__ import annotations
+
+from certify.claims.base import Claim
+from certify.kernel.verdict import Evidence
+
+SYM, INT, CERT, FUZZ, EXP = (
+    Evidence.SYMBOLIC,
+    Evidence.INTERVAL,
+    Evidence.CERTIFICATE,
+    Evidence.FUZZ,
+    Evidence.EXPERIMENT,
+)
+
+CATALOG: tuple[Claim, ...] = (
+    # --- Section 2 and Appendix A.1-A.3 -----------------------------------
+    Claim(
+        "eq1", "eq1", "First-order expansion of the cost at Y = 0", "Section 2, eq. (1); A.1",
+        "C(Y) = C(0) + Tr[grad C(0)^T Y] + O(||Y||_F^2); for the MSE (1/N)||Y - Y*||_F^2 the three terms "
+        "are (1/N)||Y*||^2, -(2/N)Tr[Y*^T Y], (1/N)||Y||^2, and grad C(0) = -(2/N) Y*.",
+        SYM, pending="issue #3 (symbolic checks of every derivation)",
+    ),
+    Claim(
+        "a1.homogeneity", "a1.homogeneity", "L0 is positively homogeneous of degree L", "Section 2; A.1",
+        "For every lambda > 0, L0(lambda theta) = lambda^L L0(theta): each layer is homogeneous of degree one "
+        "because relu(lambda z) = lambda relu(z).  It fails for lambda < 0.",
+        SYM, check="proofs.appendix_a1_homogeneity:check_homogeneity",
+    ),
+    Claim(
+        "a1.homogeneity.instances", "a1.homogeneity", "Homogeneity on the shipped instances", "Section 2; A.1",
+        "L0(lambda theta) = lambda^L L0(theta) in exact rational arithmetic on every shipped instance, "
+        "for several rational lambda > 0.",
+        INT, check="certify.instance_checks:homogeneity_on_shipped",
+    ),
+    Claim(
+        "section2.1.euler", "section2.1.euler", "Euler's identity for L0", "Section 2.1; Prop. A.1",
+        "theta^T grad L0(theta) = L L0(theta), on every activation region of the network.",
+        SYM, check="proofs.appendix_a1_homogeneity:check_euler",
+    ),
+    Claim(
+        "section2.1.euler.instances", "section2.1.euler", "Euler's identity on the shipped instances",
+        "Section 2.1; Prop. A.1",
+        "theta^T grad L0(theta) = L L0(theta) in exact rational arithmetic on every shipped instance, with the "
+        "gradient computed by backpropagation.",
+        INT, check="certify.instance_checks:euler_on_shipped",
+    ),
+    Claim(
+        "prop-a1", "prop-a1", "Gradient flow splits into norm and direction", "Section 2.1; Prop. A.1",
+        "d||theta||/dt = -L ||theta||^(L-1) L0(theta_bar) and d theta_bar/dt = -||theta||^(L-2) "
+        "(I - theta_bar theta_bar^T) grad L0(theta_bar).",
+        SYM, pending="issue #3 (symbolic checks of every derivation)",
+    ),
+    Claim(
+        "section2.1.q-time", "section2.1.q-time", "Reparametrised time q", "Section 2.1",
+        "In q-time the direction follows projected gradient flow on the sphere, the norm has the closed form "
+        "||theta(0)|| exp(-L int L0), and t(q) is given by the printed integral.",
+        SYM, pending="issue #3 (symbolic checks of every derivation)",
+    ),
+    Claim(
+        "def2.1", "def2.1", "Escape directions are critical points on the sphere", "Definition 2.1",
+        "rho on the radius-sqrt(L) sphere with grad L0(rho) = -s rho, s >= 0; an optimal one minimises L0 "
+        "on the sphere.",
+        INT, pending="issue #4 (rigorous numerics on instances)",
+    ),
+    Claim(
+        "prop2.2", "prop2.2", "Norm along an escape direction", "Prop. 2.2 = Prop. A.2",
+        "Started at an escape direction, the direction stays fixed and ||theta(t)|| = (||theta0||^(2-L) + "
+        "(2-L) L s (t - t0))^(1/(2-L)) for L != 2, ||theta0|| exp(2 s (t - t0)) for L = 2.",
+        SYM, pending="issue #3 (symbolic checks of every derivation)",
+    ),
+    Claim(
+        "section2.2.escape-time-bound", "section2.2.escape-time-bound", "Lower bound on the escape time",
+        "Section 2.2",
+        "From ||Y|| <= (||theta||/sqrt(L))^L ||X||_F, the time to reach ||Y||_F = r is at least the printed "
+        "expression, for L != 2 and L = 2.",
+        SYM, pending="issue #3 (symbolic checks of every derivation)",
+    ),
+    # --- Section 3 and Appendix A.4-A.5 -----------------------------------
+    Claim(
+        "thm3.1", "thm3.1", "Low-rank bias of the optimal escape direction", "Theorem 3.1 = Theorem A.8",
+        "At an optimal escape direction, for layers l > c^2, the rank-one ratios of W_l and Z_l^s and the ReLU "
+        "gap are at most 8 c / (1 - c l^(-1/2)) l^(-1/2), with c as printed.",
+        SYM, pending="issue #3 (constants) and issue #4 (instances)",
+    ),
+    Claim(
+        "abstract.l-quarter", "abstract.l-quarter", "s_1 is l^(1/4) larger than any other", "Abstract; Section 1.3",
+        "The abstract's reading of Theorem 3.1: s_1(W_l) / s_2(W_l) is at least of order l^(1/4).",
+        SYM, pending="issue #3 (symbolic checks of every derivation)",
+    ),
+    Claim(
+        "prop3.2", "prop3.2", "Optimal speed is non-decreasing in depth", "Prop. 3.2 = Prop. A.3",
+        "A depth-L network with L0 = -s0 and ||theta||^2 = L extends to depth L + k with ||theta'||^2 <= L + k, "
+        "L0 not larger, rank-one new layers and no ReLU effect after layer L.",
+        FUZZ, pending="issue #5 (property-based fuzzing)",
+    ),
+    Claim(
+        "prop3.3", "prop3.3", "Nearly rank-one inputs give nearly rank-one layers", "Prop. 3.3 = Prop. A.6",
+        "For inputs u v^T + X with u, v >= 0 and ||X||_F <= eps, the minimiser's rank-one ratios and ReLU gaps "
+        "are at most 8 ||G||_F eps / (s* - ||G||_F eps).",
+        FUZZ, pending="issue #5 (property-based fuzzing) and issue #3 (algebra)",
+    ),
+    Claim(
+        "prop3.4", "prop3.4", "Many approximately rank-one layers", "Prop. 3.4 = Prop. A.5",
+        "If Tr[G^T Z_L] <= -s0 and ||theta||^2 <= L, for every p in (0,1) at least (1-p)L layers have "
+        "activation rank-one ratio at most 2 log(||X||_F ||G||_F / s0) / (pL).",
+        INT, pending="issue #4 (instances) and issue #5 (fuzzing)",
+    ),
+    Claim(
+        "lemma-a4", "lemma-a4", "Weak control: prod ||W_l||_F <= 1", "Lemma A.4",
+        "If ||theta||^2 = sum_l ||W_l||_F^2 <= L then prod_l ||W_l||_F <= 1 (AM-GM).",
+        SYM, check="proofs.appendix_a5_weak_control:check_lemma_a4",
+    ),
+    Claim(
+        "lemma-a4.instances", "lemma-a4", "Lemma A.4 on the shipped instances", "Lemma A.4",
+        "On every shipped instance with ||theta||^2 <= L (checked exactly), prod ||W_l||_F <= 1, with a "
+        "certified margin.",
+        INT, check="certify.instance_checks:lemma_a4_on_shipped",
+    ),
+    Claim(
+        "lemma-a7", "lemma-a7", "Non-negative top singular vectors", "Lemma A.7",
+        "A matrix with non-negative entries has non-negative left and right singular vectors for s_1.",
+        SYM, pending="no issue yet",
+    ),
+    Claim(
+        "section3.3.low-rank-after-escape", "section3.3.low-rank-after-escape",
+        "One dominant singular value after the first escape", "Section 3.3; Appendices B-C",
+        "Trained from small initialisation, every layer is close to rank one after the first escape, deeper "
+        "layers more so; a second singular value appears after a later saddle.",
+        EXP, pending="issue #7 (experiments)",
+    ),
+    # --- Section 4 and Appendix D ----------------------------------------
+    Claim(
+        "example1.rank-one-speed", "example1.rank-one-speed", "Best rank-one speed is sqrt(2) - 1",
+        "Example 1; Appendix D.1",
+        "On Example 1 the best escape speed of a rank-one direction is sqrt(2) - 1, attained at angles pi j/4.",
+        SYM, pending="issue #3 and issue #6",
+    ),
+    Claim(
+        "example1.rank-two-speed", "example1.rank-two-speed", "The rank-two direction of eq. (2) has speed 1/2",
+        "Example 1, eq. (2)",
+        "On Example 1 (N = 8, G = (-1)^j) the weights of eq. (2) lie on the sphere ||theta||^2 = 3 and have "
+        "escape speed s = -Tr[G^T Y] = 1/2, computed exactly.",
+        SYM, check="proofs.example1:check_rank_two_speed",
+    ),
+    Claim(
+        "eq6", "eq6", "Rank-one speed as a function of the angle", "Appendix D.1, eq. (6)",
+        "The speed of the width-one direction at angle phi is the printed periodic function, maximal "
+        "(sqrt(2) - 1) at multiples of pi/4.",
+        SYM, pending="issue #6 (escape directions)",
+    ),
+    Claim(
+        "section4.1.width-helps", "section4.1.width-helps", "Wider networks find the rank-two direction",
+        "Section 4.1; Figure 2",
+        "Under projected gradient descent the fraction of runs faster than sqrt(2) - 1 increases with width.",
+        EXP, pending="issue #6 (escape directions)",
+    ),
+    Claim(
+        "footnote2.optimal-speed", "footnote2.optimal-speed", "Nothing on Example 1 escapes faster than 1/2",
+        "Section 4, footnote 2",
+        "The optimal escape speed of Example 1 at depth 3 (the footnote leaves it open).",
+        CERT, pending="issue #6 (certified optimal speeds)",
+    ),
+    Claim(
+        "section5.weak-balancedness", "section5.weak-balancedness", "Weak balancedness", "Section 5",
+        "Under gradient flow diag(W_l^T W_l) - diag(W_{l-1} W_{l-1}^T) is conserved for ReLU networks.",
+        SYM, pending="issue #8 (follow-up paper)",
+    ),
+)
