@@ -1,0 +1,251 @@
+"""The ``certify`` command line.  Thin: it parses, calls the library and formats.
+
+Exit status (see :class:`ExitCode`): 0 clean, 1 findings, 2 usage or input
+error, 3 internal error, 5 nothing selected.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from certify import __version__
+from certify.errors import InputError
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0  # no claim refuted or undecided, no check errored (errata allowed unless --strict)
+    FINDINGS = 1  # some claim refuted, undecided or errored (or an erratum under --strict)
+    USAGE = 2  # bad arguments, a bad input file, an unknown claim id
+    INTERNAL = 3  # certify itself failed
+    NO_CLAIMS = 5  # the selection matched no claim
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _stdout_console():
+    from rich.console import Console
+
+    console = Console(soft_wrap=False)
+    if not console.is_terminal:  # logs and pipes: wide enough that messages stay readable
+        console.width = 150
+    return console
+
+
+def exit_code_for(results: list, strict: bool) -> ExitCode:
+    from certify.kernel.verdict import Status
+
+    if not results:
+        return ExitCode.NO_CLAIMS
+    if any(r.fails for r in results):
+        return ExitCode.FINDINGS
+    if strict and any(r.status is Status.ERRATUM for r in results):
+        return ExitCode.FINDINGS
+    return ExitCode.OK
+
+
+def _write(path: str, text: str) -> None:
+    if path == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        Path(path).write_text(text)
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _execute(claims: list, *, command: str, seed: int, quick: bool, strict: bool, jobs: int,
+             json_out: str | None, junit_out: str | None) -> ExitCode:
+    from certify.paths import data_dir, results_dir
+    from certify.report import json_report, junit_xml, print_results
+    from certify.runner import run_claims, store_results
+
+    if not claims:
+        click.echo("certify: no claim selected", err=True)
+        return ExitCode.NO_CLAIMS
+    if jobs < 1:
+        raise InputError(f"--jobs must be at least 1, got {jobs}")
+    for out_path in (json_out, junit_out):  # fail before the work, not after it
+        if out_path and out_path != "-" and not Path(out_path).resolve().parent.is_dir():
+            raise InputError(f"cannot write {out_path}: its directory does not exist")
+    err = _stderr_console()
+    show_progress = err.is_terminal
+    start = time.perf_counter()
+    if show_progress:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(TextColumn("[bold]certify"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      TextColumn("{task.description}"), console=err, transient=True) as progress:
+            task = progress.add_task("", total=len(claims))
+
+            def tick(r: Any) -> None:
+                progress.update(task, advance=1, description=f"{r.id}: {r.status.value}")
+
+            results = run_claims(claims, seed=seed, data_dir=data_dir(), quick=quick, jobs=jobs, on_result=tick)
+    else:
+        results = run_claims(claims, seed=seed, data_dir=data_dir(), quick=quick, jobs=jobs)
+    wall = time.perf_counter() - start
+    code = exit_code_for(results, strict)
+    store_results(results, results_dir())
+    to_stdout = json_out == "-" or junit_out == "-"
+    if not to_stdout:
+        out = _stdout_console()
+        print_results(results, out)
+        out.print(f"wall time {wall:.1f}s, seed {seed}, exit status {int(code)} ({code.name.lower()})")
+    if json_out:
+        report = json_report(results, command=command, seed=seed, quick=quick, strict=strict, jobs=jobs,
+                             exit_status=int(code))
+        _write(json_out, json.dumps(report, indent=2) + "\n")
+    if junit_out:
+        _write(junit_out, junit_xml(results, strict=strict))
+    return code
+
+
+def run_options(f: Any) -> Any:
+    f = click.option("--junit", "junit_out", metavar="FILE", help="Write a JUnit XML report ('-' for stdout).")(f)
+    f = click.option("--json", "json_out", metavar="FILE", help="Write the JSON report ('-' for stdout).")(f)
+    f = click.option("--jobs", "-j", type=int, default=1, show_default=True, help="Run claims in parallel processes.")(f)
+    f = click.option("--seed", type=int, default=0, show_default=True, help="Global seed; each claim derives its own from it and its id.")(f)
+    f = click.option("--strict", is_flag=True, help="Errata make the run fail too.")(f)
+    f = click.option("--quick", is_flag=True, help="Smallest budgets for fuzzing and experiments.")(f)
+    return f
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="certify")
+def cli() -> None:
+    """Machine-checked evidence for the claims of 'Saddle-To-Saddle Dynamics in Deep
+    ReLU Networks' (Bantzis, Simon, Jacot, 2025)."""
+
+
+@cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the catalog as JSON.")
+def list_cmd(as_json: bool) -> int:
+    """List every registered claim."""
+    from certify.claims import CATALOG
+
+    if as_json:
+        rows = [{"id": c.id, "paper_ref": c.paper_ref, "title": c.title, "section": c.section,
+                 "method": c.method.value, "pending": c.pending} for c in CATALOG]
+        click.echo(json.dumps(rows, indent=2))
+        return ExitCode.OK
+    from rich.table import Table
+
+    table = Table(title="certify: registered claims", title_justify="left")
+    for col in ("claim", "evidence", "section", "title"):
+        table.add_column(col, no_wrap=col == "claim")
+    for c in CATALOG:
+        title = c.title + (f" [dim](pending: {c.pending})[/dim]" if c.pending else "")
+        table.add_row(c.id, c.method.value, c.section, title)
+    _stdout_console().print(table)
+    return ExitCode.OK
+
+
+@cli.command()
+@click.argument("claim_id")
+def show(claim_id: str) -> int:
+    """Show a claim: statement, section, method and its last evidence."""
+    from rich.panel import Panel
+
+    from certify.claims import select
+    from certify.paths import results_dir
+    from certify.report import status_text
+    from certify.runner import load_stored
+
+    (c,) = select([claim_id]) if "*" not in claim_id else (None,)
+    if c is None:
+        raise InputError("show takes one claim id, not a pattern")
+    out = _stdout_console()
+    body = (f"[bold]{c.title}[/bold]\n\n{c.statement}\n\n"
+            f"paper: {c.section}   evidence: {c.method.value}   "
+            f"check: {c.check or 'pending (' + str(c.pending) + ')'}")
+    out.print(Panel(body, title=c.id, title_align="left"))
+    last = load_stored(c.id, results_dir())
+    if last is None:
+        out.print(f"no evidence stored yet: run 'certify run {c.id}'")
+    else:
+        line = status_text(last.status)
+        line.append(f"  {last.message}")
+        out.print(line)
+        out.print(f"margin {last.margin}, seed {last.seed}, {last.seconds:.2f}s")
+        out.print_json(json.dumps({"evidence": last.evidence, "corrected": last.corrected}))
+    return ExitCode.OK
+
+
+@cli.command()
+@click.argument("claim_ids", nargs=-1, required=True)
+@run_options
+def run(claim_ids: tuple[str, ...], quick: bool, strict: bool, seed: int, jobs: int,
+        json_out: str | None, junit_out: str | None) -> int:
+    """Run the given claims (ids or glob patterns such as 'lemma-a4*')."""
+    from certify.claims import select
+
+    return _execute(select(list(claim_ids)), command="run", seed=seed, quick=quick, strict=strict, jobs=jobs,
+                    json_out=json_out, junit_out=junit_out)
+
+
+@cli.command("all")
+@run_options
+def all_cmd(quick: bool, strict: bool, seed: int, jobs: int, json_out: str | None, junit_out: str | None) -> int:
+    """Run every registered claim: the CI gate."""
+    from certify.claims import CATALOG
+
+    return _execute(list(CATALOG), command="all", seed=seed, quick=quick, strict=strict, jobs=jobs,
+                    json_out=json_out, junit_out=junit_out)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=True, path_type=Path))
+@click.option("--json", "json_out", metavar="FILE", help="Write the instance report as JSON ('-' for stdout).")
+def instance(file: Path, json_out: str | None) -> int:
+    """Check Section 2's identities and Lemma A.4 on a network of your own (.npz)."""
+    from certify.instance_report import instance_report, print_instance_report
+
+    report, code = instance_report(file)
+    if json_out != "-":
+        print_instance_report(report, _stdout_console())
+    if json_out:
+        _write(json_out, json.dumps(report, indent=2) + "\n")
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: every error is one line on stderr and an exit status."""
+    try:
+        rv = cli.main(args=argv, prog_name="certify", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:  # pragma: no cover - click >= 8.2
+        click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
+        return ExitCode.USAGE
+    except click.UsageError as exc:
+        click.echo(f"certify: error: {exc.format_message()}", err=True)
+        return ExitCode.USAGE
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("certify: aborted", err=True)
+        return ExitCode.USAGE
+    except InputError as exc:
+        click.echo(f"certify: error: {exc}", err=True)
+        return ExitCode.USAGE
+    except KeyboardInterrupt:
+        click.echo("certify: interrupted", err=True)
+        return 130
+    except Exception as exc:  # last resort: one line, not a traceback
+        first = (str(exc).splitlines() or [""])[0]
+        click.echo(f"certify: internal error: {exc.__class__.__name__}: {first}", err=True)
+        return ExitCode.INTERNAL
+    return int(rv) if isinstance(rv, int) else ExitCode.OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

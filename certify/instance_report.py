@@ -1,0 +1,76 @@
+"""``certify instance FILE``: what holds on a user's own network.
+
+Float numbers in the report (speed, residual) are estimates that certify
+nothing; the verdicts come from exact rational arithmetic in the kernel.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from certify import __version__
+from certify.instance_checks import check_euler, check_homogeneity, check_lemma_a4
+from certify.instances import load_instance
+from certify.kernel.arith import EXACT
+from certify.kernel.verdict import Status, show
+from certify.network import escape_report, localized_loss, squared_norm
+
+CHECKS = {
+    "a1.homogeneity": check_homogeneity,
+    "section2.1.euler": check_euler,
+    "lemma-a4": check_lemma_a4,
+}
+
+
+def instance_report(path: Path) -> tuple[dict[str, Any], int]:
+    inst = load_instance(path)
+    exact_sq = squared_norm(inst.weights, EXACT)
+    exact_l0 = localized_loss(inst.weights, inst.X, inst.G, EXACT)
+    floats: dict[str, Any] = {}
+    if any(float(abs(W).sum()) > 0 for W in inst.weights):
+        esc = escape_report(inst.weights, inst.X, inst.G)
+        floats = {"speed": esc.speed, "residual": esc.residual, "relative_residual": esc.relative_residual}
+    verdicts = {cid: check(inst).to_dict() for cid, check in CHECKS.items()}
+    report = {
+        "tool": "certify",
+        "version": __version__,
+        "file": str(path),
+        "name": inst.name,
+        "depth": inst.depth,
+        "widths": inst.widths,
+        "n_points": int(inst.X.shape[1]),
+        "meta": inst.meta,
+        "squared_norm": {"exact": show(exact_sq), "float": float(exact_sq.p) / float(exact_sq.q)},
+        "localized_loss": {"exact": show(exact_l0), "float": float(exact_l0.p) / float(exact_l0.q)},
+        "direction_float_estimates": floats,
+        "verdicts": verdicts,
+    }
+    bad = {Status.REFUTED.value, Status.UNDECIDED.value, Status.ERROR.value}
+    code = 1 if any(v["status"] in bad for v in verdicts.values()) else 0
+    report["exit_status"] = code
+    return report, code
+
+
+def print_instance_report(report: dict[str, Any], console: Any) -> None:
+    from rich.table import Table
+
+    from certify.report import status_text
+
+    console.print(f"[bold]{report['name']}[/bold] ({report['file']}): depth {report['depth']}, "
+                  f"widths {report['widths']}, {report['n_points']} points")
+    console.print(f"||theta||^2 = {report['squared_norm']['float']:.6g}   "
+                  f"L0(theta) = Tr[G^T Y] = {report['localized_loss']['float']:.6g}   (exact values in --json)")
+    est = report["direction_float_estimates"]
+    if est:
+        console.print(f"direction on the sphere ||rho||^2 = L (float estimates, not certified): speed s = "
+                      f"{est['speed']:.6g}, residual ||grad L0(rho) + s rho|| = {est['residual']:.3g}")
+    table = Table(title_justify="left")
+    table.add_column("claim", style="bold")
+    table.add_column("status")
+    table.add_column("margin", justify="right")
+    table.add_column("message", overflow="fold")
+    for cid, v in report["verdicts"].items():
+        margin = "" if v["margin"] is None else f"{v['margin']:.3g}"
+        table.add_row(cid, status_text(Status(v["status"])), margin, v["message"])
+    console.print(table)

@@ -1,0 +1,158 @@
+"""Run claims: seeds, timing, error capture, parallel jobs, the last-evidence store."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from certify.claims import REGISTRY, Claim, Context, claim_seed
+from certify.claims.base import describe
+from certify.kernel.verdict import Status, Verdict
+
+
+@dataclass
+class Result:
+    """One claim's outcome, as it appears in every report."""
+
+    id: str
+    title: str
+    section: str
+    method: str
+    status: Status
+    margin: float | None
+    message: str
+    seconds: float
+    seed: int
+    evidence: dict[str, Any] = field(default_factory=dict)
+    corrected: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {
+            "id": self.id,
+            "title": self.title,
+            "section": self.section,
+            "status": self.status.value,
+            "method": self.method,
+            "margin": self.margin,
+            "message": self.message,
+            "seconds": round(self.seconds, 4),
+            "seed": self.seed,
+            "evidence": describe(self.evidence),
+        }
+        if self.corrected is not None:
+            d["corrected"] = describe(self.corrected)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Result":
+        return cls(
+            id=d["id"], title=d["title"], section=d.get("section", ""), method=d["method"],
+            status=Status(d["status"]), margin=d["margin"], message=d["message"],
+            seconds=d["seconds"], seed=d["seed"], evidence=d.get("evidence", {}),
+            corrected=d.get("corrected"),
+        )
+
+    @property
+    def fails(self) -> bool:
+        """Refuted, undecided or errored, here or in the corrected statement."""
+        bad = (Status.REFUTED, Status.UNDECIDED, Status.ERROR)
+        if self.status in bad:
+            return True
+        if self.corrected is not None and Status(self.corrected["status"]) in bad:
+            return True
+        return False
+
+
+def run_claim(claim: Claim, global_seed: int, data_dir: Path, quick: bool) -> Result:
+    """Run one claim; any exception becomes an ``error`` result, never a verdict."""
+    seed = claim_seed(global_seed, claim.id)
+    ctx = Context(seed=seed, data_dir=data_dir, quick=quick)
+    start = time.perf_counter()
+    try:
+        verdict = claim.run(ctx)
+        if not isinstance(verdict, Verdict):
+            raise TypeError(f"check returned {type(verdict).__name__}, not a Verdict")
+    except Exception as exc:  # a broken check is reported, not propagated
+        first = (str(exc).splitlines() or [""])[0]
+        verdict = Verdict(
+            Status.ERROR,
+            f"the check raised {exc.__class__.__name__}: {first}",
+            None,
+            {"traceback": traceback.format_exc(limit=8)},
+        )
+    seconds = time.perf_counter() - start
+    return Result(
+        id=claim.id,
+        title=claim.title,
+        section=claim.section,
+        method=claim.method.value,
+        status=verdict.status,
+        margin=verdict.margin,
+        message=verdict.message,
+        seconds=seconds,
+        seed=seed,
+        evidence=verdict.evidence,
+        corrected=verdict.corrected.to_dict() if verdict.corrected is not None else None,
+    )
+
+
+def _run_by_id(claim_id: str, global_seed: int, data_dir: str, quick: bool) -> Result:
+    return run_claim(REGISTRY[claim_id], global_seed, Path(data_dir), quick)
+
+
+def run_claims(
+    claims: Iterable[Claim],
+    *,
+    seed: int,
+    data_dir: Path,
+    quick: bool = False,
+    jobs: int = 1,
+    on_result: Callable[[Result], None] | None = None,
+) -> list[Result]:
+    """Run ``claims`` (in parallel when ``jobs > 1``); results come back in catalog order."""
+    claims = list(claims)
+    results: dict[str, Result] = {}
+    if jobs <= 1 or len(claims) <= 1:
+        for c in claims:
+            r = run_claim(c, seed, data_dir, quick)
+            results[c.id] = r
+            if on_result:
+                on_result(r)
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(_run_by_id, c.id, seed, str(data_dir), quick) for c in claims]
+            for fut in as_completed(futures):
+                r = fut.result()
+                results[r.id] = r
+                if on_result:
+                    on_result(r)
+    return [results[c.id] for c in claims]
+
+
+def store_results(results: list[Result], directory: Path) -> None:
+    """Keep each claim's latest evidence for ``certify show`` (best effort)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for r in results:
+            tmp = directory / f".{r.id}.json.tmp"
+            tmp.write_text(json.dumps(r.to_dict(), indent=2, sort_keys=True))
+            os.replace(tmp, directory / f"{r.id}.json")
+    except OSError as exc:  # a read-only directory must not break a run
+        print(f"certify: warning: could not store results in {directory}: {exc}", file=sys.stderr)
+
+
+def load_stored(claim_id: str, directory: Path) -> Result | None:
+    p = directory / f"{claim_id}.json"
+    if not p.is_file():
+        return None
+    try:
+        return Result.from_dict(json.loads(p.read_text()))
+    except (OSError, ValueError, KeyError):
+        return None
