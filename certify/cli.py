@@ -162,9 +162,9 @@ def show(claim_id: str) -> int:
     from certify.report import status_text
     from certify.runner import load_stored
 
-    (c,) = select([claim_id]) if "*" not in claim_id else (None,)
-    if c is None:
+    if any(ch in claim_id for ch in "*?["):
         raise InputError("show takes one claim id, not a pattern")
+    (c,) = select([claim_id])
     out = _stdout_console()
     body = (f"[bold]{c.title}[/bold]\n\n{c.statement}\n\n"
             f"paper: {c.section}   evidence: {c.method.value}   "

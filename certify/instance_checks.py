@@ -18,7 +18,7 @@ from flint import arb, fmpq
 from certify.claims.base import Context
 from certify.instances import Instance, load_instance
 from certify.kernel.arith import BALL, EXACT, working_precision
-from certify.kernel.compare import Truth, compare_le
+from certify.kernel.compare import Truth, compare_le, lower_float
 from certify.kernel.verdict import (
     Status,
     Verdict,
@@ -88,11 +88,10 @@ def check_lemma_a4(inst: Instance) -> Verdict:
     v = from_comparison(prod_sq, fmpq(1), "prod ||W_l||_F^2 <= 1", ev)
     if v.status is Status.CERTIFIED:
         with working_precision(128):
-            margin = arb(1) - arb(prod_sq).sqrt()  # 1 - prod ||W_l||_F, enclosed
-        lo = from_comparison(arb(1) - margin, arb(1), "prod ||W_l||_F <= 1")
-        v.margin = lo.margin
+            gap = arb(1) - arb(prod_sq).sqrt()  # encloses 1 - prod ||W_l||_F
+        v.margin = lower_float(gap)
         v.message = f"prod ||W_l||_F <= 1 with margin >= {v.margin:.6g}"
-        v.evidence["prod ||W_l||_F"] = str(arb(1) - margin)
+        v.evidence["1 - prod ||W_l||_F"] = str(gap)
     return v
 
 

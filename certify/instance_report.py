@@ -65,6 +65,9 @@ def print_instance_report(report: dict[str, Any], console: Any) -> None:
     if est:
         console.print(f"direction on the sphere ||rho||^2 = L (float estimates, not certified): speed s = "
                       f"{est['speed']:.6g}, residual ||grad L0(rho) + s rho|| = {est['residual']:.3g}")
+        claimed = report["meta"].get("claimed_speed")
+        if isinstance(claimed, (int, float)) and abs(est["speed"] - claimed) > 1e-9 * max(1.0, abs(claimed)):
+            console.print(f"[yellow]note:[/yellow] the file claims speed {claimed}, the estimate is {est['speed']:.6g}")
     table = Table(title_justify="left")
     table.add_column("claim", style="bold")
     table.add_column("status")

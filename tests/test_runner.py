@@ -1,0 +1,64 @@
+from pathlib import Path
+
+from certify.claims.base import Claim, claim_seed
+from certify.cli import ExitCode, exit_code_for
+from certify.kernel.verdict import Evidence, Status, Verdict
+from certify.runner import Result, run_claim
+
+
+def broken_check(ctx):
+    raise ZeroDivisionError("boom\nsecond line")
+
+
+def not_a_verdict(ctx):
+    return "proved"
+
+
+def seeded_check(ctx):
+    return Verdict(Status.PROVED, f"seed {ctx.seed}", None, {"draw": int(ctx.rng().integers(0, 10**9))})
+
+
+def _claim(check):
+    return Claim("t.x", "eq1", "t", "s", "st", Evidence.SYMBOLIC, check=f"tests.test_runner:{check}")
+
+
+def test_a_raising_check_is_an_error_not_a_verdict():
+    r = run_claim(_claim("broken_check"), 0, Path("."), False)
+    assert r.status is Status.ERROR
+    assert "ZeroDivisionError: boom" in r.message and "\n" not in r.message
+    assert "Traceback" in r.evidence["traceback"]
+
+
+def test_a_check_must_return_a_verdict():
+    assert run_claim(_claim("not_a_verdict"), 0, Path("."), False).status is Status.ERROR
+
+
+def test_seeds_depend_on_global_seed_and_id_only():
+    a = run_claim(_claim("seeded_check"), 5, Path("."), False)
+    b = run_claim(_claim("seeded_check"), 5, Path("."), True)
+    c = run_claim(_claim("seeded_check"), 6, Path("."), False)
+    assert a.seed == b.seed == claim_seed(5, "t.x") and a.evidence == b.evidence
+    assert c.seed != a.seed
+    assert claim_seed(5, "t.y") != claim_seed(5, "t.x")
+
+
+def _result(status, corrected=None):
+    return Result("x", "t", "s", "symbolic", status, None, "m", 0.0, 0, {}, corrected)
+
+
+def test_exit_codes():
+    assert exit_code_for([], False) is ExitCode.NO_CLAIMS
+    assert exit_code_for([_result(Status.PROVED), _result(Status.SKIPPED)], False) is ExitCode.OK
+    for bad in (Status.REFUTED, Status.UNDECIDED, Status.ERROR):
+        assert exit_code_for([_result(Status.PROVED), _result(bad)], False) is ExitCode.FINDINGS
+    erratum = _result(Status.ERRATUM, {"status": "proved"})
+    assert exit_code_for([erratum], False) is ExitCode.OK
+    assert exit_code_for([erratum], True) is ExitCode.FINDINGS
+    broken_fix = _result(Status.ERRATUM, {"status": "refuted"})
+    assert exit_code_for([broken_fix], False) is ExitCode.FINDINGS
+
+
+def test_pending_claims_are_skipped_with_their_issue():
+    c = Claim("t.p", "eq1", "t", "s", "st", Evidence.SYMBOLIC, pending="issue #3")
+    r = run_claim(c, 0, Path("."), False)
+    assert r.status is Status.SKIPPED and "issue #3" in r.message
