@@ -80,3 +80,73 @@ def check_lemma_a4(ctx: Context | None = None) -> Verdict:
         None,
         ev,
     )
+
+
+# --- Proposition 3.4 = A.5: the scalar steps --------------------------------------
+
+
+def verify_telescoping(ledger: Ledger, depths: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 8), *, first: int = 0) -> bool:
+    """||Z_0^s||^2/||Z_L||^2 = (O_{L-1}/Y) prod_{l=1}^{L-1} (O_{l-1}/F_l) prod_{l=first}^{L-1} (F_l/O_l).
+
+    ``first = 0`` is the printed product; ``first = 1`` (the range of the printed log-sum) is not an identity.
+    """
+    ok = True
+    for L in depths:
+        F = sp.symbols(f"F0:{L}", positive=True)  # ||Z_l^s||_F^2
+        O = sp.symbols(f"O0:{L}", positive=True)  # ||Z_l^s||_op^2
+        Y = sp.Symbol("Y", positive=True)  # ||Z_L||_F^2
+        rhs = O[L - 1] / Y
+        for l in range(1, L):
+            rhs *= O[l - 1] / F[l]
+        for l in range(first, L):
+            rhs *= F[l] / O[l]
+        ok &= ledger.identity(f"telescoping product, L = {L}", sp.cancel(F[0] / Y - rhs))
+    return ok
+
+
+def verify_log_step(ledger: Ledger) -> bool:
+    """1 - 1/x <= log x for x >= 1, x = ||Z||_F^2 / ||Z||_op^2 (the step from log-ratio to rank-one ratio)."""
+    x = sp.Symbol("x", positive=True)
+    g = sp.log(x) - 1 + 1 / x
+    ok = ledger.identity("g(1) = 0 for g = log x - 1 + 1/x", g.subs(x, 1))
+    ok &= ledger.identity("g'(x) = (x - 1)/x^2", sp.diff(g, x) - (x - 1) / x**2)
+    y = sp.Symbol("y", nonnegative=True)  # x = 1 + y
+    ok &= ledger.fact("g' >= 0 on x >= 1, so g >= g(1) = 0 there", bool((y / (1 + y) ** 2).is_nonnegative))
+    # the rank-one ratio is 1 - 1/x and 2 log ||Z||_F - 2 log ||Z||_op = log x
+    F, O = sp.symbols("F O", positive=True)
+    ok &= ledger.identity("1 - O/F = 1 - 1/x and log F - log O = log x for x = F/O",
+                          (1 - O / F) - (1 - 1 / (F / O)) + sp.expand_log(sp.log(F) - sp.log(O) - sp.log(F / O), force=True))
+    return ok
+
+
+def verify_counting(ledger: Ledger) -> bool:
+    """If t_l >= 0 and sum_l t_l <= T, at most pL indices have t_l >= T/(pL)."""
+    count, T, p, L = sp.symbols("m T p L", positive=True)
+    # m indices with t_l >= T/(pL) give sum >= m T/(pL); with sum <= T this is m T/(pL) <= T,
+    # i.e. (pL/T) (m T/(pL) - T) = m - pL <= 0.
+    ok = ledger.identity("m T/(pL) <= T  <=>  m <= pL (multiply by pL/T > 0)",
+                         (p * L / T) * (count * T / (p * L) - T) - (count - p * L))
+    # T = log(||X||^2 ||G||^2 / s0^2) = 2 K with K = log||X|| + log||G|| - log s0; threshold T/(pL) on
+    # the log of F/O means the ratio bound 2K/(pL), as printed in (3)
+    X, G, s0 = sp.symbols("X_F G_F s0", positive=True)
+    K = sp.log(X) + sp.log(G) - sp.log(s0)
+    ok &= ledger.identity("log(||X||^2 ||G||^2 / s0^2) = 2 (log||X|| + log||G|| - log s0)",
+                          sp.expand_log(sp.log(X**2 * G**2 / s0**2), force=True) - 2 * K)
+    ok &= ledger.identity("Prop 3.4's 2 log(||X|| ||G|| / s0) equals (3)'s 2 (log||X|| + log||G|| - log s0)",
+                          sp.expand_log(2 * sp.log(X * G / s0), force=True) - 2 * K)
+    return ok
+
+
+def check_prop34_steps(ctx: Context | None = None) -> Verdict:
+    ledger = Ledger()
+    ok = verify_telescoping(ledger) & verify_log_step(ledger) & verify_counting(ledger)
+    ev = ledger.evidence()
+    ev["layers_counted"] = (
+        "the product runs over the activations l = 0..L-1 (Z_0^s = X included): L terms, of which at most pL exceed "
+        "the threshold, so at least (1-p)L of the l = 0..L-1 satisfy the bound. The printed log-sum starts at l = 1 "
+        "(L-1 terms); dropping the non-negative l = 0 term keeps the inequality but would only give L-1-pL layers."
+    )
+    if not ok:
+        return Verdict(Status.REFUTED, f"step failed: {ledger.failed[0]}", None, ev)
+    return Verdict(Status.PROVED, "telescoping product (L = 1..8), 1 - 1/x <= log x on x >= 1, the counting step and "
+                   "the equality of the bounds in Prop. 3.4 and (3) reduce to 0; layers counted: l = 0..L-1", None, ev)

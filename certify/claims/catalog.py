@@ -24,7 +24,7 @@ CATALOG: tuple[Claim, ...] = (
         "eq1", "eq1", "First-order expansion of the cost at Y = 0", "Section 2, eq. (1); A.1",
         "C(Y) = C(0) + Tr[grad C(0)^T Y] + O(||Y||_F^2); for the MSE (1/N)||Y - Y*||_F^2 the three terms "
         "are (1/N)||Y*||^2, -(2/N)Tr[Y*^T Y], (1/N)||Y||^2, and grad C(0) = -(2/N) Y*.",
-        SYM, pending="issue #3 (symbolic checks of every derivation)",
+        SYM, check="proofs.section2_expansion:check_eq1",
     ),
     Claim(
         "a1.homogeneity", "a1.homogeneity", "L0 is positively homogeneous of degree L", "Section 2; A.1",
@@ -54,13 +54,13 @@ CATALOG: tuple[Claim, ...] = (
         "prop-a1", "prop-a1", "Gradient flow splits into norm and direction", "Section 2.1; Prop. A.1",
         "d||theta||/dt = -L ||theta||^(L-1) L0(theta_bar) and d theta_bar/dt = -||theta||^(L-2) "
         "(I - theta_bar theta_bar^T) grad L0(theta_bar).",
-        SYM, pending="issue #3 (symbolic checks of every derivation)",
+        SYM, check="proofs.section2_gradient_flow:check_prop_a1",
     ),
     Claim(
         "section2.1.q-time", "section2.1.q-time", "Reparametrised time q", "Section 2.1",
-        "In q-time the direction follows projected gradient flow on the sphere, the norm has the closed form "
-        "||theta(0)|| exp(-L int L0), and t(q) is given by the printed integral.",
-        SYM, pending="issue #3 (symbolic checks of every derivation)",
+        "With q(t) as printed, the direction follows projected gradient flow on the sphere in q-time, the norm "
+        "is ||theta(0)|| exp(-L int L0(theta_bar)), and t(q) is the printed integral.",
+        SYM, check="proofs.section2_gradient_flow:check_q_time",
     ),
     Claim(
         "def2.1", "def2.1", "Escape directions are critical points on the sphere", "Definition 2.1",
@@ -72,41 +72,77 @@ CATALOG: tuple[Claim, ...] = (
         "prop2.2", "prop2.2", "Norm along an escape direction", "Prop. 2.2 = Prop. A.2",
         "Started at an escape direction, the direction stays fixed and ||theta(t)|| = (||theta0||^(2-L) + "
         "(2-L) L s (t - t0))^(1/(2-L)) for L != 2, ||theta0|| exp(2 s (t - t0)) for L = 2.",
-        SYM, pending="issue #3 (symbolic checks of every derivation)",
+        SYM, check="proofs.section2_gradient_flow:check_prop22",
     ),
     Claim(
         "section2.2.escape-time-bound", "section2.2.escape-time-bound", "Lower bound on the escape time",
         "Section 2.2",
         "From ||Y|| <= (||theta||/sqrt(L))^L ||X||_F, the time to reach ||Y||_F = r is at least the printed "
         "expression, for L != 2 and L = 2.",
-        SYM, pending="issue #3 (symbolic checks of every derivation)",
+        SYM, check="proofs.section2_gradient_flow:check_escape_time_bound",
     ),
     # --- Section 3 and Appendix A.4-A.5 -----------------------------------
     Claim(
         "thm3.1", "thm3.1", "Low-rank bias of the optimal escape direction", "Theorem 3.1 = Theorem A.8",
         "At an optimal escape direction, for layers l > c^2, the rank-one ratios of W_l and Z_l^s and the ReLU "
-        "gap are at most 8 c / (1 - c l^(-1/2)) l^(-1/2), with c as printed.",
-        SYM, pending="issue #3 (constants) and issue #4 (instances)",
+        "gap are at most 8 c / (1 - c l^(-1/2)) l^(-1/2), with s* and c as printed; the bound follows from "
+        "Props. 3.3 and 3.4.",
+        SYM, check="proofs.appendix_a8_theorem:check_theorem",
+    ),
+    Claim(
+        "thm3.1.appendix-statement", "thm3.1", "Theorem A.8 as stated in the appendix", "Theorem A.8",
+        "For all layers l the ratios are at most 8 c'/(s* - c' l^(-1/2)) l^(-1/2) with "
+        "c' = sqrt(2) ||X|| ||G|| sqrt(log||X|| + log||G|| - log s*).",
+        SYM, check="proofs.appendix_a8_theorem:check_appendix_statement",
+    ),
+    Claim(
+        "thm3.1.instances", "thm3.1", "Theorem 3.1's ratios on instances", "Theorem 3.1",
+        "Certified per-layer ratios against the bound on concrete instances (hypothesis: optimality).",
+        INT, pending="issue #4 (rigorous numerics on instances)",
     ),
     Claim(
         "abstract.l-quarter", "abstract.l-quarter", "s_1 is l^(1/4) larger than any other", "Abstract; Section 1.3",
-        "The abstract's reading of Theorem 3.1: s_1(W_l) / s_2(W_l) is at least of order l^(1/4).",
-        SYM, pending="issue #3 (symbolic checks of every derivation)",
+        "The abstract's reading of Theorem 3.1: the first singular value of W_l is at least l^(1/4) larger than "
+        "any other.",
+        SYM, check="proofs.appendix_a8_theorem:check_abstract",
     ),
     Claim(
-        "prop3.2", "prop3.2", "Optimal speed is non-decreasing in depth", "Prop. 3.2 = Prop. A.3",
+        "prop3.2.norm-accounting", "prop3.2", "Prop. A.3's norm accounting and loss step", "Prop. 3.2 = Prop. A.3",
+        "In the deeper network ||theta'||^2 = sum_{l<=L-2} ||W_l||^2 + 2 sum_i a_i b_i + k <= L + k because "
+        "2 sum a_i b_i <= sum a_i^2 + sum b_i^2, and choosing the best neuron i* does not increase L0.",
+        SYM, check="proofs.appendix_a4_depth:check_norm_accounting",
+    ),
+    Claim(
+        "prop3.2.fuzz", "prop3.2", "Optimal speed is non-decreasing in depth", "Prop. 3.2 = Prop. A.3",
         "A depth-L network with L0 = -s0 and ||theta||^2 = L extends to depth L + k with ||theta'||^2 <= L + k, "
         "L0 not larger, rank-one new layers and no ReLU effect after layer L.",
         FUZZ, pending="issue #5 (property-based fuzzing)",
     ),
     Claim(
-        "prop3.3", "prop3.3", "Nearly rank-one inputs give nearly rank-one layers", "Prop. 3.3 = Prop. A.6",
-        "For inputs u v^T + X with u, v >= 0 and ||X||_F <= eps, the minimiser's rank-one ratios and ReLU gaps "
-        "are at most 8 ||G||_F eps / (s* - ||G||_F eps).",
-        FUZZ, pending="issue #5 (property-based fuzzing) and issue #3 (algebra)",
+        "prop3.3.algebra", "prop3.3", "Prop. 3.3's proof, step by step", "Prop. 3.3 = Prop. A.6",
+        "From inequality (4) to the bound 8 ||G||_F eps / (s* - ||G||_F eps), every algebraic step of the "
+        "proof, including ||Gv|| <= ||G||_F ||v|| and the ReLU gap identity.",
+        SYM, check="proofs.appendix_a6_strong_control:check_chain",
     ),
     Claim(
-        "prop3.4", "prop3.4", "Many approximately rank-one layers", "Prop. 3.4 = Prop. A.5",
+        "prop3.3.appendix-statement", "prop3.3", "Prop. A.6 as stated in the appendix", "Prop. A.6",
+        "The ratios are at most 8 ||G||_F / (s* - ||G||_F) eps, as printed in Appendix A.6.",
+        SYM, check="proofs.appendix_a6_strong_control:check_appendix_statement",
+    ),
+    Claim(
+        "prop3.3.fuzz", "prop3.3", "Nearly rank-one inputs give nearly rank-one layers", "Prop. 3.3 = Prop. A.6",
+        "For inputs u v^T + X with u, v >= 0 and ||X||_F <= eps, the minimiser's rank-one ratios and ReLU gaps "
+        "are at most 8 ||G||_F eps / (s* - ||G||_F eps).",
+        FUZZ, pending="issue #5 (property-based fuzzing)",
+    ),
+    Claim(
+        "prop3.4.steps", "prop3.4", "Prop. A.5's scalar steps", "Prop. 3.4 = Prop. A.5",
+        "The telescoping product, 1 - 1/x <= log x for x >= 1, and the count of at least (1-p)L layers from "
+        "the log-sum; the bound of Prop. 3.4 equals (3).",
+        SYM, check="proofs.appendix_a5_weak_control:check_prop34_steps",
+    ),
+    Claim(
+        "prop3.4.instances", "prop3.4", "Many approximately rank-one layers", "Prop. 3.4 = Prop. A.5",
         "If Tr[G^T Z_L] <= -s0 and ||theta||^2 <= L, for every p in (0,1) at least (1-p)L layers have "
         "activation rank-one ratio at most 2 log(||X||_F ||G||_F / s0) / (pL).",
         INT, pending="issue #4 (instances) and issue #5 (fuzzing)",
@@ -125,7 +161,7 @@ CATALOG: tuple[Claim, ...] = (
     Claim(
         "lemma-a7", "lemma-a7", "Non-negative top singular vectors", "Lemma A.7",
         "A matrix with non-negative entries has non-negative left and right singular vectors for s_1.",
-        SYM, pending="no issue yet",
+        SYM, check="proofs.appendix_a7_perron:check_lemma_a7",
     ),
     Claim(
         "section3.3.low-rank-after-escape", "section3.3.low-rank-after-escape",
@@ -138,8 +174,15 @@ CATALOG: tuple[Claim, ...] = (
     Claim(
         "example1.rank-one-speed", "example1.rank-one-speed", "Best rank-one speed is sqrt(2) - 1",
         "Example 1; Appendix D.1",
-        "On Example 1 the best escape speed of a rank-one direction is sqrt(2) - 1, attained at angles pi j/4.",
-        SYM, pending="issue #3 and issue #6",
+        "On Example 1 the best escape speed of a depth-3 direction with rank-one layers is sqrt(2) - 1, "
+        "attained by a width-one network at angles pi j/4.",
+        SYM, check="proofs.example1:check_rank_one_speed",
+    ),
+    Claim(
+        "example1.rank-one-speed.representation", "example1.rank-one-speed", "What rank-one layers can represent",
+        "Example 1 (proof)",
+        "A network with only rank-one layers represents only one-neuron functions u relu(v^T x).",
+        SYM, check="proofs.example1:check_rank_one_representation",
     ),
     Claim(
         "example1.rank-two-speed", "example1.rank-two-speed", "The rank-two direction of eq. (2) has speed 1/2",
@@ -150,9 +193,9 @@ CATALOG: tuple[Claim, ...] = (
     ),
     Claim(
         "eq6", "eq6", "Rank-one speed as a function of the angle", "Appendix D.1, eq. (6)",
-        "The speed of the width-one direction at angle phi is the printed periodic function, maximal "
-        "(sqrt(2) - 1) at multiples of pi/4.",
-        SYM, pending="issue #6 (escape directions)",
+        "The speed of the width-one direction at angle phi is |cos(xi + pi/4) - cos(xi) + cos(xi - pi/4) - "
+        "cos(xi - pi/2)|, xi = phi mod pi/4, maximal (sqrt(2) - 1) at multiples of pi/4.",
+        SYM, check="proofs.example1:check_eq6",
     ),
     Claim(
         "section4.1.width-helps", "section4.1.width-helps", "Wider networks find the rank-two direction",

@@ -1,0 +1,173 @@
+"""Theorem 3.1 = A.8 and the abstract's l^(1/4) sentence (Section 3; Appendix A.5.3).
+
+Claims, as printed:
+
+* Theorem 3.1: theta* = argmin_{||theta||^2 = L} Tr[G^T Y_theta], s* = min_{||theta||^2 = L} Tr[G^T Y_theta];
+  for l > c^2 the ratios are <= 8 c/(1 - c l^(-1/2)) l^(-1/2) with
+  c = (||X|| ||G|| / s*) sqrt(2 log(||X|| ||G|| / s*)).
+* Theorem A.8: the same "for all layers l", with bound 8 c'/(s* - c' l^(-1/2)) l^(-1/2) and
+  c' = sqrt(2) ||X|| ||G|| sqrt(log||X|| + log||G|| - log s*).  The proof ends with 3.1's form at l = pL.
+* Abstract: "the first singular value of the l-th layer weight matrix is at least l^(1/4) larger
+  than any other singular value".
+
+Findings.  (1) s* is printed as the minimum of Tr[G^T Y], which is <= 0 at an escape direction,
+so log(||X|| ||G||/s*) is undefined: s* = -min is meant (Definition 2.1).  With that, putting
+eps = ||X|| sqrt(2K/l), K = log(||X|| ||G||/s*), into Prop. 3.3's bound gives exactly 3.1's bound,
+which is positive exactly when l > c^2.  (2) A.8's bound is the same function (c' = s* c), but A.8
+drops the condition l > c^2: when c > 1 its bound at l = 1 is negative.  On Example 1 c > 1
+(||X||_F ||G||_F = 8 and s* <= ||G||_F ||X||_op = 4 sqrt 2), so A.8 as printed fails at l = 1.
+(3) The theorem bounds sum_{i>=2} s_i^2 / sum_i s_i^2 by B(l); this gives
+s_1/s_2 >= sqrt((1 - B)/B) ~ l^(1/4)/sqrt(8c), an order-l^(1/4) statement with constant
+1/sqrt(8c), not "at least l^(1/4)" (meaningful only once B < 1, i.e. l > 81 c^2).
+The proof also uses ||Z^s_{l0}||_F <= ||X||_F, which needs ||W_l||_F = 1 for the first l0 layers:
+true at an optimal direction (layers are balanced there), not stated; recorded as a note.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from flint import arb
+
+from certify.claims.base import Context
+from certify.kernel.verdict import Status, Verdict
+from proofs._sym import Ledger
+
+Xf, Gf, sstar, ell = sp.symbols("X_F G_F s ell", positive=True)
+A = Xf * Gf
+K = sp.log(A / sstar)
+c_main = (A / sstar) * sp.sqrt(2 * K)
+c_appendix = sp.sqrt(2) * Xf * Gf * sp.sqrt(sp.log(Xf) + sp.log(Gf) - sp.log(sstar))
+
+
+def main_bound(c: sp.Expr = c_main, factor: int = 8) -> sp.Expr:
+    return factor * c / (1 - c * ell ** sp.Rational(-1, 2)) * ell ** sp.Rational(-1, 2)
+
+
+def appendix_bound() -> sp.Expr:
+    return 8 * c_appendix / (sstar - c_appendix * ell ** sp.Rational(-1, 2)) * ell ** sp.Rational(-1, 2)
+
+
+def prop33_bound(eps: sp.Expr) -> sp.Expr:
+    return 8 * Gf * eps / (sstar - Gf * eps)
+
+
+def verify_derivation(ledger: Ledger, *, factor: int = 8) -> bool:
+    """Prop. 3.3 with eps = ||X|| sqrt(2K/l) gives 3.1's bound (the proof's p L = l)."""
+    eps = Xf * sp.sqrt(2 * K / ell)
+    ok = ledger.identity("Prop 3.3 bound at eps = ||X|| sqrt(2K/l) equals Theorem 3.1's bound",
+                         sp.simplify(prop33_bound(eps) - main_bound(factor=factor)))
+    ok &= ledger.identity("1 - c l^(-1/2) = (sqrt(l) - c)/sqrt(l): positive exactly when l > c^2",
+                          (1 - c_main / sp.sqrt(ell)) - (sp.sqrt(ell) - c_main) / sp.sqrt(ell))
+    # both constants are non-negative when s* <= ||X|| ||G||, so equal squares mean equal constants
+    ok &= ledger.identity("A.8's constant squared is (s* times 3.1's) squared",
+                          sp.simplify(sp.expand_log(c_appendix**2 - (sstar * c_main) ** 2, force=True)))
+    ok &= ledger.identity("A.8's bound equals 3.1's bound", sp.simplify(
+        appendix_bound().subs(c_appendix, sstar * c_main) - main_bound()))
+    return ok
+
+
+def printed_speed_sign() -> dict[str, object]:
+    """With s* read as printed, s* = min Tr[G^T Y] = -(speed) < 0: is c real?"""
+    speed = sp.Symbol("speed", positive=True)
+    c_printed = c_main.subs(sstar, -speed)
+    return {
+        "printed": "s* = min_{||theta||^2 = L} Tr[G^T Y_theta] (<= 0 at an escape direction: L0(rho) = -s)",
+        "c with the printed s*": str(c_printed),
+        "c_is_real": c_printed.is_real is True,
+        "corrected": "s* = -min_{||theta||^2 = L} Tr[G^T Y_theta] = max speed (Definition 2.1)",
+    }
+
+
+def check_theorem(ctx: Context | None = None) -> Verdict:
+    ledger = Ledger()
+    ok = verify_derivation(ledger)
+    ev = ledger.evidence()
+    sign = printed_speed_sign()
+    ev.update({k: str(v) for k, v in sign.items()})
+    ev["notes"] = [
+        "the proof uses ||Z^s_{l0}||_F <= ||X||_F, which needs prod_{l <= l0} ||W_l||_F <= 1: true at an optimal "
+        "direction, whose layers are balanced (||W_l||_F = 1), but not stated",
+        "the earliest good layer l0 is at most pL because at least (1-p)L of the L activations l = 0..L-1 are good",
+        "the sub-network from l0 is optimal for its own input with the same speed s*, which is what Prop. 3.3 needs",
+    ]
+    corrected = Verdict(Status.PROVED if ok else Status.REFUTED,
+                        "with s* = -min Tr[G^T Y]: Prop. 3.3 at eps = ||X|| sqrt(2 log(||X|| ||G||/s*)/l) gives exactly "
+                        "8c/(1 - c/sqrt l)/sqrt l, positive iff l > c^2" if ok else f"step failed: {ledger.failed[0]}",
+                        None, {})
+    if sign["c_is_real"]:  # pragma: no cover - would mean the printed sign is harmless
+        return Verdict(Status.PROVED if ok else Status.REFUTED, "bound derived as printed", None, ev)
+    return Verdict(Status.ERRATUM, "as printed s* = min Tr[G^T Y] <= 0, so c = (||X|| ||G||/s*) sqrt(2 log(...)) is "
+                   "not real; s* = -min (the optimal speed) is meant", None, ev, corrected=corrected)
+
+
+def example1_constant() -> dict[str, object]:
+    """Example 1: ||X||_F^2 = ||G||_F^2 = 8, X X^T = 4 I so ||X||_op = 2.  Any theta with ||theta||^2 <= 3 has
+    ||Y||_F <= prod ||W_l||_F ||X||_op <= 2, so s* <= ||G||_F * 2 = 4 sqrt 2, and ||X|| ||G|| / s* >= sqrt 2.
+    c = r sqrt(2 log r) is increasing for r > 1, so c >= sqrt 2 sqrt(log 2) > 1 iff log 4 > 1 (decided in Arb)."""
+    X = sp.Matrix(2, 8, lambda i, k: (sp.sin, sp.cos)[i](2 * sp.pi * (k + 1) / 8))
+    XXt = sp.simplify(X * X.T)
+    r_low = sp.sqrt(2)
+    c_low = sp.simplify(r_low * sp.sqrt(2 * sp.log(r_low)))
+    log4_gt_1 = arb(4).log() > 1  # one-sided: True only when certain
+    return {"X X^T": XXt, "||X||_op": 2, "r = ||X|| ||G|| / s* >=": r_low, "c >=": c_low,
+            "c > 1": bool(XXt == 4 * sp.eye(2)) and bool(log4_gt_1)}
+
+
+def check_appendix_statement(ctx: Context | None = None) -> Verdict:
+    ledger = Ledger()
+    ok = verify_derivation(ledger)
+    ex = example1_constant()
+    r = sp.Symbol("r", positive=True)
+    increasing = sp.simplify(sp.diff(r * sp.sqrt(2 * sp.log(r)), r) - (2 * sp.log(r) + 1) / sp.sqrt(2 * sp.log(r)))
+    ledger.identity("d/dr [r sqrt(2 log r)] = (2 log r + 1)/sqrt(2 log r) > 0 on r > 1", increasing)
+    ev = {"printed": "for all layers l: <= 8c'/(s* - c' l^(-1/2)) l^(-1/2)",
+          "example1": {k: str(v) for k, v in ex.items()}, "ledger": ledger.evidence()}
+    corrected = Verdict(Status.PROVED if ok and not ledger.failed else Status.REFUTED,
+                        "A.8's bound equals Theorem 3.1's (c' = s* c); with the condition l > c^2 it is the proved bound",
+                        None, {})
+    if not ex["c > 1"]:  # pragma: no cover
+        return Verdict(Status.UNDECIDED, "could not certify c > 1 on Example 1", None, ev)
+    return Verdict(Status.ERRATUM, "A.8 drops 'l > c^2': on Example 1, c >= sqrt(2 log 2) > 1, so its bound at l = 1 "
+                   "is negative while the ratios are >= 0", None, ev, corrected=corrected)
+
+
+# --- the abstract's l^(1/4) ------------------------------------------------------
+
+
+def verify_singular_value_reading(ledger: Ledger) -> dict[str, sp.Expr]:
+    s1, T = sp.symbols("s1 T", positive=True)  # T = sum_i s_i^2 > s1^2
+    rho = (T - s1**2) / T  # the rank-one ratio
+    ledger.identity("rho/(1 - rho) = sum_{i>=2} s_i^2 / s_1^2 (>= s_2^2/s_1^2)", rho / (1 - rho) - (T - s1**2) / s1**2)
+    B = sp.Symbol("B", positive=True)
+    ledger.identity("B/(1-B) is increasing in B on (0,1)", sp.diff(B / (1 - B), B) - 1 / (1 - B) ** 2)
+    c = sp.Symbol("c", positive=True)
+    Bl = main_bound(c)
+    ratio_lower = sp.sqrt((1 - Bl) / Bl)  # s1/s2 >= this
+    lim = sp.limit(ratio_lower / ell ** sp.Rational(1, 4), ell, sp.oo)
+    ledger.identity("lim s1/s2 lower bound / l^(1/4) = 1/sqrt(8c)", sp.simplify(lim - 1 / sp.sqrt(8 * c)))
+    ledger.identity("B(l) < 1 iff sqrt(l) > 9c", sp.simplify((1 - Bl) * (sp.sqrt(ell) - c) / sp.sqrt(ell) - (sp.sqrt(ell) - 9 * c) / sp.sqrt(ell)))
+    return {"limit": lim, "bound": ratio_lower}
+
+
+def check_abstract(ctx: Context | None = None) -> Verdict:
+    ledger = Ledger()
+    got = verify_singular_value_reading(ledger)
+    c = sp.Symbol("c", positive=True)
+    # literal reading fails to follow when 8c > 1: e.g. c = 1, l = 10^6 (> 81 c^2)
+    example = got["bound"].subs({c: 1, ell: 10**6})
+    lit = sp.Integer(10**6) ** sp.Rational(1, 4)
+    # example^4 = ((1 - B)/B)^2 is rational here, lit^4 = 10^6: an exact comparison
+    weaker = bool(sp.Rational(sp.simplify(example**4)) < lit**4)
+    ev = ledger.evidence()
+    ev["printed"] = "s_1(W_l) is at least l^(1/4) larger than any other singular value"
+    ev["implied"] = "s_1/s_2 >= sqrt((1 - B(l))/B(l)), B(l) = 8c/(1 - c/sqrt l)/sqrt l; ~ l^(1/4)/sqrt(8c)"
+    ev["example"] = f"c = 1, l = 10^6: implied s_1/s_2 >= {sp.N(example, 6)} < l^(1/4) = {lit}"
+    ok = not ledger.failed and weaker
+    corrected = Verdict(Status.PROVED if not ledger.failed else Status.REFUTED,
+                        "Theorem 3.1 gives s_1/s_2 >= sqrt((1 - B)/B) ~ l^(1/4)/sqrt(8c), i.e. s_2/s_1 = O(l^(-1/4)) "
+                        "(as Section 1.3 says), for l > 81 c^2", None, {})
+    if not ok:  # pragma: no cover
+        return Verdict(Status.UNDECIDED, "could not compare the literal reading", None, ev)
+    return Verdict(Status.ERRATUM, "Theorem 3.1 does not give s_1 >= l^(1/4) s_2: it gives s_1/s_2 >= "
+                   f"sqrt((1-B)/B) ~ l^(1/4)/sqrt(8c) (c = 1, l = 10^6: >= {float(example):.4g}, not "
+                   f"{float(lit):.4g})", None, ev, corrected=corrected)
