@@ -204,14 +204,38 @@ def all_cmd(quick: bool, strict: bool, seed: int, jobs: int, json_out: str | Non
                     json_out=json_out, junit_out=junit_out)
 
 
+def _unit_interval(ctx: Any, param: Any, values: tuple[float, ...]) -> tuple[float, ...]:
+    for p in values:
+        if not 0 < p < 1:
+            raise click.BadParameter(f"p must lie in (0, 1), got {p}", ctx=ctx, param=param)
+    return values
+
+
+def _positive(ctx: Any, param: Any, value: float | None) -> float | None:
+    if value is not None and not (value > 0 and value < float("inf")):
+        raise click.BadParameter(f"must be a positive number, got {value}", ctx=ctx, param=param)
+    return value
+
+
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=True, path_type=Path))
 @click.option("--json", "json_out", metavar="FILE", help="Write the instance report as JSON ('-' for stdout).")
-def instance(file: Path, json_out: str | None) -> int:
-    """Check Section 2's identities and Lemma A.4 on a network of your own (.npz)."""
+@click.option("--p", "ps", type=float, multiple=True, callback=_unit_interval,
+              help="Ratio p in (0,1) for Prop. 3.4 (repeatable; default 0.1 0.25 0.5 0.75 0.9).")
+@click.option("--theta0-norm", type=float, callback=_positive, help="||theta(t0)|| for the escape-time bound.")
+@click.option("--r", "r", type=float, callback=_positive, help="Output norm r for the escape-time bound.")
+def instance(file: Path, json_out: str | None, ps: tuple[float, ...], theta0_norm: float | None,
+             r: float | None) -> int:
+    """Certify the paper's inequalities on a network of your own (.npz): Section 2's identities,
+    Lemma A.4, Prop. 3.4, Theorem 3.1's ratios, Definition 2.1, the escape-time bound."""
     from certify.instance_report import instance_report, print_instance_report
+    from certify.rigorous import DEFAULT_PS
 
-    report, code = instance_report(file)
+    if (theta0_norm is None) != (r is None):
+        raise InputError("--theta0-norm and --r go together")
+    if json_out and json_out != "-" and not Path(json_out).resolve().parent.is_dir():
+        raise InputError(f"cannot write {json_out}: its directory does not exist")
+    report, code = instance_report(file, ps or DEFAULT_PS, theta0_norm, r)
     if json_out != "-":
         print_instance_report(report, _stdout_console())
     if json_out:

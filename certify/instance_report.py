@@ -9,8 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from typing import Sequence
+
 from certify import __version__
 from certify.instance_checks import check_euler, check_homogeneity, check_lemma_a4
+from certify.rigorous import DEFAULT_PS, certify_instance
 from certify.instances import load_instance
 from certify.kernel.arith import EXACT
 from certify.kernel.verdict import Status, show
@@ -23,7 +26,8 @@ CHECKS = {
 }
 
 
-def instance_report(path: Path) -> tuple[dict[str, Any], int]:
+def instance_report(path: Path, ps: Sequence[float] = DEFAULT_PS, theta0_norm: float | None = None,
+                    r: float | None = None) -> tuple[dict[str, Any], int]:
     inst = load_instance(path)
     exact_sq = squared_norm(inst.weights, EXACT)
     exact_l0 = localized_loss(inst.weights, inst.X, inst.G, EXACT)
@@ -32,6 +36,8 @@ def instance_report(path: Path) -> tuple[dict[str, Any], int]:
         esc = escape_report(inst.weights, inst.X, inst.G)
         floats = {"speed": esc.speed, "residual": esc.residual, "relative_residual": esc.relative_residual}
     verdicts = {cid: check(inst).to_dict() for cid, check in CHECKS.items()}
+    cert = certify_instance(inst, ps, theta0_norm, r)
+    verdicts.update({cid: v.to_dict() for cid, v in cert.verdicts.items()})
     report = {
         "tool": "certify",
         "version": __version__,
@@ -44,12 +50,18 @@ def instance_report(path: Path) -> tuple[dict[str, Any], int]:
         "squared_norm": {"exact": show(exact_sq), "float": float(exact_sq.p) / float(exact_sq.q)},
         "localized_loss": {"exact": show(exact_l0), "float": float(exact_l0.p) / float(exact_l0.q)},
         "direction_float_estimates": floats,
+        "certified": cert.quantities,
         "verdicts": verdicts,
     }
     bad = {Status.REFUTED.value, Status.UNDECIDED.value, Status.ERROR.value}
     code = 1 if any(v["status"] in bad for v in verdicts.values()) else 0
     report["exit_status"] = code
     return report, code
+
+
+def _iv(pair: list[float]) -> str:
+    lo, hi = pair
+    return f"[{lo:.6g}, {hi:.6g}]"
 
 
 def print_instance_report(report: dict[str, Any], console: Any) -> None:
@@ -68,6 +80,26 @@ def print_instance_report(report: dict[str, Any], console: Any) -> None:
         claimed = report["meta"].get("claimed_speed")
         if isinstance(claimed, (int, float)) and abs(est["speed"] - claimed) > 1e-9 * max(1.0, abs(claimed)):
             console.print(f"[yellow]note:[/yellow] the file claims speed {claimed}, the estimate is {est['speed']:.6g}")
+    cq = report["certified"]
+    console.print(f"certified: Tr[G^T Y] in {_iv(cq['Tr[G^T Y]'])}, speed on the sphere in {_iv(cq['speed_on_sphere'])}, "
+                  f"||X||_F in {_iv(cq['||X||_F'])}, ||G||_F in {_iv(cq['||G||_F'])}")
+    console.print(f"escape direction (Definition 2.1): {cq['escape_direction']['message']}")
+    layers = Table(title="certified enclosures per layer",
+                   title_justify="left")
+    for col in ("l", "W_l ratio", "Z_l^s ratio", "ReLU gap of Z_l"):
+        layers.add_column(col, justify="right")
+    for l, row in cq["layers"].items():
+        layers.add_row(l, _iv(row["W_ratio"]["ratio"]) if "W_ratio" in row else "",
+                       _iv(row["activation_ratio"]["ratio"]) if "activation_ratio" in row else "",
+                       _iv(row["relu_gap"]) if "relu_gap" in row else "")
+    console.print(layers)
+    if "escape_time_lower_bound" in cq:
+        et = cq["escape_time_lower_bound"]
+        if "printed" in et:
+            console.print(f"escape-time lower bound from ||theta(t0)|| = {et['theta0_norm']} to ||Y|| = {et['r']}: "
+                          f"printed {_iv(et['printed'])}, corrected {_iv(et['corrected'])}")
+        else:
+            console.print(f"escape-time lower bound: {et['note']}")
     table = Table(title_justify="left")
     table.add_column("claim", style="bold")
     table.add_column("status")

@@ -1,0 +1,351 @@
+"""Rigorous enclosures of matrix computations from float64 BLAS results (trusted kernel).
+
+Every function here returns bounds that hold for the exact real-number result, computed from
+ordinary float64 arithmetic (numpy, BLAS) plus a-priori rounding-error bounds.  The final scalar
+quantities are handed over as python-flint ``arb`` balls, so everything after this module is ball
+arithmetic.
+
+Assumptions under which the bounds are rigorous
+-----------------------------------------------
+* IEEE 754 binary64 arithmetic in the default rounding mode (round to nearest), unit roundoff
+  u = 2^-53, smallest subnormal eta = 2^-1074, gradual underflow.  The module checks the rounding
+  mode at import (``ROUNDING_OK``) and refuses to certify otherwise.
+* A product ``A @ B`` forms each entry as a sum of the k products a_il b_lj in *some* order, with
+  any blocking or parallel split and with or without FMA.  Then, entrywise
+  (Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed., Sec. 3.1 and 3.5; the
+  underflow term as in Rump, *BIT* 52 (2012))::
+
+      |fl(A B) - A B| <= gamma_k |A| |B| + k eta,    gamma_k = k u / (1 - k u),  k u < 1.
+
+  Strassen-type fast multiplication is *not* covered (OpenBLAS and MKL do not use it by default).
+* A sum of n non-negative floats computed in any order satisfies |fl(s) - s| <= gamma_(n-1) s, and
+  a sum of squares or products gamma_n (the same lemma).
+* Every elementwise operation (+, *, sqrt) is correctly rounded, so stepping the result one ulp up
+  (``numpy.nextafter(x, inf)``) gives an upper bound of the exact result of that operation.
+
+No second O(n^3) product is needed: by Cauchy-Schwarz (|A||B|)_ij <= ||A_i,:||_2 ||B_:,j||_2, so the
+rounding error of a product is bounded by an outer product of row and column norms.  An enclosure
+therefore stores its radius as a short sum of rank-one terms plus a constant, in O(m + n) memory.
+Results that overflow to inf or NaN certify nothing: the corresponding bound becomes infinite.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+from flint import arb
+
+U = 2.0**-53
+ETA = 2.0**-1074
+INF = math.inf
+
+
+def _rounding_is_nearest() -> bool:
+    # 1 + u/2 rounds to 1 and 1 + 3u/2... rounds to 1 + 2u under round-to-nearest-even only
+    one = np.float64(1.0)
+    return bool(one + np.float64(U) == one and one + np.float64(1.5 * U) == one + np.float64(2 * U)
+                and -one - np.float64(U) == -one)
+
+
+ROUNDING_OK = _rounding_is_nearest()
+
+
+def up(x):
+    """One ulp above: an upper bound of the exact result of the operation that produced ``x``."""
+    return np.nextafter(x, INF)
+
+
+def down(x):
+    return np.nextafter(x, -INF)
+
+
+def gamma(k: int) -> float:
+    """An upper bound (as a float) of gamma_k = k u / (1 - k u)."""
+    if k * U >= 0.5:
+        return INF
+    exact = Fraction(k) * Fraction(U) / (1 - Fraction(k) * Fraction(U))
+    g = float(exact)
+    return g if Fraction(g) >= exact else float(up(g))
+
+
+def _check_mode() -> None:
+    if not ROUNDING_OK:
+        raise RuntimeError("the floating-point rounding mode is not round-to-nearest: no enclosure is valid")
+
+
+def _inflate(fl_value, n: int):
+    """Upper bound of a non-negative exact sum of n rounded terms, from its computed value.
+
+    |fl - s| <= gamma_n s + n eta gives s <= (fl + n eta)/(1 - gamma_n) <= (fl + n eta)(1 + 2 gamma_n).
+    """
+    return up(up(up(fl_value) + n * ETA) * up(1.0 + 2.0 * gamma(n)))
+
+
+def sum_nonneg_up(x: np.ndarray, axis=None):
+    """Upper bound of sum(x) (x >= 0, exact floats), in any summation order."""
+    n = x.size if axis is None else x.shape[axis]
+    return _inflate(np.sum(x, axis=axis), max(n, 1))
+
+
+def row_norms_up(A: np.ndarray) -> np.ndarray:
+    """Upper bounds of the Euclidean norms of the rows of A."""
+    _check_mode()
+    sq = np.einsum("ij,ij->i", A, A)
+    return up(np.sqrt(_inflate(sq, max(A.shape[1], 1))))
+
+
+def col_norms_up(A: np.ndarray) -> np.ndarray:
+    """Upper bounds of the Euclidean norms of the columns of A."""
+    _check_mode()
+    sq = np.einsum("ij,ij->j", A, A)
+    return up(np.sqrt(_inflate(sq, max(A.shape[0], 1))))
+
+
+def norm_up(x: np.ndarray) -> float:
+    """Upper bound of the Frobenius (Euclidean) norm of an array."""
+    flat = np.ravel(x)
+    bound = float(_inflate(float(np.dot(flat, flat)), max(flat.size, 1)))
+    return float(up(math.sqrt(bound))) if math.isfinite(bound) else INF
+
+
+def norm_sq_ball(x: np.ndarray) -> arb:
+    """A ball containing the exact sum of squares of the entries of ``x``."""
+    flat = np.ravel(x)
+    n = max(flat.size, 1)
+    s = float(np.dot(flat, flat))
+    if not math.isfinite(s):
+        return arb("+inf") if s > 0 else arb.nan()
+    g = arb(gamma(n))
+    slack = arb(n) * arb(ETA)
+    lo = (arb(s) - slack) / (1 + g)  # |fl - s| <= g s + n eta
+    hi = (arb(s) + slack) / (1 - g)
+    return _between(lo, hi)
+
+
+@dataclass
+class Enclosure:
+    """A real matrix Z known only through |Z - mid| <= sum_t outer(rows[t], cols[t]) + const (entrywise).
+
+    ``mid`` is a float64 array; ``rows[t]``, ``cols[t]`` are non-negative float vectors and ``const`` a
+    non-negative float.  The right-hand side is meant exactly (in real arithmetic).
+    """
+
+    mid: np.ndarray
+    rows: list[np.ndarray] = field(default_factory=list)
+    cols: list[np.ndarray] = field(default_factory=list)
+    const: float = 0.0
+
+    @classmethod
+    def exact(cls, A: np.ndarray) -> "Enclosure":
+        A = np.asarray(A, dtype=np.float64)
+        if A.ndim != 2:
+            raise ValueError("an enclosure holds a matrix")
+        return cls(A)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.mid.shape  # type: ignore[return-value]
+
+    def radius_frobenius_up(self) -> float:
+        """Upper bound of || sum_t r_t c_t^T + const ||_F."""
+        total = 0.0
+        for r, c in zip(self.rows, self.cols):
+            total = float(up(total + float(up(norm_up(r) * norm_up(c)))))
+        m, n = self.shape
+        total = float(up(total + float(up(self.const * float(up(math.sqrt(m * n)))))))
+        return total
+
+    def radius_times_up(self, v: np.ndarray) -> np.ndarray:
+        """Upper bound, entrywise, of rad |v| (a vector of length m), v of length n."""
+        av = np.abs(v)
+        out = np.zeros(self.shape[0])
+        for r, c in zip(self.rows, self.cols):
+            out = up(out + up(r * float(sum_nonneg_up(up(c * av)))))
+        return up(out + float(up(self.const * float(sum_nonneg_up(av)))))
+
+    def radius_transpose_times_up(self, w: np.ndarray) -> np.ndarray:
+        """Upper bound, entrywise, of rad^T |w| (a vector of length n), w of length m."""
+        aw = np.abs(w)
+        out = np.zeros(self.shape[1])
+        for r, c in zip(self.rows, self.cols):
+            out = up(out + up(c * float(sum_nonneg_up(up(r * aw)))))
+        return up(out + float(up(self.const * float(sum_nonneg_up(aw)))))
+
+    def max_entry_radius_up(self) -> float:
+        total = 0.0
+        for r, c in zip(self.rows, self.cols):
+            total = float(up(total + float(up(float(np.max(r, initial=0.0)) * float(np.max(c, initial=0.0))))))
+        return float(up(total + self.const))
+
+
+def _abs_matvec_up(A: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Upper bound of |A| x for x >= 0 (exact floats)."""
+    return _inflate(np.abs(A) @ x, max(A.shape[1], 1))
+
+
+def matmul(W: np.ndarray, Z: Enclosure) -> Enclosure:
+    """Enclosure of W Z for an exact float matrix W and an enclosure Z."""
+    _check_mode()
+    W = np.asarray(W, dtype=np.float64)
+    k = W.shape[1]
+    if k != Z.shape[0]:
+        raise ValueError(f"shapes {W.shape} and {Z.shape} do not multiply")
+    mid = W @ Z.mid
+    g = gamma(k)
+    rows, cols = [], []
+    # rounding error of fl(W mid): gamma_k |W||mid| + k eta <= gamma_k ||W_i|| ||mid_j|| + k eta
+    rows.append(up(g * row_norms_up(W)))
+    cols.append(col_norms_up(Z.mid))
+    # propagated radius: |W| (sum r c^T + const) = sum (|W| r) c^T + const (|W| 1) 1^T
+    for r, c in zip(Z.rows, Z.cols):
+        rows.append(_abs_matvec_up(W, r))
+        cols.append(c)
+    if Z.const > 0:
+        rows.append(up(Z.const * _abs_matvec_up(W, np.ones(k))))
+        cols.append(np.ones(Z.shape[1]))
+    return Enclosure(mid, rows, cols, float(up(k * ETA)))
+
+
+def relu(Z: Enclosure) -> Enclosure:
+    """relu is 1-Lipschitz entrywise, so the radius carries over and max(mid, 0) is exact."""
+    return Enclosure(np.maximum(Z.mid, 0.0), list(Z.rows), list(Z.cols), Z.const)
+
+
+def negative_part(Z: Enclosure) -> Enclosure:
+    """Enclosure of min(Z, 0) = Z - relu(Z) (1-Lipschitz as well)."""
+    return Enclosure(np.minimum(Z.mid, 0.0), list(Z.rows), list(Z.cols), Z.const)
+
+
+def _between(lo: arb, hi: arb, floor: float | None = 0.0, ceil: float | None = None) -> arb:
+    """A ball containing [lo.lower(), hi.upper()], clipped to [floor, ceil] (known bounds of the quantity)."""
+    a, b = lo.lower(), hi.upper()
+    if floor is not None and not (a >= floor):
+        a = arb(floor)
+    if ceil is not None and not (b <= ceil):
+        b = arb(ceil)
+    return a.union(b)
+
+
+def sqrt_ball(b: arb) -> arb:
+    """A ball containing sqrt(x) for every x >= 0 in ``b`` (endpoint by endpoint: a ball that touches 0
+    may dip below it after rounding, and Arb's sqrt of such a ball is NaN)."""
+    if not b.is_finite():
+        return arb("+inf") if b > 0 else arb.nan()
+    lo = b.lower()
+    lo_root = lo.sqrt().lower() if lo > 0 else arb(0)
+    return lo_root.union(b.upper().sqrt().upper())
+
+
+def norm_ball(x: np.ndarray) -> arb:
+    """A ball containing the Euclidean (Frobenius) norm of ``x``."""
+    return sqrt_ball(norm_sq_ball(x))
+
+
+def frobenius_ball(Z: Enclosure) -> arb:
+    """A ball containing ||Z||_F for every Z in the enclosure."""
+    mid_norm = norm_ball(Z.mid)
+    rad = arb(Z.radius_frobenius_up())
+    return _between(mid_norm - rad, mid_norm + rad)
+
+
+def inner_ball(G: np.ndarray, Z: Enclosure) -> arb:
+    """A ball containing Tr[G^T Z] = sum_ij G_ij Z_ij."""
+    G = np.asarray(G, dtype=np.float64)
+    n = G.size
+    s = float(np.dot(G.ravel(), Z.mid.ravel()))
+    if not math.isfinite(s):
+        return arb.nan()
+    # |fl(sum) - sum| <= gamma_n sum |G||mid| + n eta <= gamma_n ||G||_F ||mid||_F + n eta
+    err = arb(gamma(n)) * arb(norm_up(G)) * arb(norm_up(Z.mid)) + arb(n) * arb(ETA)
+    err += arb(norm_up(G)) * arb(Z.radius_frobenius_up())  # |Tr[G^T (Z - mid)]| <= ||G||_F ||rad||_F
+    return arb(s) + arb(0, 1) * err
+
+
+def matvec_norm_ball(Z: Enclosure, v: np.ndarray) -> arb:
+    """A ball containing ||Z v|| for every Z in the enclosure (v exact floats)."""
+    v = np.asarray(v, dtype=np.float64)
+    k = v.size
+    y = Z.mid @ v
+    ynorm = norm_ball(y)
+    # rounding: |fl(mid v) - mid v| <= gamma_k |mid||v| + k eta, whose 2-norm is <= gamma_k ||mid||_F ||v|| + k eta sqrt(m)
+    m = Z.shape[0]
+    err = arb(gamma(k)) * arb(norm_up(Z.mid)) * arb(norm_up(v)) + arb(k) * arb(ETA) * arb(m).sqrt()
+    err += arb(norm_up(Z.radius_times_up(v)))  # ||(Z - mid) v|| <= ||rad |v| ||
+    return _between(ynorm - err, ynorm + err)
+
+
+def top_singular_lower(Z: Enclosure, v: np.ndarray) -> arb:
+    """A lower bound (as an exact-endpoint ball's lower end) of s_1(Z): s_1 >= ||Z v|| / ||v||."""
+    v = np.asarray(v, dtype=np.float64)
+    vn = norm_ball(v)
+    if not (vn > 0):
+        return arb(0)
+    return (matvec_norm_ball(Z, v) / vn).lower()
+
+
+def top_singular_upper_enclosure(Z: Enclosure, x: np.ndarray) -> arb:
+    """An upper bound of s_1(Z) for every Z in the enclosure (entries of any sign).
+
+    s_1(Z) <= s_1(|Z|) since ||Z y|| <= || |Z| |y| ||, and |Z| <= U := |mid| + rad entrywise, and s_1 is
+    monotone on non-negative matrices (a top singular vector of a non-negative matrix can be taken
+    non-negative, Lemma A.7), so s_1(Z) <= s_1(U).  Collatz-Wielandt for the non-negative S = U^T U and
+    any x > 0: lambda_max(S) <= max_i (S x)_i / x_i.  ``x`` is any positive float vector (a Perron
+    vector estimate makes the bound tight).
+    """
+    _check_mode()
+    x = np.asarray(x, dtype=np.float64)
+    if np.any(~(x > 0)):
+        raise ValueError("Collatz-Wielandt needs a strictly positive vector")
+    abs_mid = np.abs(Z.mid)
+    y = up(_abs_matvec_up(abs_mid, x) + Z.radius_times_up(x))  # >= U x >= 0
+    z = up(_abs_matvec_up(abs_mid.T, y) + Z.radius_transpose_times_up(y))  # >= U^T y >= U^T U x
+    if not np.all(np.isfinite(z)):
+        return arb("+inf")
+    ratio = float(np.max(up(z / x)))
+    return arb(ratio).sqrt().upper()
+
+
+def perron_vector(B: np.ndarray, iterations: int = 30) -> np.ndarray:
+    """A positive test vector for Collatz-Wielandt: power iterations on |B|^T |B| (untrusted; any x > 0
+    gives a valid bound, a good one a tight bound)."""
+    B = np.abs(np.asarray(B, dtype=np.float64))
+    x = np.ones(B.shape[1])
+    for _ in range(iterations):
+        y = B.T @ (B @ x)
+        top = float(np.max(y)) if y.size else 0.0
+        if not top > 0 or not math.isfinite(top):
+            break
+        x = y / top
+    top = float(np.max(x)) if x.size else 1.0
+    return np.maximum(x, top * 1e-6 if top > 0 else 1.0)
+
+
+def top_singular_upper(A: np.ndarray) -> arb:
+    """Upper bound of s_1(A) for an exact float matrix A (through s_1(|A|))."""
+    A = np.asarray(A, dtype=np.float64)
+    return top_singular_upper_enclosure(Enclosure.exact(A), perron_vector(A))
+
+
+def rank_one_ratio_ball(fro: arb, s1_low: arb, s1_high: arb) -> arb:
+    """Enclosure of sum_{i>=2} s_i^2 / sum_i s_i^2 = 1 - s_1^2/||Z||_F^2, clipped to [0, 1]."""
+    whole = arb(0).union(arb(1))
+    if not (fro > 0) or not fro.is_finite():
+        return whole  # the ratio is undefined (Z = 0) or the norm is unknown
+    f_lo, f_hi = fro.lower(), fro.upper()
+    s_lo = s1_low.lower() if s1_low.lower() >= 0 else arb(0)
+    hi = 1 - (s_lo * s_lo) / (f_hi * f_hi)
+    lo = 1 - (s1_high.upper() ** 2) / (f_lo * f_lo) if s1_high.is_finite() else arb(0)
+    return _between(lo, hi, 0.0, 1.0)
+
+
+def gap_ratio_ball(Z: Enclosure) -> arb:
+    """Enclosure of ||relu(Z) - Z||_F^2 / ||Z||_F^2 = ||min(Z, 0)||_F^2 / ||Z||_F^2."""
+    num = frobenius_ball(negative_part(Z))
+    den = frobenius_ball(Z)
+    if not (den > 0) or not den.is_finite():
+        return arb(0).union(arb(1))
+    r = (num * num) / (den * den)
+    return _between(r, r, 0.0, 1.0)
