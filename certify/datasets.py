@@ -8,13 +8,18 @@
   sphere ||theta||^2 = L (rounded so that the exact sum is <= L), with
   Gaussian data and cost gradients.
 
-Regenerate with ``python -m certify.datasets [DIR]``.
+* ``nearly-rank-one-depth8``, ``nearly-rank-one-depth4``: nearly rank-one data aligned with G and a
+  perturbed rank-one direction: the constants of Prop. 3.4 and Theorem 3.1 are small there.
+* ``digits-trained``: a bias-free MLP trained from small initialisation on scikit-learn's digits.
+
+Regenerate with ``python -m certify.datasets [DIR [NAME ...]]``.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -65,9 +70,98 @@ def random_instance(seed: int, widths: list[int], n_points: int, name: str) -> I
     return Instance(X=X, G=G, weights=tuple(_inside_sphere(weights)), meta=meta)
 
 
-def shipped_instances() -> dict[str, Instance]:
+def nearly_rank_one_instance(seed: int, depth: int, width: int, n_points: int, noise: float, name: str) -> Instance:
+    """Data u v^T + E (u, v >= 0, ||E||_F = noise ||u v^T||_F), G = g v^T, and theta a perturbed rank-one
+    escape-like direction (W_1 = e_1 u^T/||u||, identities on e_1, W_L = -g e_1^T/||g||), on the sphere.
+
+    Here ||X||_F ||G||_F / s is close to 1, so the constants of Prop. 3.4 and Theorem 3.1 are small and
+    their bounds are not vacuous.
+    """
+    rng = np.random.default_rng(seed)
+    d_in, d_out = 5, 2
+    u = np.abs(rng.standard_normal(d_in)) + 0.1
+    v = np.abs(rng.standard_normal(n_points)) + 0.1
+    E = rng.standard_normal((d_in, n_points))
+    X = np.outer(u, v) + noise * np.linalg.norm(np.outer(u, v)) * E / np.linalg.norm(E)
+    g = rng.standard_normal(d_out)
+    G = np.outer(g, v) + 0.01 * rng.standard_normal((d_out, n_points))
+    e1 = np.eye(width)[0]
+    Ws = [np.outer(e1, u / np.linalg.norm(u))]
+    Ws += [np.outer(e1, e1) for _ in range(depth - 2)]
+    Ws.append(-np.outer(g / np.linalg.norm(g), e1))
+    Ws = [W + 0.02 * rng.standard_normal(W.shape) for W in Ws]
+    meta = {
+        "name": name,
+        "description": f"nearly rank-one data (noise {noise}) aligned with G, depth {depth} perturbed rank-one direction",
+        "source": f"certify.datasets.nearly_rank_one_instance(seed={seed})",
+        "seed": seed,
+    }
+    return Instance(X=X, G=G, weights=tuple(_inside_sphere(Ws)), meta=meta)
+
+
+def digits_trained_instance(seed: int = 0, n_points: int = 300, widths: tuple[int, ...] = (64, 32, 32, 32, 10),
+                            steps: int = 5000, lr_scale: float = 0.5, name: str = "digits-trained") -> Instance:
+    """A bias-free ReLU MLP trained by gradient descent from small initialisation on scikit-learn's
+    digits (standardised pixels, squared loss on one-hot targets), stopped after the first saddle
+    escape.  The instance holds the trained direction rescaled onto the sphere ||theta||^2 = L and
+    G = grad C(0) = -(2/N) Y*, the cost gradient at the origin (Section 2)."""
+    from sklearn.datasets import load_digits
+
+    from certify.network import localized_loss, loss_gradient
+
+    rng = np.random.default_rng(seed)
+    digits = load_digits()
+    idx = rng.choice(len(digits.target), size=n_points, replace=False)
+    X = digits.data[idx].T.astype(float)
+    X = (X - X.mean()) / X.std()
+    Ystar = np.eye(10)[digits.target[idx]].T
+    N = n_points
+    Ws = [rng.standard_normal((widths[l + 1], widths[l])) * 1e-2 / np.sqrt(widths[l]) for l in range(len(widths) - 1)]
+    L = len(Ws)
+
+    def loss(ws):
+        Y = forward_float(ws, X)
+        return float(np.sum((Y - Ystar) ** 2) / N)
+
+    def forward_float(ws, A):
+        for l, W in enumerate(ws, start=1):
+            A = W @ A
+            if l < len(ws):
+                A = np.maximum(A, 0.0)
+        return A
+
+    start = loss(Ws)
+    current = start
+    for step in range(steps):
+        Y = forward_float(Ws, X)
+        current = float(np.sum((Y - Ystar) ** 2) / N)
+        if current < 0.95 * start:  # the first escape: the plateau at C(0) is left (one-hot MSE drops ~10%)
+            break
+        grads = loss_gradient(Ws, X, 2 * (Y - Ystar) / N)  # chain rule through the cost at Y
+        norm = np.sqrt(sum(float((W * W).sum()) for W in Ws))
+        lr = lr_scale / max(norm, 1e-12) ** (L - 2)  # the q-time schedule of Section 2.1
+        Ws = [W - lr * g for W, g in zip(Ws, grads)]
+    G = -2 * Ystar / N
+    meta = {
+        "name": name,
+        "description": f"digits, widths {list(widths)}, gradient descent from small initialisation for {step} steps "
+                       f"(loss {start:.4f} -> {current:.4f}"
+                       f"{', past the first escape' if current < 0.95 * start else ', stopped before the first escape'}); "
+                       "direction rescaled to ||theta||^2 = L",
+        "source": f"certify.datasets.digits_trained_instance(seed={seed})",
+        "seed": seed,
+        "steps": step,
+        "loss_start": start,
+        "loss_end": current,
+        "trained_norm": float(np.sqrt(sum(float((W * W).sum()) for W in Ws))),
+        "localized_loss_sign": float(np.sign(localized_loss(Ws, X, G))),
+    }
+    return Instance(X=X, G=G, weights=tuple(_inside_sphere(Ws)), meta=meta)
+
+
+def example1_instance() -> Instance:
     X, G = example1_data()
-    ex1 = Instance(
+    return Instance(
         X=X,
         G=G,
         weights=tuple(example1_rank_two_weights()),
@@ -78,21 +172,31 @@ def shipped_instances() -> dict[str, Instance]:
             "source": "paper, Section 4, eq. (2)",
         },
     )
-    return {
-        "example1-rank-two": ex1,
-        "random-depth3": random_instance(20250301, [3, 5, 4, 1], 6, "random-depth3"),
-        "random-depth5": random_instance(20250302, [4, 6, 6, 6, 6, 2], 10, "random-depth5"),
-    }
 
 
-def write_shipped_instances(directory: Path) -> list[Path]:
+#: name -> recipe; recipes run only when asked (the digits one trains a network)
+RECIPES: dict[str, Callable[[], Instance]] = {
+    "example1-rank-two": example1_instance,
+    "random-depth3": lambda: random_instance(20250301, [3, 5, 4, 1], 6, "random-depth3"),
+    "random-depth5": lambda: random_instance(20250302, [4, 6, 6, 6, 6, 2], 10, "random-depth5"),
+    "nearly-rank-one-depth8": lambda: nearly_rank_one_instance(20250303, 8, 6, 40, 1e-3, "nearly-rank-one-depth8"),
+    "nearly-rank-one-depth4": lambda: nearly_rank_one_instance(20250304, 4, 5, 25, 1e-2, "nearly-rank-one-depth4"),
+    "digits-trained": digits_trained_instance,
+}
+
+
+def shipped_instances(names: Iterable[str] | None = None) -> dict[str, Instance]:
+    return {name: RECIPES[name]() for name in (names if names is not None else RECIPES)}
+
+
+def write_shipped_instances(directory: Path, names: Iterable[str] | None = None) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
-    return [save_instance(inst, directory / f"{name}.npz") for name, inst in shipped_instances().items()]
+    return [save_instance(inst, directory / f"{name}.npz") for name, inst in shipped_instances(names).items()]
 
 
 
 
 if __name__ == "__main__":  # pragma: no cover
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "data" / "instances"
-    for p in write_shipped_instances(target):
+    for p in write_shipped_instances(target, sys.argv[2:] or None):
         print(p)

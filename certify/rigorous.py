@@ -46,10 +46,16 @@ def ball_str(b: arb) -> str:
     return b.str(10, radius=True)
 
 
-def ball_interval(b: arb) -> list[float]:
-    """[lower, upper] as floats rounded outward."""
+def ball_interval(b: arb, floor: float | None = None, ceil: float | None = None) -> list[float]:
+    """[lower, upper] as floats rounded outward, clipped to [floor, ceil] when the quantity is known to lie
+    there (a ratio in [0, 1], a norm >= 0): Arb stores radii with 30-bit precision, so a ball for [0, 1]
+    pokes out by about 1e-9."""
     lo = lower_float(b) if b.is_finite() else -math.inf
     hi = -lower_float(-b) if b.is_finite() else math.inf
+    if floor is not None:
+        lo = max(lo, floor)
+    if ceil is not None:
+        hi = min(hi, ceil)
     return [lo, hi]
 
 
@@ -63,8 +69,9 @@ class RatioSet:
     frobenius: arb
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ratio": ball_interval(self.ratio), "s1": [ball_interval(self.s1_low)[0], ball_interval(self.s1_high)[1]],
-                "frobenius": ball_interval(self.frobenius)}
+        return {"ratio": ball_interval(self.ratio, 0.0, 1.0),
+                "s1": [ball_interval(self.s1_low, 0.0)[0], ball_interval(self.s1_high, 0.0)[1]],
+                "frobenius": ball_interval(self.frobenius, 0.0)}
 
 
 def enclosure_ratios(Z: E.Enclosure) -> RatioSet:
@@ -72,9 +79,11 @@ def enclosure_ratios(Z: E.Enclosure) -> RatioSet:
     v = power_iteration(Z.mid)
     fro = E.frobenius_ball(Z)
     lo = E.top_singular_lower(Z, v)
-    hi = E.top_singular_upper_enclosure(Z, E.perron_vector(Z.mid))
-    if fro.is_finite() and hi > fro.upper():
-        hi = fro.upper()
+    hi = E.top_singular_upper_enclosure(Z, E.perron_vector(Z.mid, iterations=10))
+    gram = E.top_singular_upper_gram(Z, v)
+    for other in (gram, fro.upper() if fro.is_finite() else gram):
+        if other < hi:
+            hi = other
     return RatioSet(E.rank_one_ratio_ball(fro, lo, hi), lo, hi, fro)
 
 
@@ -96,7 +105,7 @@ class EnclosedNetwork:
     x_norm: arb
     g_norm: arb
     loss: arb  # Tr[G^T Y]
-    theta_sq: fmpq  # exact
+    theta_sq: Any  # fmpq (exact) or arb (large networks)
 
     @property
     def depth(self) -> int:
@@ -109,7 +118,14 @@ class EnclosedNetwork:
         return -self.loss * scale
 
 
-def enclose_network(inst: Instance) -> EnclosedNetwork:
+EXACT_NORM_LIMIT = 200_000  # parameters up to which ||theta||^2 is summed exactly in fmpq
+
+
+def enclose_network(inst: Instance, exact_norm: bool | None = None) -> EnclosedNetwork:
+    """Enclose the forward pass.  ||theta||^2 is exact (fmpq) for small networks, a ball otherwise."""
+    n_params = sum(W.size for W in inst.weights)
+    if exact_norm is None:
+        exact_norm = n_params <= EXACT_NORM_LIMIT
     act = E.Enclosure.exact(inst.X)
     pre, post = [], [act]
     for l, W in enumerate(inst.weights, start=1):
@@ -125,8 +141,15 @@ def enclose_network(inst: Instance) -> EnclosedNetwork:
         x_norm=E.norm_ball(inst.X),
         g_norm=E.norm_ball(inst.G),
         loss=E.inner_ball(inst.G, pre[-1]),
-        theta_sq=squared_norm(inst.weights, EXACT),
+        theta_sq=squared_norm(inst.weights, EXACT) if exact_norm else _sum_balls(E.norm_sq_ball(W) for W in inst.weights),
     )
+
+
+def _sum_balls(balls) -> arb:
+    total = arb(0)
+    for b in balls:
+        total += b
+    return total
 
 
 # --- Prop. 3.4 ------------------------------------------------------------------------
@@ -218,7 +241,7 @@ def theorem31_report(net: EnclosedNetwork, act: Sequence[RatioSet], weights: Seq
         entry: dict[str, Any] = {"W": weights[l - 1].to_dict()["ratio"]}
         if l < L:
             entry["Z_sigma"] = act[l].to_dict()["ratio"]
-            entry["gap"] = ball_interval(gaps[l - 1])
+            entry["gap"] = ball_interval(gaps[l - 1], 0.0, 1.0)
         if not (arb(l) > c * c):
             entry["bound"] = None
             entry["status"] = "l <= c^2: the theorem says nothing"
@@ -353,15 +376,15 @@ def certify_instance(inst: Instance, ps: Sequence[float] = DEFAULT_PS, theta0_no
     speed = net.speed_on_sphere()
     direction = escape_direction(inst)
     out.quantities = {
-        "||X||_F": ball_interval(net.x_norm),
-        "||G||_F": ball_interval(net.g_norm),
+        "||X||_F": ball_interval(net.x_norm, 0.0),
+        "||G||_F": ball_interval(net.g_norm, 0.0),
         "Tr[G^T Y]": ball_interval(net.loss),
         "speed_on_sphere": ball_interval(speed),
         "layers": {
             str(l): {
                 **({"W_ratio": wts[l - 1].to_dict()} if l >= 1 else {}),
                 **({"activation_ratio": act[l].to_dict()} if l < inst.depth else {}),
-                **({"relu_gap": ball_interval(gaps[l - 1])} if 1 <= l < inst.depth else {}),
+                **({"relu_gap": ball_interval(gaps[l - 1], 0.0, 1.0)} if 1 <= l < inst.depth else {}),
             }
             for l in range(0, inst.depth + 1)
         },

@@ -60,13 +60,18 @@ def _strip_timing(report):
     return report
 
 
-def test_same_seed_same_report_whatever_the_jobs(tmp_path, full_run):
-    _, d = full_run
-    first = json.loads((d / "r.json").read_text())
-    proc = run_cli("all", "--jobs", "2", "--json", str(tmp_path / "b.json"), env={"CERTIFY_RESULTS": str(tmp_path)})
-    assert proc.returncode == 0, proc.stderr
-    second = json.loads((tmp_path / "b.json").read_text())
-    assert _strip_timing(first) == _strip_timing(second)
+SUBSET = ["a1.*", "lemma-a4*", "prop3.4.*", "example1.rank-two-speed", "section2.1.euler*"]
+
+
+def test_same_seed_same_report_whatever_the_jobs(tmp_path):
+    reports = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"r{jobs}.json"
+        proc = run_cli("run", *SUBSET, "--jobs", jobs, "--json", str(out), env={"CERTIFY_RESULTS": str(tmp_path)})
+        assert proc.returncode == 0, proc.stderr
+        reports.append(json.loads(out.read_text()))
+    assert len(reports[0]["claims"]) >= 7
+    assert _strip_timing(reports[0]) == _strip_timing(reports[1])
 
 
 def test_seed_changes_claim_seeds(tmp_path):
@@ -161,3 +166,36 @@ def test_console_script_and_module_agree():
         pytest.skip("console script not on PATH")
     out = subprocess.run([exe, "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and "0.1.0" in out.stdout
+
+
+@pytest.mark.parametrize("name", ["example1-rank-two", "random-depth3", "nearly-rank-one-depth8", "digits-trained"])
+def test_instance_report_on_every_kind_of_shipped_instance(tmp_path, name):
+    out = tmp_path / "i.json"
+    proc = run_cli("instance", str(ROOT / f"data/instances/{name}.npz"), "--json", str(out),
+                   "--theta0-norm", "0.01", "--r", "0.5")
+    assert proc.returncode in (0, 1), proc.stderr
+    report = json.loads(out.read_text())
+    for cid, v in report["verdicts"].items():
+        assert {"status", "message", "margin", "evidence"} <= set(v), cid
+    layers = report["certified"]["layers"]
+    assert len(layers) == report["depth"] + 1
+    for row in layers.values():
+        for key in ("W_ratio", "activation_ratio"):
+            if key in row:
+                lo, hi = row[key]["ratio"]
+                assert 0 <= lo <= hi <= 1
+    assert report["verdicts"]["thm3.1"]["status"] == "skipped"  # optimality is never assumed
+    if name == "nearly-rank-one-depth8":
+        assert report["verdicts"]["prop3.4"]["status"] == "certified"
+        assert not report["verdicts"]["prop3.4"]["evidence"]["per_p"]["0.5"]["vacuous"]
+    if name == "example1-rank-two":
+        assert report["verdicts"]["claimed-speed"]["status"] == "refuted"  # eq. (2) as printed: speed -1/2
+        assert proc.returncode == 1
+
+
+@pytest.mark.parametrize("args", [["--p", "0"], ["--p", "1.2"], ["--r", "1"], ["--theta0-norm", "-1", "--r", "1"]])
+def test_instance_options_are_validated(args):
+    proc = run_cli("instance", str(ROOT / "data/instances/random-depth3.npz"), *args)
+    assert proc.returncode == ExitCode.USAGE
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("certify: error:"), proc.stderr

@@ -128,6 +128,14 @@ def test_upper_bound_holds_for_matrices_of_any_sign(seed):
     assert contains(E.top_singular_upper(A).union(arb(0)), ref)
     x = np.abs(rng.standard_normal(A.shape[1])) + 1e-3  # any positive vector, even a poor one
     assert contains(E.top_singular_upper_enclosure(E.Enclosure.exact(A), x).union(arb(0)), ref)
+    v = rng.standard_normal(A.shape[1])  # any witness, good or poor
+    assert contains(E.top_singular_upper_gram(E.Enclosure.exact(A), v).union(arb(0)), ref)
+    # a near rank-one matrix: the Gram bound is tight
+    B = np.outer(rng.standard_normal(5), rng.standard_normal(4)) + 1e-6 * rng.standard_normal((5, 4))
+    top = np.linalg.svd(B)[2][0]
+    ub = E.top_singular_upper_gram(E.Enclosure.exact(B), top)
+    sv = ref_svals(ref_matrix(B))[0]
+    assert contains(ub.union(arb(0)), sv) and float(ub.mid()) - float(sv) < 1e-8 * float(sv)
 
 
 def test_overflow_certifies_nothing():

@@ -107,7 +107,8 @@ def col_norms_up(A: np.ndarray) -> np.ndarray:
 def norm_up(x: np.ndarray) -> float:
     """Upper bound of the Frobenius (Euclidean) norm of an array."""
     flat = np.ravel(x)
-    bound = float(_inflate(float(np.dot(flat, flat)), max(flat.size, 1)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        bound = float(_inflate(float(np.dot(flat, flat)), max(flat.size, 1)))
     return float(up(math.sqrt(bound))) if math.isfinite(bound) else INF
 
 
@@ -115,7 +116,8 @@ def norm_sq_ball(x: np.ndarray) -> arb:
     """A ball containing the exact sum of squares of the entries of ``x``."""
     flat = np.ravel(x)
     n = max(flat.size, 1)
-    s = float(np.dot(flat, flat))
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow certifies nothing: handled below
+        s = float(np.dot(flat, flat))
     if not math.isfinite(s):
         return arb("+inf") if s > 0 else arb.nan()
     g = arb(gamma(n))
@@ -306,6 +308,60 @@ def top_singular_upper_enclosure(Z: Enclosure, x: np.ndarray) -> arb:
         return arb("+inf")
     ratio = float(np.max(up(z / x)))
     return arb(ratio).sqrt().upper()
+
+
+def _matvec_with_error(Z: Enclosure, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """y = fl(mid v) and an entrywise upper bound e with |Z v - y| <= e for every Z in the enclosure."""
+    k = v.size
+    y = Z.mid @ v
+    e = up(up(gamma(k) * row_norms_up(Z.mid)) * norm_up(v)) + k * ETA
+    return y, up(e + Z.radius_times_up(v))
+
+
+def _rmatvec_with_error(Z: Enclosure, y: np.ndarray, ey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """z = fl(mid^T y) and e with |Z^T w - z| <= e for every Z in the enclosure and |w - y| <= ey."""
+    m = y.size
+    z = Z.mid.T @ y
+    e = up(up(gamma(m) * col_norms_up(Z.mid)) * norm_up(y)) + m * ETA  # rounding of fl(mid^T y)
+    e = up(e + _abs_matvec_up(Z.mid.T, ey))  # mid^T (w - y)
+    e = up(e + Z.radius_transpose_times_up(up(np.abs(y) + ey)))  # (Z - mid)^T w
+    return z, e
+
+
+def _vector_norm_ball(x: np.ndarray, e: np.ndarray) -> arb:
+    """A ball containing ||w|| for every w with |w - x| <= e entrywise."""
+    center = norm_ball(x)
+    err = arb(norm_up(e))
+    return _between(center - err, center + err)
+
+
+def top_singular_upper_gram(Z: Enclosure, v: np.ndarray) -> arb:
+    """Upper bound of s_1(Z) from a witness v, tight when one singular value dominates.
+
+    For unit x = alpha v^ + beta w (w unit, orthogonal to v^ = v/||v||), with S = Z^T Z:
+    ||Z x||^2 = alpha^2 a + 2 alpha beta (v^ . S w) + beta^2 ||Z w||^2 <= lambda_max([[a, b], [b, c]]),
+    where a = ||Z v^||^2, b = ||S v^ - a v^|| = sqrt(||S v^||^2 - a^2) >= |v^ . S w|, and
+    c = ||Z||_F^2 - a >= ||Z w||^2.  Everything is enclosed in Arb from float products.
+    """
+    _check_mode()
+    v = np.asarray(v, dtype=np.float64)
+    vn2 = norm_sq_ball(v)
+    if not (vn2 > 0):
+        return arb("+inf")
+    y, ey = _matvec_with_error(Z, v)
+    z, ez = _rmatvec_with_error(Z, y, ey)
+    zv = _vector_norm_ball(y, ey)
+    sv = _vector_norm_ball(z, ez)
+    a = zv * zv / vn2
+    b2 = sv * sv / vn2 - a * a
+    b2 = _between(b2, b2)  # >= 0 in truth
+    f = frobenius_ball(Z)
+    c = f * f - a
+    c = _between(c, c)
+    lam = (a + c) / 2 + sqrt_ball(((a - c) / 2) ** 2 + b2)
+    if not lam.is_finite():
+        return arb("+inf")
+    return sqrt_ball(lam).upper()
 
 
 def perron_vector(B: np.ndarray, iterations: int = 30) -> np.ndarray:
