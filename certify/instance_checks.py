@@ -85,8 +85,8 @@ def check_euler(inst: Instance) -> Verdict:
     return from_exact_identity(inner, inst.depth * value, "theta^T grad L0 = L L0")
 
 
-def check_lemma_a4(inst: Instance) -> Verdict:
-    """prod_l ||W_l||_F <= 1 given ||theta||^2 <= L (both decided exactly)."""
+def check_lemma_a4(inst: Instance, bound: fmpq = fmpq(1)) -> Verdict:
+    """prod_l ||W_l||_F <= bound (1 in the lemma) given ||theta||^2 <= L, both decided exactly."""
     L = inst.depth
     Ws = _exact_weights(inst)
     sq = [(W * W).sum() for W in Ws]
@@ -103,13 +103,13 @@ def check_lemma_a4(inst: Instance) -> Verdict:
     for s in sq:
         prod_sq *= s
     # prod ||W_l||_F <= 1  <=>  prod ||W_l||_F^2 <= 1 (both sides non-negative): decided exactly
-    v = from_comparison(prod_sq, fmpq(1), "prod ||W_l||_F^2 <= 1", ev)
+    v = from_comparison(prod_sq, bound * bound, "prod ||W_l||_F^2 <= bound^2", ev)
     if v.status is Status.CERTIFIED:
         with working_precision(128):
-            gap = arb(1) - arb(prod_sq).sqrt()  # encloses 1 - prod ||W_l||_F
+            gap = arb(bound) - arb(prod_sq).sqrt()  # encloses bound - prod ||W_l||_F
         v.margin = lower_float(gap)
-        v.message = f"prod ||W_l||_F <= 1 with margin >= {v.margin:.6g}"
-        v.evidence["1 - prod ||W_l||_F"] = str(gap)
+        v.message = f"prod ||W_l||_F <= {bound} with margin >= {v.margin:.6g}"
+        v.evidence["bound - prod ||W_l||_F"] = str(gap)
     return v
 
 

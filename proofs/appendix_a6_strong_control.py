@@ -17,9 +17,14 @@ nu = ||u||, nv = ||v||, y = ||Y_theta*(u)||, e = eps, S = s*:
 5. (4) with y <= nu gives a nu >= S - g e, hence 8 g e/(a nu) <= 8 g e/(S - g e);
 6. the ReLU gap: <relu(Z), Z - relu(Z)> = 0 entrywise, so ||Z||^2 = ||Z^s||^2 + ||Z - Z^s||^2.
 
-The chain proves Prop. 3.3's bound.  The appendix's statement drops an eps: it is negative
-whenever s* < ||G||_F, while the ratios are >= 0; u = (1), v = (1, 0), G = (1, 1), X = 0 is such
-a case (s* <= ||Gv|| ||u|| = 1 < sqrt 2).  Typos in the proof are listed as notes: (4) prints
+Step 5 divides by S - g e: the chain needs the hypothesis ||G||_F eps < s*, which neither
+statement makes.  Without it Prop. 3.3 fails: u = v = (1), G = (1), X = 0, eps = 2 has s* = 1 and
+bound 8*2/(1 - 2) = -16 < 0, while the ratios are >= 0.  Also, the proof's telescoping product
+controls Z_l^s / Z_l only for l <= L - 1, so the ReLU-gap part holds for l < L (the output layer
+has no ReLU; with X = [1], G = [1] the bound is 0 but Z_L = -1 has gap 1).  With these two
+corrections the chain proves Prop. 3.3's bound.  The appendix's statement also drops an eps: it is
+negative whenever s* < ||G||_F; u = (1), v = (1, 0), G = (1, 1), X = 0 is such a case
+(s* <= ||Gv|| ||u|| = 1 < sqrt 2).  Typos in the proof are listed as notes: (4) prints
 -Tr[G^T Y(uv^T)] for Tr[G^T Y(uv^T)], and one display drops an eps.
 """
 
@@ -32,13 +37,18 @@ from certify.kernel.verdict import Status, Verdict
 from proofs._sym import Ledger
 
 g, a, nu, nv, y, e, S, d, x = sp.symbols("g a nu nv y e S d x", positive=True)
+D = sp.Symbol("D", positive=True)  # S - g e under the hypothesis ||G||_F eps < s*
 C = g / (a * nu) + 1 / (nu * nv)
 MAIN_BOUND = 8 * g * e / (S - g * e)
 APPENDIX_BOUND = 8 * g / (S - g) * e
 
 
-def verify_chain(ledger: Ledger, *, factor: int = 8) -> bool:
+def verify_chain(ledger: Ledger, *, factor: int = 8, assume_small_eps: bool = True) -> bool:
+    """The proof's steps.  ``assume_small_eps`` adds the hypothesis ||G||_F eps < s* (S = D + g e, D > 0)
+    that step 5 needs; without it the sign of S - g e is unknown and the chain does not go through."""
     ok = True
+    denominator = D if assume_small_eps else S - g * e
+    ok &= ledger.fact("S - g e > 0 (the division in step 5)", bool(denominator.is_positive))
     hyp = (-a * nu + g * e) - (-a * y - g * e)  # >= 0: lower bound (4) <= upper bound
     ok &= ledger.identity("y/nu - (1 - 2ge/(a nu)) = [upper - lower]/(a nu)",
                           (y / nu - (1 - 2 * g * e / (a * nu))) - hyp / (a * nu))
@@ -79,21 +89,43 @@ def appendix_counterexample() -> dict[str, object]:
     }
 
 
-def check_chain(ctx: Context | None = None) -> Verdict:
-    ledger = Ledger()
-    ok = verify_chain(ledger)
-    ev = ledger.evidence()
-    ev["notes"] = [
-        "(4) prints Tr[G^T Y(uv^T + X)] >= -Tr[G^T Y(uv^T)] - ||G|| eps; the Lipschitz step gives "
-        "Tr[G^T Y(uv^T)] - ||G|| eps (no minus sign)",
-        "the display after 'by using the above inequality' misplaces eps on its first term",
-        "step 3 needs 1 - 2Ce >= 0; otherwise 4Ce >= 2 and the bound holds trivially",
-        "the statement minimises over ||theta||^2 <= L, the proof over ||theta||^2 = L: the same minimiser when s* > 0",
-    ]
-    if not ok:
-        return Verdict(Status.REFUTED, f"step failed: {ledger.failed[0]}", None, ev)
-    return Verdict(Status.PROVED, "each step from (4) to 8 ||G|| eps/(s* - ||G|| eps) reduces to 0 (with the proof's "
-                   "sign typo in (4) corrected)", None, ev)
+def main_counterexample() -> dict[str, object]:
+    """u = v = (1), G = (1), X = 0, eps = 2: the input is [[1]], |Y| <= prod ||W_l||_F <= 1 (Lemma A.4) with
+    equality for W_l = [1], W_L = [-1], so s* = 1; every matrix is 1 x 1, so every ratio is 0."""
+    bound = MAIN_BOUND.subs({g: 1, e: 2, S: 1})
+    return {"s*": 1, "eps": 2, "||G||_F": 1, "bound": bound, "ratios": 0, "violated": bool(bound < 0)}
+
+
+NOTES = [
+    "(4) prints Tr[G^T Y(uv^T + X)] >= -Tr[G^T Y(uv^T)] - ||G|| eps; the Lipschitz step gives "
+    "Tr[G^T Y(uv^T)] - ||G|| eps (no minus sign)",
+    "the display after 'by using the above inequality' misplaces eps on its first term",
+    "step 3 needs 1 - 2Ce >= 0; otherwise 4Ce >= 2 and the bound holds trivially",
+    "the statement minimises over ||theta||^2 <= L, the proof over ||theta||^2 = L: the same minimiser when s* > 0",
+    "the ReLU gap is controlled for l <= L - 1 only (the output Z_L has no ReLU): X = [1], G = [1] gives bound 0 "
+    "but Z_L = -1 with gap 1",
+]
+
+
+def check_main_statement(ctx: Context | None = None) -> Verdict:
+    printed = Ledger()
+    printed_ok = verify_chain(printed, assume_small_eps=False)
+    cx = main_counterexample()
+    corrected = Ledger()
+    corrected_ok = verify_chain(corrected, assume_small_eps=True)
+    ev = {"printed": "for all l, ratios <= 8 ||G||_F eps / (s* - ||G||_F eps)",
+          "corrected": "if ||G||_F eps < s*: ratios of W_l (l = 1..L) and Z_l^s (l = 0..L-1) and ReLU gaps of Z_l "
+                       "(l = 1..L-1) are <= 8 ||G||_F eps / (s* - ||G||_F eps)",
+          "printed_failures": printed.failed, "counterexample": {k: str(v) for k, v in cx.items()},
+          "corrected_ledger": corrected.evidence(), "notes": NOTES}
+    cv = Verdict(Status.PROVED if corrected_ok else Status.REFUTED,
+                 "with ||G||_F eps < s* (and the gap for l < L), each step from (4) to the bound reduces to 0"
+                 if corrected_ok else f"step failed: {corrected.failed[0]}", None, {})
+    if printed_ok and not cx["violated"]:  # pragma: no cover
+        return Verdict(Status.PROVED, "the printed statement's proof goes through", None, ev)
+    return Verdict(Status.ERRATUM, "as printed Prop. 3.3 lacks the hypothesis ||G||_F eps < s* that its proof divides "
+                   "by: u = v = (1), G = (1), X = 0, eps = 2 give s* = 1 and bound -16 < 0 = every ratio; the ReLU "
+                   "gap holds for l < L only", None, ev, corrected=cv)
 
 
 def check_appendix_statement(ctx: Context | None = None) -> Verdict:
@@ -107,10 +139,12 @@ def check_appendix_statement(ctx: Context | None = None) -> Verdict:
         "counterexample": {k: str(v) for k, v in cx.items()},
     }
     corrected = Verdict(Status.PROVED if chain_ok else Status.REFUTED,
-                        "Prop. 3.3's bound 8 ||G|| eps/(s* - ||G|| eps): every step of the proof reduces to 0", None, {})
+                        "Prop. 3.3's bound 8 ||G|| eps/(s* - ||G|| eps) under ||G||_F eps < s* (gap for l < L): every "
+                        "step of the proof reduces to 0", None, {})
     if not differ or not cx["negative"]:  # pragma: no cover
         return Verdict(Status.ERROR, "expected the appendix's printed bound to differ and to go negative", None, ev)
     return Verdict(Status.ERRATUM, f"A.6 prints 8||G||/(s* - ||G||) eps: negative when s* < ||G||_F, e.g. u = (1), "
                    f"v = (1,0), G = (1,1), X = 0 (s* <= 1 < sqrt 2; bound at eps = 1/10: "
-                   f"{cx['appendix bound at s* = 1']}) while ratios are >= 0; Section 3.2's form holds",
+                   f"{cx['appendix bound at s* = 1']}) while ratios are >= 0; Section 3.2's form holds once "
+                   "||G||_F eps < s* is assumed",
                    None, ev, corrected=corrected)

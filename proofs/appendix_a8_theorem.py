@@ -58,6 +58,8 @@ def verify_derivation(ledger: Ledger, *, factor: int = 8) -> bool:
                          sp.simplify(prop33_bound(eps) - main_bound(factor=factor)))
     ok &= ledger.identity("1 - c l^(-1/2) = (sqrt(l) - c)/sqrt(l): positive exactly when l > c^2",
                           (1 - c_main / sp.sqrt(ell)) - (sp.sqrt(ell) - c_main) / sp.sqrt(ell))
+    ok &= ledger.identity("(s* - ||G|| eps)/s* = 1 - c l^(-1/2): l > c^2 is Prop. 3.3's hypothesis ||G|| eps < s*",
+                          sp.simplify((sstar - Gf * eps) / sstar - (1 - c_main / sp.sqrt(ell))))
     # both constants are non-negative when s* <= ||X|| ||G||, so equal squares mean equal constants
     ok &= ledger.identity("A.8's constant squared is (s* times 3.1's) squared",
                           sp.simplify(sp.expand_log(c_appendix**2 - (sstar * c_main) ** 2, force=True)))
@@ -89,10 +91,12 @@ def check_theorem(ctx: Context | None = None) -> Verdict:
         "direction, whose layers are balanced (||W_l||_F = 1), but not stated",
         "the earliest good layer l0 is at most pL because at least (1-p)L of the L activations l = 0..L-1 are good",
         "the sub-network from l0 is optimal for its own input with the same speed s*, which is what Prop. 3.3 needs",
+        "as in Prop. 3.3, the ReLU-gap ratio is controlled for l < L only (Z_L has no ReLU)",
     ]
     corrected = Verdict(Status.PROVED if ok else Status.REFUTED,
-                        "with s* = -min Tr[G^T Y]: Prop. 3.3 at eps = ||X|| sqrt(2 log(||X|| ||G||/s*)/l) gives exactly "
-                        "8c/(1 - c/sqrt l)/sqrt l, positive iff l > c^2" if ok else f"step failed: {ledger.failed[0]}",
+                        "with s* = -min Tr[G^T Y]: Prop. 3.3 (corrected) at eps = ||X|| sqrt(2 log(||X|| ||G||/s*)/l) "
+                        "gives exactly 8c/(1 - c/sqrt l)/sqrt l; l > c^2 is exactly its hypothesis ||G|| eps < s*; the "
+                        "gap part for l < L" if ok else f"step failed: {ledger.failed[0]}",
                         None, {})
     if sign["c_is_real"]:  # pragma: no cover - would mean the printed sign is harmless
         return Verdict(Status.PROVED if ok else Status.REFUTED, "bound derived as printed", None, ev)

@@ -42,3 +42,42 @@ def test_homogeneity_records_negative_scale(rng):
     Ws, X, G = random_net(rng, [2, 3, 1], 6)
     v = check_homogeneity(_inst(Ws, X, G))
     assert "lambda=-1" in v.evidence
+
+
+def test_lemma_a4_tightened_past_the_true_product_is_refuted(rng):
+    from flint import arb, fmpq
+
+    from certify.kernel.compare import endpoints
+
+    Ws, X, G = random_net(rng, [3, 4, 2], 3)
+    scale = np.sqrt(2 / sum(float((W * W).sum()) for W in Ws)) * (1 - 1e-9)
+    inst = _inst([W * scale for W in Ws], X, G)
+    v = check_lemma_a4(inst)
+    assert v.status is Status.CERTIFIED
+    prod = arb(1)
+    for W in inst.weights:
+        prod *= arb(float(np.linalg.norm(W)))
+    lo, _ = endpoints(prod.lower())
+    assert check_lemma_a4(inst, bound=lo * fmpq(999, 1000)).status is Status.REFUTED
+    assert check_lemma_a4(inst, bound=lo * fmpq(1001, 1000)).status is Status.CERTIFIED
+
+
+def test_matmul_enclosure_agrees_with_arb_mat_and_exact(rng):
+    from flint import arb_mat, fmpq, fmpq_mat
+
+    from certify.kernel import enclose as E
+
+    for _ in range(5):
+        W = rng.standard_normal((4, 6))
+        A = rng.standard_normal((6, 3))
+        enc = E.matmul(W, E.Enclosure.exact(A))
+        exact = fmpq_mat([[fmpq(*float(x).as_integer_ratio()) for x in row] for row in W]) * fmpq_mat(
+            [[fmpq(*float(x).as_integer_ratio()) for x in row] for row in A])
+        balls = arb_mat(W.tolist()) * arb_mat(A.tolist())
+        rad = enc.max_entry_radius_up()
+        for i in range(4):
+            for j in range(3):
+                q = exact[i, j]
+                assert abs(fmpq(*float(enc.mid[i, j]).as_integer_ratio()) - q) <= fmpq(*rad.as_integer_ratio())
+                assert balls[i, j].contains(balls[i, j].mid()) and balls[i, j].overlaps(
+                    E.arb(float(enc.mid[i, j])) + E.arb(0, rad))

@@ -89,8 +89,12 @@ def test_prop34_steps_proved_and_printed_log_range_is_not_an_identity():
 
 # --- Appendix A.6 ---------------------------------------------------------------------
 
-def test_prop33_chain_proved_and_wrong_constant_fails():
-    assert a6.check_chain().status is Status.PROVED
+def test_prop33_needs_small_eps_and_wrong_constant_fails():
+    v = a6.check_main_statement()
+    assert v.status is Status.ERRATUM and v.corrected.status is Status.PROVED
+    assert a6.main_counterexample()["bound"] == -16
+    assert not a6.verify_chain(Ledger(), assume_small_eps=False)
+    assert a6.verify_chain(Ledger())
     assert not a6.verify_chain(Ledger(), factor=4)
 
 

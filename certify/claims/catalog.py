@@ -121,10 +121,11 @@ CATALOG: tuple[Claim, ...] = (
         FUZZ, pending="issue #5 (property-based fuzzing)",
     ),
     Claim(
-        "prop3.3.algebra", "prop3.3", "Prop. 3.3's proof, step by step", "Prop. 3.3 = Prop. A.6",
-        "From inequality (4) to the bound 8 ||G||_F eps / (s* - ||G||_F eps), every algebraic step of the "
-        "proof, including ||Gv|| <= ||G||_F ||v|| and the ReLU gap identity.",
-        SYM, check="proofs.appendix_a6_strong_control:check_chain",
+        "prop3.3", "prop3.3", "Nearly rank-one inputs give nearly rank-one layers", "Prop. 3.3 = Prop. A.6",
+        "For the minimiser over ||theta||^2 <= L with inputs u v^T + X, u, v >= 0, ||X||_F <= eps, every layer's "
+        "rank-one ratios (W_l, Z_l^s) and ReLU gap are at most 8 ||G||_F eps / (s* - ||G||_F eps); checked step "
+        "by step from inequality (4).",
+        SYM, check="proofs.appendix_a6_strong_control:check_main_statement",
     ),
     Claim(
         "prop3.3.appendix-statement", "prop3.3", "Prop. A.6 as stated in the appendix", "Prop. A.6",
