@@ -28,9 +28,10 @@ from certify.kernel.verdict import Status, Verdict
 from proofs._sym import Ledger
 
 
-def log_bound(ledger: Ledger) -> bool:
+def log_bound(ledger: Ledger, shift: int = 1) -> bool:
+    """f(t) = t - shift - log t >= 0 on t > 0 (the lemma uses shift = 1, i.e. log t <= t - 1)."""
     t = sp.Symbol("t", positive=True)
-    f = t - 1 - sp.log(t)
+    f = t - shift - sp.log(t)
     ok = ledger.identity("f(1) = 0 for f(t) = t - 1 - log t", f.subs(t, 1))
     stationary = sp.solveset(sp.diff(f, t), t, domain=sp.Interval.open(0, sp.oo))
     ok &= ledger.fact("f'(t) = 0 only at t = 1 on t > 0", stationary == sp.FiniteSet(1))

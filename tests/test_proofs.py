@@ -57,3 +57,8 @@ def test_example1_exact_data():
     assert X[:, 1] == sp.Matrix([1, 0])  # j = 2: (sin(pi/2), cos(pi/2))
     assert X[:, 0] == sp.Matrix([sp.sqrt(2) / 2, sp.sqrt(2) / 2])
     assert list(G) == [-1, 1, -1, 1, -1, 1, -1, 1]
+
+
+def test_lemma_a4_wrong_log_bound_fails():
+    assert a5.log_bound(Ledger())
+    assert not a5.log_bound(Ledger(), shift=2)  # log t <= t - 2 is false at t = 1
