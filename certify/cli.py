@@ -243,6 +243,47 @@ def instance(file: Path, json_out: str | None, ps: tuple[float, ...], theta0_nor
     return code
 
 
+@cli.command()
+@click.argument("claim_id")
+@click.option("--examples", "-n", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="Number of examples to run.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the campaign (replayable).")
+@click.option("--deep", is_flag=True, help="A long campaign: ten times --examples.")
+@click.option("--json", "json_out", metavar="FILE", help="Write the verdict as JSON ('-' for stdout).")
+def fuzz(claim_id: str, examples: int, seed: int, deep: bool, json_out: str | None) -> int:
+    """Fuzz a proposition with hypothesis (prop3.2, prop3.3 or prop3.4, or their .fuzz ids)."""
+    from certify.claims import REGISTRY
+    from certify.fuzz import PROPERTIES, fuzz_verdict
+    from certify.paths import data_dir, results_dir
+    from certify.report import status_text
+
+    cid = claim_id if claim_id.endswith(".fuzz") else f"{claim_id}.fuzz"
+    if cid not in PROPERTIES:
+        raise InputError(f"no fuzz campaign for {claim_id!r} (choose from {', '.join(sorted(PROPERTIES))})")
+    if json_out and json_out != "-" and not Path(json_out).resolve().parent.is_dir():
+        raise InputError(f"cannot write {json_out}: its directory does not exist")
+    n = examples * (10 if deep else 1)
+    err = _stderr_console()
+    start = time.perf_counter()
+    if err.is_terminal:
+        with err.status(f"fuzzing {cid}: {n} examples (seed {seed})"):
+            verdict = fuzz_verdict(cid, examples=n, seed_value=seed, data_dir=data_dir(),
+                                   database_dir=results_dir().parent / "hypothesis")
+    else:
+        verdict = fuzz_verdict(cid, examples=n, seed_value=seed, data_dir=data_dir(),
+                               database_dir=results_dir().parent / "hypothesis")
+    seconds = time.perf_counter() - start
+    if json_out != "-":
+        out = _stdout_console()
+        line = status_text(verdict.status)
+        line.append(f"  {cid}: {verdict.message}  ({seconds:.1f}s)")
+        out.print(line)
+        out.print(REGISTRY[cid].statement)
+    if json_out:
+        _write(json_out, json.dumps({"id": cid, **verdict.to_dict(), "seconds": round(seconds, 3)}, indent=2) + "\n")
+    return ExitCode.OK if verdict.status.holds else ExitCode.FINDINGS
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: every error is one line on stderr and an exit status."""
     try:

@@ -99,6 +99,15 @@ def squared_norm(weights: Weights, ns: NumberSystem = FLOAT) -> object:
     return total
 
 
+def frobenius_norm(A: np.ndarray) -> float:
+    """||A||_F in floats without underflow or overflow in the squares (scaled by the largest entry)."""
+    A = np.asarray(A, dtype=np.float64)
+    m = float(np.max(np.abs(A))) if A.size else 0.0
+    if m == 0.0 or not math.isfinite(m):
+        return m
+    return m * float(np.linalg.norm(A / m))
+
+
 def flatten(weights: Weights) -> np.ndarray:
     """theta as one vector: W_1, ..., W_L, each row-major."""
     return np.concatenate([np.asarray(W).ravel() for W in weights])

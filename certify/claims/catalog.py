@@ -118,7 +118,7 @@ CATALOG: tuple[Claim, ...] = (
         "prop3.2.fuzz", "prop3.2", "Optimal speed is non-decreasing in depth", "Prop. 3.2 = Prop. A.3",
         "A depth-L network with L0 = -s0 and ||theta||^2 = L extends to depth L + k with ||theta'||^2 <= L + k, "
         "L0 not larger, rank-one new layers and no ReLU effect after layer L.",
-        FUZZ, pending="issue #5 (property-based fuzzing)",
+        FUZZ, check="certify.fuzz:check_prop32",
     ),
     Claim(
         "prop3.3", "prop3.3", "Nearly rank-one inputs give nearly rank-one layers", "Prop. 3.3 = Prop. A.6",
@@ -135,13 +135,13 @@ CATALOG: tuple[Claim, ...] = (
     Claim(
         "prop3.4.fuzz", "prop3.4", "Prop. 3.4 under fuzzing", "Prop. 3.4 = Prop. A.5",
         "For random and adversarial theta with ||theta||^2 <= L and Tr[G^T Z_L] <= -s0, the count holds.",
-        FUZZ, pending="issue #5 (property-based fuzzing)",
+        FUZZ, check="certify.fuzz:check_prop34",
     ),
     Claim(
         "prop3.3.fuzz", "prop3.3", "Nearly rank-one inputs give nearly rank-one layers", "Prop. 3.3 = Prop. A.6",
         "For inputs u v^T + X with u, v >= 0 and ||X||_F <= eps, the minimiser's rank-one ratios and ReLU gaps "
         "are at most 8 ||G||_F eps / (s* - ||G||_F eps).",
-        FUZZ, pending="issue #5 (property-based fuzzing)",
+        FUZZ, check="certify.fuzz:check_prop33",
     ),
     Claim(
         "prop3.4.steps", "prop3.4", "Prop. A.5's scalar steps", "Prop. 3.4 = Prop. A.5",

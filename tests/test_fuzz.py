@@ -1,0 +1,62 @@
+import json
+
+import numpy as np
+import pytest
+
+from certify import fuzz as F
+from certify.instances import load_instance
+from certify.kernel.verdict import Status
+from tests.conftest import run_cli
+
+
+@pytest.mark.parametrize("name", sorted(F.PROPERTIES))
+def test_true_propositions_survive_a_small_campaign(name):
+    outcome = F.run(F.PROPERTIES[name](), examples=40, seed_value=11)
+    assert not outcome.refuted, outcome.counterexample.evidence
+    assert outcome.examples >= 20
+
+
+@pytest.mark.parametrize("prop, key, shrink", [
+    (lambda: F.prop34_property(bound_factor=0.05), "bound", False),
+    (lambda: F.prop32_property(loss_margin=0.5), "loss_slack", False),
+    (lambda: F.prop33_property(lipschitz_factor=0.5), "slack_lipschitz", True),
+])
+def test_false_variants_are_found_shrunk_and_saved(tmp_path, prop, key, shrink):
+    outcome = F.run(prop(), examples=300, seed_value=1, shrink=shrink)
+    assert outcome.refuted
+    ev = outcome.counterexample
+    assert key in ev.evidence
+    path = F.save_counterexample("variant", ev, tmp_path)
+    inst = load_instance(path)  # replayable: a valid instance file
+    assert inst.depth <= 4 and max(inst.widths) <= 5  # shrunk to something small
+
+
+def test_fuzz_verdict_records_examples_and_slack(tmp_path):
+    v = F.fuzz_verdict("prop3.4.fuzz", examples=30, seed_value=5, data_dir=tmp_path)
+    assert v.status is Status.FUZZED
+    assert v.evidence["examples"] >= 15 and v.evidence["seed"] == 5
+    assert v.evidence["smallest_slack"] is not None
+
+
+def test_prop34_counts_the_activations_from_l_equal_0():
+    # with p < 1/L the count (1-p)L exceeds L - 1: only the reading l = 0..L-1 (X included) can meet it
+    L, p = 4, 0.1
+    assert F._needed(p, L) == 4 > L - 1
+    from certify.rigorous import activation_ratios, check_prop34, enclose_network
+    from certify.paths import instances_dir
+
+    inst = load_instance(instances_dir() / "nearly-rank-one-depth4.npz")
+    net = enclose_network(inst)
+    v = check_prop34(net, [activation_ratios(Z) for Z in net.post], ps=(p,))
+    assert v.status is Status.CERTIFIED
+    assert v.evidence["per_p"][str(p)]["layers_certified_below"] == [0, 1, 2, 3]
+
+
+def test_fuzz_command(tmp_path):
+    out = tmp_path / "f.json"
+    proc = run_cli("fuzz", "prop3.3", "-n", "30", "--seed", "4", "--json", str(out),
+                   env={"CERTIFY_RESULTS": str(tmp_path / "r")})
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(out.read_text())
+    assert report["status"] == "fuzzed" and report["evidence"]["seed"] == 4
+    assert run_cli("fuzz", "prop9").returncode == 2
