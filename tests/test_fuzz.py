@@ -60,3 +60,20 @@ def test_fuzz_command(tmp_path):
     report = json.loads(out.read_text())
     assert report["status"] == "fuzzed" and report["evidence"]["seed"] == 4
     assert run_cli("fuzz", "prop9").returncode == 2
+
+
+def test_projected_gradient_descent_finds_the_linear_optimum():
+    from certify.escape import projected_gradient_descent
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((3, 5))
+    G = rng.standard_normal((2, 5))
+    best = projected_gradient_descent(X, G, [3, 2], restarts=3, steps=300, lr=0.1)
+    # depth 1: L0 = Tr[G^T W X] on ||W||_F = 1 is minimised at W = -G X^T/||G X^T||_F
+    assert best.speed == pytest.approx(np.linalg.norm(G @ X.T), rel=1e-6)
+
+
+def test_prop33_pgd_experiment_reports_an_experiment():
+    v = F.prop33_pgd_experiment(3, cases=2, quick=True)
+    assert v.status in (Status.REPRODUCED, Status.REFUTED)
+    assert v.evidence["kind"] == "experiment" and len(v.evidence["cases"]) == 2

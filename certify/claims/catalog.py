@@ -138,6 +138,12 @@ CATALOG: tuple[Claim, ...] = (
         FUZZ, check="certify.fuzz:check_prop34",
     ),
     Claim(
+        "prop3.3.pgd", "prop3.3", "Prop. 3.3 at the best minimiser found", "Prop. 3.3 = Prop. A.6",
+        "On nearly rank-one data, the direction found by projected gradient descent has its ratios below "
+        "8 ||G||_F eps / (s - ||G||_F eps), s its speed (an experiment, not a certificate).",
+        EXP, check="certify.fuzz:check_prop33_pgd",
+    ),
+    Claim(
         "prop3.3.fuzz", "prop3.3", "Nearly rank-one inputs give nearly rank-one layers", "Prop. 3.3 = Prop. A.6",
         "For inputs u v^T + X with u, v >= 0 and ||X||_F <= eps, the minimiser's rank-one ratios and ReLU gaps "
         "are at most 8 ||G||_F eps / (s* - ||G||_F eps).",
