@@ -83,7 +83,6 @@ def mnist_scale(quick: bool):
     f_out, f_s, f_mem = measure(float_path, Ws, X, G)
     c_out, c_s, c_mem = measure(certified_path, Ws, X, G)
     # the float answers lie in the certified enclosures (a sanity check of the benchmark itself)
-    from flint import arb
 
     inside = all(abs(float(r.mid()) - fr) <= float(r.rad()) + 1e-6 for r, fr in zip(c_out["ratios"], f_out["ratios"]))
     widest = max(float(r.rad()) for r in c_out["ratios"])

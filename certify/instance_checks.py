@@ -17,7 +17,7 @@ from flint import arb, fmpq
 
 from certify.claims.base import Context
 from certify.instances import Instance, load_instance
-from certify.kernel.arith import BALL, EXACT, working_precision
+from certify.kernel.arith import EXACT, working_precision
 from certify.kernel.compare import Truth, compare_le, lower_float
 from certify.kernel.verdict import (
     Status,
@@ -27,7 +27,7 @@ from certify.kernel.verdict import (
     from_exact_identity,
     show,
 )
-from certify.network import localized_loss, loss_gradient, squared_norm
+from certify.network import localized_loss, loss_gradient
 
 #: rational scale factors used for the homogeneity check
 SCALES = (fmpq(1, 3), fmpq(2), fmpq(7, 5))

@@ -6,6 +6,8 @@ from typing import Any
 
 import sympy as sp
 
+from certify.kernel.verdict import Status, Verdict
+
 
 def is_zero(expr: Any) -> bool:
     """True when ``expr`` expands (then simplifies) to exactly 0.
@@ -66,6 +68,14 @@ class Ledger:
     def fact(self, name: str, ok: bool) -> bool:
         (self.checked if ok else self.failed).append(name)
         return ok
+
+    def verdict(self, message: str, evidence: dict[str, Any] | None = None) -> Verdict:
+        """'proved' with ``message`` when every step reduced to 0, else 'refuted' naming the first failure."""
+        ev = self.evidence()
+        ev.update(evidence or {})
+        if self.failed:
+            return Verdict(Status.REFUTED, f"step failed: {self.failed[0]}", None, ev)
+        return Verdict(Status.PROVED, message, None, ev)
 
     def evidence(self) -> dict[str, Any]:
         return {

@@ -22,7 +22,7 @@ from __future__ import annotations
 import sympy as sp
 
 from certify.claims.base import Context
-from certify.kernel.verdict import Status, Verdict
+from certify.kernel.verdict import Verdict
 from proofs._sym import Ledger
 
 
@@ -69,13 +69,12 @@ def verify_rescaling(ledger: Ledger) -> bool:
 
 def check_norm_accounting(ctx: Context | None = None) -> Verdict:
     ledger = Ledger()
-    ok = verify_norm_accounting(ledger) & verify_loss_step(ledger) & verify_rescaling(ledger)
-    ev = ledger.evidence()
-    ev["note"] = ("the proof shows ||theta'||^2 <= L + k, the statement says = L + k: rescaling to the sphere "
+    verify_norm_accounting(ledger)
+    verify_loss_step(ledger)
+    verify_rescaling(ledger)
+    note = ("the proof shows ||theta'||^2 <= L + k, the statement says = L + k: rescaling to the sphere "
                   "(homogeneity) closes the gap since L0(theta') < 0. The proof also writes Z_{L-2} where Z^sigma_{L-2} "
                   "is meant, and the statement's Z_{L'} = Z_L^sigma for Z_{L'} = Z_{L'}^sigma. Neurons with a_i b_i = 0 "
                   "must be left out of the choice of i* (their normalisation is undefined).")
-    if not ok:
-        return Verdict(Status.REFUTED, f"step failed: {ledger.failed[0]}", None, ev)
-    return Verdict(Status.PROVED, "2 sum a_i b_i <= sum a_i^2 + sum b_i^2 (a sum of squares, symbolic n), the argmin step "
-                   "and the rescaling to the sphere reduce to 0", None, ev)
+    return ledger.verdict("2 sum a_i b_i <= sum a_i^2 + sum b_i^2 (a sum of squares, symbolic n), the argmin step "
+                          "and the rescaling to the sphere reduce to 0", {"note": note})

@@ -24,7 +24,7 @@ from __future__ import annotations
 import sympy as sp
 
 from certify.claims.base import Context
-from certify.kernel.verdict import Status, Verdict
+from certify.kernel.verdict import Verdict
 from proofs._sym import Ledger
 
 
@@ -66,20 +66,14 @@ def am_gm_certificates(ledger: Ledger) -> bool:
 
 def check_lemma_a4(ctx: Context | None = None) -> Verdict:
     ledger = Ledger()
-    ok = log_bound(ledger) & sum_step(ledger) & am_gm_certificates(ledger)
-    ev = ledger.evidence()
-    ev["note"] = (
-        "proof typo: the first display's left side (||theta||^2/L) should read (||theta||^2/L)^(L/2); "
-        "the statement is unaffected"
-    )
-    if not ok:
-        return Verdict(Status.REFUTED, f"step failed: {ledger.failed[0]}", None, ev)
-    return Verdict(
-        Status.PROVED,
+    log_bound(ledger)
+    sum_step(ledger)
+    am_gm_certificates(ledger)
+    return ledger.verdict(
         "for every L via log t <= t - 1 (f(1) = 0, unique stationary point, f'' > 0); "
         "AM-GM certificates for L = 2, 3, 4 also reduce to 0",
-        None,
-        ev,
+        {"note": "proof typo: the first display's left side (||theta||^2/L) should read (||theta||^2/L)^(L/2); "
+                 "the statement is unaffected"},
     )
 
 
@@ -140,14 +134,14 @@ def verify_counting(ledger: Ledger) -> bool:
 
 def check_prop34_steps(ctx: Context | None = None) -> Verdict:
     ledger = Ledger()
-    ok = verify_telescoping(ledger) & verify_log_step(ledger) & verify_counting(ledger)
-    ev = ledger.evidence()
-    ev["layers_counted"] = (
+    verify_telescoping(ledger)
+    verify_log_step(ledger)
+    verify_counting(ledger)
+    layers = (
         "the product runs over the activations l = 0..L-1 (Z_0^s = X included): L terms, of which at most pL exceed "
         "the threshold, so at least (1-p)L of the l = 0..L-1 satisfy the bound. The printed log-sum starts at l = 1 "
         "(L-1 terms); dropping the non-negative l = 0 term keeps the inequality but would only give L-1-pL layers."
     )
-    if not ok:
-        return Verdict(Status.REFUTED, f"step failed: {ledger.failed[0]}", None, ev)
-    return Verdict(Status.PROVED, "telescoping product (L = 1..8), 1 - 1/x <= log x on x >= 1, the counting step and "
-                   "the equality of the bounds in Prop. 3.4 and (3) reduce to 0; layers counted: l = 0..L-1", None, ev)
+    return ledger.verdict("telescoping product (L = 1..8), 1 - 1/x <= log x on x >= 1, the counting step and "
+                          "the equality of the bounds in Prop. 3.4 and (3) reduce to 0; layers counted: l = 0..L-1",
+                          {"layers_counted": layers})

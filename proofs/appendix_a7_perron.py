@@ -20,7 +20,7 @@ from __future__ import annotations
 import sympy as sp
 
 from certify.claims.base import Context
-from certify.kernel.verdict import Status, Verdict
+from certify.kernel.verdict import Verdict
 from proofs._sym import Ledger
 
 SIZE = 3
@@ -47,11 +47,10 @@ def verify_absolute_value_step(ledger: Ledger, *, nonnegative: bool = True) -> b
 
 def check_lemma_a7(ctx: Context | None = None) -> Verdict:
     ledger = Ledger()
-    ok = verify_absolute_value_step(ledger)
-    ev = ledger.evidence()
-    ev["notes"] = ["the proof writes A^T A u_1 = s_1 u_1 (should be s_1^2 u_1) and calls v_1 = A u_1/s_1 a left "
-                   "singular vector because A v_1 = s_1 u_1 (should be A u_1 = s_1 v_1, A^T v_1 = s_1 u_1)"]
-    if not ok:
-        return Verdict(Status.REFUTED, f"step failed: {ledger.failed[0]}", None, ev)
-    return Verdict(Status.PROVED, "|u| of a top right singular vector is again one (||A|u||| >= ||Au|| for A >= 0, "
-                   "expansion reduces to 0, each term >= 0); v = A|u|/s_1 >= 0", None, ev)
+    verify_absolute_value_step(ledger)
+    return ledger.verdict(
+        "|u| of a top right singular vector is again one (||A|u||| >= ||Au|| for A >= 0, expansion reduces to 0, "
+        "each term >= 0); v = A|u|/s_1 >= 0",
+        {"notes": ["the proof writes A^T A u_1 = s_1 u_1 (should be s_1^2 u_1) and calls v_1 = A u_1/s_1 a left "
+                   "singular vector because A v_1 = s_1 u_1 (should be A u_1 = s_1 v_1, A^T v_1 = s_1 u_1)"]},
+    )

@@ -21,7 +21,7 @@ import itertools
 import sympy as sp
 
 from certify.claims.base import Context
-from certify.kernel.verdict import Status, Verdict
+from certify.kernel.verdict import Verdict
 from proofs._sym import Ledger
 
 ROWS, COLS = 2, 3
@@ -62,15 +62,10 @@ def verify_mse(ledger: Ledger, *, cross_factor: sp.Expr = sp.Integer(-2), grad_f
 
 def check_eq1(ctx: Context | None = None) -> Verdict:
     ledger = Ledger()
-    ok = verify_expansion(ledger) & verify_mse(ledger)
-    ev = ledger.evidence()
-    ev["note"] = "A.1 prints the localized loss as Tr[grad C(0)^T] without Y_theta (typo)"
-    if not ok:
-        return Verdict(Status.REFUTED, f"step failed: {ledger.failed[0]}", None, ev)
-    return Verdict(
-        Status.PROVED,
+    verify_expansion(ledger)
+    verify_mse(ledger)
+    return ledger.verdict(
         "first-order remainder is O(t^2) for a generic cubic cost; MSE three-term identity and "
         "grad C(0) = -(2/N) Y* reduce to 0",
-        None,
-        ev,
+        {"note": "A.1 prints the localized loss as Tr[grad C(0)^T] without Y_theta (typo)"},
     )

@@ -5,7 +5,6 @@ from hypothesis.errors import InvalidArgument
 
 import certify.strategies as S
 from certify.instances import validate
-from certify.network import localized_loss
 
 
 @given(S.instances())
