@@ -326,6 +326,7 @@ def check_escape_time_bound(ctx: Context | None = None) -> Verdict:
                  "balanced depth-3 flow" if ok else f"step failed: {corrected.failed[0]}", None, {})
     if printed_ok and not cx["printed_violated"]:
         return Verdict(Status.PROVED, "printed bound holds", None, ev)
-    return Verdict(Status.ERRATUM, f"as printed the bound drops ||X||_F and uses Prop. 2.2's rate L s; an exact "
-                   f"depth-3 flow (X = [8]) reaches ||Y|| = r at t1 - t0 = {cx['t1 - t0 (exact flow)']} "
-                   f"< printed bound {float(cx['printed lower bound']):.4f}", None, ev, corrected=cv)
+    return Verdict(Status.ERRATUM, f"as printed the bound drops ||X||_F (which makes it fail) and uses Prop. 2.2's "
+                   f"rate L s (which only weakens it); an exact depth-3 flow (X = [8]) reaches ||Y|| = r at t1 - t0 = "
+                   f"{cx['t1 - t0 (exact flow)']} < printed bound {float(cx['printed lower bound']):.4f}", None, ev,
+                   corrected=cv)
