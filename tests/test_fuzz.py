@@ -77,3 +77,11 @@ def test_prop33_pgd_experiment_reports_an_experiment():
     v = F.prop33_pgd_experiment(3, cases=2, quick=True)
     assert v.status in (Status.REPRODUCED, Status.REFUTED)
     assert v.evidence["kind"] == "experiment" and len(v.evidence["cases"]) == 2
+
+
+def test_long_campaigns_run_in_chunks_with_derived_seeds(monkeypatch):
+    monkeypatch.setattr(F, "CHUNK", 10)
+    out = F.run_in_chunks(F.prop33_property(), examples=25, seed_value=3)
+    assert 15 <= out.examples <= 25 and not out.refuted
+    found = F.run_in_chunks(F.prop33_property(lipschitz_factor=0.5), examples=300, seed_value=1)
+    assert found.refuted
