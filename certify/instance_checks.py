@@ -41,8 +41,13 @@ def _exact_weights(inst: Instance) -> list:
 EXACT_WORK_LIMIT = 300_000
 
 
+def exact_work(inst: Instance) -> int:
+    """Multiply-adds of one forward pass (what exact rational arithmetic costs, roughly)."""
+    return sum(W.shape[0] * W.shape[1] for W in inst.weights) * inst.X.shape[1]
+
+
 def _too_large(inst: Instance, what: str) -> Verdict | None:
-    work = sum(W.shape[0] * W.shape[1] for W in inst.weights) * inst.X.shape[1]
+    work = exact_work(inst)
     if work <= EXACT_WORK_LIMIT:
         return None
     return Verdict(Status.SKIPPED, f"{work} multiply-adds per pass is beyond the exact-arithmetic budget "

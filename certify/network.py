@@ -148,11 +148,6 @@ class EscapeReport:
     relative_residual: float  # residual / ||grad L0(rho)||
 
 
-def escape_speed(weights: Weights, X: np.ndarray, G: np.ndarray) -> float:
-    """s = -L0(rho) for rho = theta rescaled onto ||rho||^2 = L (floats)."""
-    return -float(localized_loss(to_sphere(weights), X, G))
-
-
 def escape_report(weights: Weights, X: np.ndarray, G: np.ndarray) -> EscapeReport:
     """Speed and residual of Definition 2.1 for the direction of theta (floats).
 

@@ -266,9 +266,6 @@ def theorem31_report(net: EnclosedNetwork, act: Sequence[RatioSet], weights: Seq
 
 # --- Definition 2.1 ----------------------------------------------------------------------
 
-EXACT_BUDGET = 300_000  # multiply-adds up to which the exact gradient is computed
-
-
 def escape_direction(inst: Instance) -> Verdict:
     """Is theta (up to scale) an escape direction, grad L0(theta) = -s' theta with s' >= 0?
 
@@ -279,9 +276,11 @@ def escape_direction(inst: Instance) -> Verdict:
     """
     from certify.network import forward, loss_gradient
 
-    work = sum(W.shape[0] * W.shape[1] for W in inst.weights) * inst.X.shape[1]
-    if work > EXACT_BUDGET:
-        return Verdict(Status.SKIPPED, f"instance too large for the exact gradient ({work} > {EXACT_BUDGET} "
+    from certify.instance_checks import EXACT_WORK_LIMIT, exact_work
+
+    work = exact_work(inst)
+    if work > EXACT_WORK_LIMIT:
+        return Verdict(Status.SKIPPED, f"instance too large for the exact gradient ({work} > {EXACT_WORK_LIMIT} "
                        "multiply-adds); see the float estimates", None, {})
     Ws = [EXACT.array(W) for W in inst.weights]
     fp = forward(Ws, inst.X, EXACT)

@@ -160,21 +160,18 @@ class Enclosure:
         total = float(up(total + float(up(self.const * float(up(math.sqrt(m * n)))))))
         return total
 
-    def radius_times_up(self, v: np.ndarray) -> np.ndarray:
-        """Upper bound, entrywise, of rad |v| (a vector of length m), v of length n."""
+    def radius_times_up(self, v: np.ndarray, transpose: bool = False) -> np.ndarray:
+        """Upper bound, entrywise, of rad |v| (length m, v of length n), or of rad^T |v| (length n, v of
+        length m) with ``transpose``."""
         av = np.abs(v)
-        out = np.zeros(self.shape[0])
+        out = np.zeros(self.shape[1] if transpose else self.shape[0])
         for r, c in zip(self.rows, self.cols):
-            out = up(out + up(r * float(sum_nonneg_up(up(c * av)))))
+            near, far = (c, r) if transpose else (r, c)  # rad = sum r c^T: rad |v| = r (c.|v|)
+            out = up(out + up(near * float(sum_nonneg_up(up(far * av)))))
         return up(out + float(up(self.const * float(sum_nonneg_up(av)))))
 
     def radius_transpose_times_up(self, w: np.ndarray) -> np.ndarray:
-        """Upper bound, entrywise, of rad^T |w| (a vector of length n), w of length m."""
-        aw = np.abs(w)
-        out = np.zeros(self.shape[1])
-        for r, c in zip(self.rows, self.cols):
-            out = up(out + up(c * float(sum_nonneg_up(up(r * aw)))))
-        return up(out + float(up(self.const * float(sum_nonneg_up(aw)))))
+        return self.radius_times_up(w, transpose=True)
 
     def max_entry_radius_up(self) -> float:
         total = 0.0
