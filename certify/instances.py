@@ -105,6 +105,31 @@ def validate(inst: Instance, *, require_nonzero_G: bool = False) -> Instance:
 def load_instance(path: str | Path, *, require_nonzero_G: bool = False) -> Instance:
     """Read and validate an instance file; every failure is an :class:`InstanceError`."""
     p = Path(path)
+    return _from_arrays(_read_archive(p), p, require_nonzero_G)
+
+
+def load_data(path: str | Path) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """X, G and meta of a file in the instance format whose weights are optional (and ignored)."""
+    p = Path(path)
+    contents = _read_archive(p)
+    where = _where(p)
+    for key in ("X", "G"):
+        if key not in contents:
+            raise InstanceError(f"{where}missing array {key!r}")
+    for key in contents:
+        if key not in ("X", "G", "meta") and not _WEIGHT_KEY.match(key):
+            raise InstanceError(f"{where}unexpected array {key!r} (allowed: X, G, W1..WL, meta)")
+    X, G = np.asarray(contents["X"]), np.asarray(contents["G"])
+    for key, a in (("X", X), ("G", G)):
+        if a.ndim != 2 or a.dtype.kind not in "fiu" or a.size == 0 or not np.all(np.isfinite(a)):
+            raise InstanceError(f"{where}{key} must be a non-empty 2-D array of finite real numbers")
+    if G.shape[1] != X.shape[1]:
+        raise InstanceError(f"{where}G has {G.shape[1]} columns but X has {X.shape[1]} data points")
+    meta = _parse_meta(contents["meta"], where) if "meta" in contents else {}
+    return X.astype(np.float64), G.astype(np.float64), meta
+
+
+def _read_archive(p: Path) -> dict[str, np.ndarray]:
     if not p.exists():
         raise InstanceError(f"{p}: no such file")
     if p.is_dir():
@@ -122,7 +147,7 @@ def load_instance(path: str | Path, *, require_nonzero_G: bool = False) -> Insta
     except Exception as exc:
         msg = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
         raise InstanceError(f"{p}: damaged .npz archive ({msg})") from None
-    return _from_arrays(contents, p, require_nonzero_G)
+    return contents
 
 
 def _from_arrays(contents: dict[str, np.ndarray], p: Path | None, require_nonzero_G: bool) -> Instance:

@@ -1,0 +1,477 @@
+"""Optimal escape speeds at depth 2 and 3 on 2-D data, with certificates (untrusted search; Section 4).
+
+This module *proposes*: the cells of the arrangement of the lines x_k . u = 0, the multipliers t of
+the dual bound (a second-order cone program per sign pattern, solved by cvxpy/Clarabel) and an explicit
+network for the lower bound.  Everything it proposes is written into a certificate and re-verified by
+:mod:`certify.kernel.speed_certificate` in exact arithmetic; only that checker's report is shown as a
+certified interval.  The mathematics is in the checker's docstring and in
+``proofs/section4_optimal_speed.py``.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from flint import arb, fmpq
+
+from certify.errors import InputError
+from certify.kernel.compare import endpoints
+from certify.kernel.speed_certificate import (
+    SCHEMA,
+    SCHEMA_VERSION,
+    CheckReport,
+    check_document,
+    data_digest,
+    number_text,
+)
+
+#: at most this many sign patterns (2^|P| + 2^|M| per depth-3 problem): each is one small cone program
+MAX_PATTERNS = 4096
+
+Vec = tuple[fmpq, fmpq]
+
+
+def _q(x: float) -> fmpq:
+    num, den = float(x).as_integer_ratio()
+    return fmpq(num, den)
+
+
+def _cross(a: Vec, b: Vec) -> fmpq:
+    return a[0] * b[1] - a[1] * b[0]
+
+
+def _dot(a: Vec, b: Vec) -> fmpq:
+    return a[0] * b[0] + a[1] * b[1]
+
+
+def _angle_order(a: Vec, b: Vec) -> int:
+    """Exact counterclockwise order of directions, starting at the positive x axis."""
+    ha = 0 if (a[1] > 0 or (a[1] == 0 and a[0] > 0)) else 1
+    hb = 0 if (b[1] > 0 or (b[1] == 0 and b[0] > 0)) else 1
+    if ha != hb:
+        return ha - hb
+    c = _cross(a, b)
+    return -1 if c > 0 else (1 if c < 0 else 0)
+
+
+@dataclass(frozen=True)
+class Arrangement:
+    """Rays in counterclockwise order and each cell's active points (cell i lies between rays i, i+1)."""
+
+    points: list[Vec]
+    rays: list[Vec]
+    active: list[frozenset[int]]
+
+    @property
+    def cells(self) -> int:
+        return len(self.rays)
+
+
+def arrangement(points: list[Vec]) -> Arrangement:
+    """The cells cut by the lines x_k . u = 0 (plus the axes, so every turn is below pi)."""
+    cand: list[Vec] = [(fmpq(1), fmpq(0)), (fmpq(0), fmpq(1)), (fmpq(-1), fmpq(0)), (fmpq(0), fmpq(-1))]
+    for x in points:
+        if x[0] != 0 or x[1] != 0:
+            cand += [(-x[1], x[0]), (x[1], -x[0])]
+    cand.sort(key=functools.cmp_to_key(_angle_order))
+    rays: list[Vec] = []
+    for r in cand:  # drop repeated directions (exactly parallel, same orientation)
+        if rays and _cross(rays[-1], r) == 0 and _dot(rays[-1], r) > 0:
+            continue
+        rays.append(r)
+    if _cross(rays[-1], rays[0]) == 0 and _dot(rays[-1], rays[0]) > 0:
+        rays.pop()
+    active = []
+    for i in range(len(rays)):
+        ra, rb = rays[i], rays[(i + 1) % len(rays)]
+        active.append(frozenset(k for k, x in enumerate(points) if _dot(x, ra) > 0 or _dot(x, rb) > 0))
+    return Arrangement(points, rays, active)
+
+
+def arc_max(w: Vec, ra: Vec, rb: Vec) -> arb:
+    """An enclosure of max {w . u : ||u|| = 1, u in cone(ra, rb)} (the set is decided exactly)."""
+    if _cross(ra, w) >= 0 and _cross(w, rb) >= 0:
+        return arb(_dot(w, w)).sqrt()
+    return max((arb(_dot(w, r)) / arb(_dot(r, r)).sqrt() for r in (ra, rb)), key=lambda v: v.mid())
+
+
+def support_value(arr: Arrangement, v: list[fmpq]) -> tuple[arb, int, int]:
+    """max_u |v . relu(X^T u)| as an enclosure, with the cell and sign where the largest value sits."""
+    best: tuple[arb, int, int] | None = None
+    for i in range(arr.cells):
+        ra, rb = arr.rays[i], arr.rays[(i + 1) % arr.cells]
+        w = (sum((v[k] * arr.points[k][0] for k in arr.active[i]), fmpq(0)),
+             sum((v[k] * arr.points[k][1] for k in arr.active[i]), fmpq(0)))
+        for s in (1, -1):
+            val = arc_max((s * w[0], s * w[1]), ra, rb)
+            if best is None or val.mid() > best[0].mid():
+                best = (val, i, s)
+    assert best is not None
+    return best
+
+
+def round_up(x: arb, digits: int = 12) -> fmpq:
+    """A short decimal rational >= every point of the ball ``x``."""
+    hi = endpoints(x)[1]
+    scale = 10**digits
+    n = hi * scale
+    return fmpq(-((-n.p) // n.q), scale)
+
+
+def _decimal(x: float, digits: int = 12) -> fmpq:
+    """x rounded to ``digits`` decimals, as an exact rational (short certificates)."""
+    return fmpq(int(round(x * 10**digits)), 10**digits)
+
+
+def _rational_unit(u: np.ndarray) -> list[fmpq]:
+    """A rational vector of norm at most one close to u/||u|| (exactly checked)."""
+    u = u / np.linalg.norm(u)
+    q = [_decimal(c) for c in u]
+    while q[0] * q[0] + q[1] * q[1] > 1:
+        q = [c * fmpq(10**12 - 1, 10**12) for c in q]
+    return q
+
+
+def _scale_inside(weights: list[list[list[fmpq]]], L: int) -> list[list[list[fmpq]]]:
+    """Scale the hidden layers by one rational c <= 1 so that ||theta||^2 <= L holds exactly."""
+    def sq(ws):
+        return sum((v * v for W in ws for row in W for v in row), fmpq(0))
+    hidden, last = sq(weights[:-1]), sq(weights[-1:])
+    if hidden + last <= L:
+        return weights
+    if last > L:
+        raise ValueError("the last layer alone is outside the sphere")
+    c = fmpq(math.floor(math.sqrt(float((L - last) / hidden)) * (1 - 1e-12) * 10**12), 10**12)
+    while c * c * hidden + last > L:
+        c *= fmpq(10**6 - 1, 10**6)
+    return [[[v * c for v in row] for row in W] for W in weights[:-1]] + [weights[-1]]
+
+
+# --- the searches ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Proposal:
+    depth: int
+    lower_weights: list[list[list[fmpq]]]
+    upper: fmpq
+    multipliers: list[dict[str, Any]]
+    solver_seconds: float
+    patterns: int
+
+
+def _depth2(arr: Arrangement, g: list[fmpq]) -> Proposal:
+    start = time.perf_counter()
+    val, i, s = support_value(arr, g)
+    ra, rb = arr.rays[i], arr.rays[(i + 1) % arr.cells]
+    w = (s * sum((g[k] * arr.points[k][0] for k in arr.active[i]), fmpq(0)),
+         s * sum((g[k] * arr.points[k][1] for k in arr.active[i]), fmpq(0)))
+    if _cross(ra, w) >= 0 and _cross(w, rb) >= 0:
+        u = np.array([float(w[0]), float(w[1])])
+    else:
+        u = max((np.array([float(r[0]), float(r[1])]) for r in (ra, rb)),
+                key=lambda r: (float(w[0]) * r[0] + float(w[1]) * r[1]) / np.linalg.norm(r))
+    if not np.any(u):
+        u = np.array([1.0, 0.0])
+    unit = _rational_unit(u)
+    # speed = -g . (W2 relu(X^T u)); the sign s says which sign of g . relu(X^T u) is the large one
+    weights = _scale_inside([[unit], [[fmpq(-s)]]], 2)
+    return Proposal(2, weights, round_up(val), [], time.perf_counter() - start, 1)
+
+
+def _cone_normals(ra: np.ndarray, rb: np.ndarray) -> np.ndarray:
+    """Rows n with n . u >= 0 on cone(ra, rb) (unit rays, angle below pi): cross(ra, u) >= 0, cross(u, rb) >= 0
+    and (ra + rb) . u >= 0.  The third row is implied in exact arithmetic, but when a sliver cell's two rays
+    round to the same float the first two describe a whole line, and the third keeps its orientation."""
+    return np.array([[-ra[1], ra[0]], [rb[1], -rb[0]], [ra[0] + rb[0], ra[1] + rb[1]]])
+
+
+def _depth3(arr: Arrangement, g: list[fmpq]) -> Proposal:
+    import cvxpy as cp
+
+    start = time.perf_counter()
+    N, m = len(g), arr.cells
+    Xf = np.array([[float(x[0]) for x in arr.points], [float(x[1]) for x in arr.points]])
+    gf = np.array([float(v) for v in g])
+    rays = [np.array([float(r[0]), float(r[1])]) for r in arr.rays]
+    rays = [r / np.linalg.norm(r) for r in rays]
+    normals = [_cone_normals(rays[i], rays[(i + 1) % m]) for i in range(m)]
+    masks = [np.array([1.0 if k in arr.active[i] else 0.0 for k in range(N)]) for i in range(m)]
+    XA = [Xf * mk for mk in masks]  # 2 x N: the active points of cell i
+
+    multipliers: list[dict[str, Any]] = []
+    best: tuple[float, int, tuple[int, ...]] | None = None
+    patterns = 0
+    for e in (1, -1):
+        P = [j for j in range(N) if e * gf[j] > 0]
+        M = [j for j in range(N) if e * gf[j] < 0]
+        patterns += 2 ** len(P)
+        D = np.zeros((N, max(len(M), 1)))
+        for c, j in enumerate(M):
+            D[j, c] = e * gf[j]
+        t = cp.Variable(max(len(M), 1))
+        tau = cp.Variable()
+        base = cp.Parameter((m, 2))
+        cons = [t >= 0, t <= 1]
+        for i in range(m):
+            B = XA[i] @ D
+            for s in (1, -1):
+                y = cp.Variable(3, nonneg=True)
+                cons.append(cp.norm(s * (base[i] + B @ t) + normals[i].T @ y) <= tau)
+        prob = cp.Problem(cp.Minimize(tau), cons)
+        for size in range(len(P) + 1):
+            for S in combinations(P, size):
+                c = np.zeros(N)
+                c[list(S)] = e * gf[list(S)]
+                base.value = np.array([XA[i] @ c for i in range(m)])
+                prob.solve(solver=cp.CLARABEL)
+                tv = np.clip(np.asarray(t.value, dtype=float), 0.0, 1.0) if t.value is not None else np.ones(len(M))
+                tq = {j: fmpq(int(round(tv[c_] * 10**12)), 10**12) for c_, j in enumerate(M)}
+                multipliers.append({"sign": e, "subset": list(S), "t": tq})
+                if best is None or (prob.value is not None and prob.value > best[0]):
+                    best = (float(prob.value), e, S)
+    # the upper bound: the largest exact support value over all patterns (with the rounded multipliers)
+    U = fmpq(0)
+    for mult in multipliers:
+        e = mult["sign"]
+        v = [fmpq(0)] * N
+        for j in mult["subset"]:
+            v[j] = e * g[j]
+        for j, tj in mult["t"].items():
+            v[j] = e * g[j] * tj
+        U = max(U, round_up(support_value(arr, v)[0]))
+    assert best is not None
+    weights = _depth3_witness(arr, Xf, gf, normals, *best[1:])
+    return Proposal(3, weights, U, multipliers, time.perf_counter() - start, patterns)
+
+
+def _depth3_witness(arr: Arrangement, Xf, gf, normals, e: int, S: tuple[int, ...]) -> list[list[list[fmpq]]]:
+    """A network for the lower bound: the maximiser f = sum_i P_i (y_i - z_i) of the pattern (e, S)."""
+    import cvxpy as cp
+
+    N, m = len(gf), arr.cells
+    ys = [cp.Variable(2) for _ in range(m)]
+    zs = [cp.Variable(2) for _ in range(m)]
+    f = sum((Xf * np.array([1.0 if k in arr.active[i] else 0.0 for k in range(N)])).T @ (ys[i] - zs[i])
+            for i in range(m))
+    M = [j for j in range(N) if e * gf[j] < 0]
+    r = cp.Variable(max(len(M), 1))
+    obj = sum(e * gf[j] * f[j] for j in S) + sum(e * gf[j] * r[c] for c, j in enumerate(M))
+    cons = [sum(cp.norm(ys[i]) + cp.norm(zs[i]) for i in range(m)) <= 1, r >= 0]
+    cons += [r[c] >= f[j] for c, j in enumerate(M)]
+    cons += [normals[i] @ ys[i] >= 0 for i in range(m)] + [normals[i] @ zs[i] >= 0 for i in range(m)]
+    cp.Problem(cp.Maximize(obj), cons).solve(solver=cp.CLARABEL)
+    rows, second = [], []
+    for i in range(m):
+        for var, sign in ((ys[i], 1.0), (zs[i], -1.0)):
+            val = np.asarray(var.value, dtype=float)
+            mass = float(np.linalg.norm(val))
+            if mass > 1e-10:
+                rows.append(val / math.sqrt(mass))  # sqrt(mass) times a unit vector
+                second.append(sign * math.sqrt(mass))
+    if not rows:
+        rows, second = [np.array([1.0, 0.0])], [0.0]
+    W1 = [[_decimal(a), _decimal(b)] for a, b in rows]
+    W2 = [[_decimal(c) for c in second]]
+    return _scale_inside([W1, W2, [[fmpq(-e)]]], 3)
+
+
+# --- the command -------------------------------------------------------------------------------------
+
+
+def validate_data(X: np.ndarray, G: np.ndarray) -> None:
+    """The inputs the optimum command handles; anything else is a one-line InputError."""
+    if X.shape[0] != 2:
+        raise InputError(f"the optimum command handles 2-D data (X with 2 rows); this X has {X.shape[0]} rows "
+                         "(cells of hyperplane arrangements in R^d, d > 2, are not implemented)")
+    if G.shape[0] != 1:
+        raise InputError(f"the optimum command handles one output (G with 1 row); this G has {G.shape[0]} rows")
+    if not np.any(G):
+        raise InputError("G is all zero: every direction has speed 0, there is nothing to certify")
+    if not np.any(X):
+        raise InputError("every data point is zero: every direction has speed 0, there is nothing to certify")
+
+
+def exact_data(X: np.ndarray, G: np.ndarray) -> dict[str, Any]:
+    """The data section of a certificate: every float as its exact rational, and their digest."""
+    Xq = [[_q(v) for v in row] for row in X]
+    Gq = [[_q(v) for v in row] for row in G]
+    return {"X": [[number_text(v) for v in r] for r in Xq], "G": [[number_text(v) for v in r] for r in Gq],
+            "sha256": data_digest(Xq, Gq)}
+
+
+def propose(X: np.ndarray, G: np.ndarray, depth: int) -> tuple[dict[str, Any], Proposal]:
+    """Search, then write the certificate document (not yet checked)."""
+    validate_data(X, G)
+    if depth not in (2, 3):
+        raise InputError(f"--depth must be 2 or 3, got {depth}")
+    Xq = [[_q(v) for v in row] for row in X]
+    Gq = [[_q(v) for v in row] for row in G]
+    g = Gq[0]
+    pos = sum(1 for v in g if v > 0)
+    neg = sum(1 for v in g if v < 0)
+    if depth == 3 and 2**pos + 2**neg > MAX_PATTERNS:
+        raise InputError(f"too many sign patterns for depth 3 (2^{pos} + 2^{neg} > {MAX_PATTERNS}): "
+                         "use fewer points with nonzero G")
+    arr = arrangement([(Xq[0][k], Xq[1][k]) for k in range(X.shape[1])])
+    prop = _depth2(arr, g) if depth == 2 else _depth3(arr, g)
+    from certify.kernel.speed_certificate import exact_speed
+
+    lower = exact_speed(prop.lower_weights, Xq, Gq)
+    doc = {
+        "schema": SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "statement": (f"For the data X (2 x {X.shape[1]}) and cost gradient G below, the optimal escape speed "
+                      f"s*({depth}) = max over ||theta||^2 = {depth} of -Tr[G^T Y_theta] of a depth-{depth} bias-free "
+                      "ReLU network satisfies s* <= upper at every width, and s* >= lower at every width at least "
+                      "that of the network in 'lower'."),
+        "depth": depth,
+        "data": exact_data(X, G),
+        "lower": {"value": number_text(lower),
+                  "weights": [[[number_text(v) for v in row] for row in W] for W in prop.lower_weights]},
+        "upper": {"value": number_text(prop.upper),
+                  "rays": [[number_text(r[0]), number_text(r[1])] for r in arr.rays],
+                  "active": [sorted(a) for a in arr.active],
+                  "multipliers": [{"sign": mm["sign"], "subset": mm["subset"],
+                                   "t": {str(j): number_text(v) for j, v in mm["t"].items()}}
+                                  for mm in prop.multipliers]},
+        "search": {"method": "cells of the line arrangement; per sign pattern a second-order cone program "
+                             "(cvxpy, Clarabel) for the multipliers t, and its primal for the lower network"
+                             if depth == 3 else "cells of the line arrangement, exact support values",
+                   "sign_patterns": prop.patterns, "seconds": round(prop.solver_seconds, 3)},
+    }
+    return doc, prop
+
+
+@dataclass
+class OptimumResult:
+    document: dict[str, Any]
+    report: CheckReport
+    seconds_search: float
+    seconds_check: float
+
+
+def certify_optimum(X: np.ndarray, G: np.ndarray, depth: int) -> OptimumResult:
+    """Propose a certificate and check it with the trusted kernel (after a JSON round trip)."""
+    import json
+
+    t0 = time.perf_counter()
+    doc, _ = propose(X, G, depth)
+    t1 = time.perf_counter()
+    report = check_document(json.loads(json.dumps(doc)))
+    return OptimumResult(doc, report, t1 - t0, time.perf_counter() - t1)
+
+
+def load_certificate(path: str | Path) -> Any:
+    """Read a certificate file as JSON; an unreadable file or bad JSON is an InputError (exit 2)."""
+    import json
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: no such file")
+    try:
+        return json.loads(p.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{p}: not a JSON certificate ({exc.__class__.__name__})") from None
+
+
+# --- registered claims: the shipped certificates of Example 1 -------------------------------------
+
+
+def _shipped_certificate(ctx: Any, depth: int) -> tuple[dict[str, Any], CheckReport, np.ndarray, np.ndarray]:
+    from certify.instances import load_data
+
+    path = ctx.data_dir / "certificates" / f"example1-depth{depth}.json"
+    doc = load_certificate(path)
+    X, G, _ = load_data(ctx.data_dir / "instances" / "example1.npz")
+    if exact_data(X, G)["sha256"] != doc.get("data", {}).get("sha256"):
+        raise InputError(f"{path} is not about the data of instances/example1.npz")
+    return doc, check_document(doc), X, G
+
+
+def _float_data_gap(X: np.ndarray, G: np.ndarray) -> arb:
+    """A ball containing ||G||_F ||X - X_exact||_F for Example 1's exact data (sin, cos of 2 pi j/8).
+
+    For ||theta||^2 = L, |L0(theta; X) - L0(theta; X')| <= ||G||_F prod ||W_l||_F ||X - X'||_F (ReLU is
+    1-Lipschitz, ||AB||_F <= ||A||_F ||B||_F, Lemma A.4), so s* moves by at most this much."""
+    from flint import arb as ball
+
+    h = ball(2).sqrt() / 2
+    exact = {0.0: ball(0), 1.0: ball(1), -1.0: ball(-1)}
+    sq = ball(0)
+    for v in X.ravel():
+        e = exact.get(float(v), h if v > 0 else -h)
+        d = abs(ball(float(v)) - e).upper()  # an exact point >= |v - exact value|
+        sq += d * d
+    gsq = sum((ball(float(v)) ** 2 for v in G.ravel()), ball(0))
+    return (gsq * sq).sqrt()
+
+
+def check_footnote2(ctx: Any) -> Any:
+    """Footnote 2: is anything on Example 1 faster than 1/2 at depth 3?  A checked certificate says no,
+    up to its width; the corrected eq. (2) network, evaluated exactly, attains 1/2."""
+    from certify.kernel.compare import Truth, compare_le
+    from certify.kernel.speed_certificate import exact_speed, parse_certificate, verdict_from_report
+    from certify.kernel.verdict import Status, Verdict, show
+
+    doc, report, X, G = _shipped_certificate(ctx, 3)
+    cert = parse_certificate(doc)
+    from certify.datasets import example1_rank_two_weights
+
+    W1, W2, W3 = example1_rank_two_weights()
+    corrected = [[[_q(v) for v in row] for row in W] for W in (W1, W2, -W3)]
+    eq2 = exact_speed(corrected, cert.X, cert.G)
+    gap = _float_data_gap(X, G)
+    ev = {"certificate": "data/certificates/example1-depth3.json", "eq2_corrected_speed": show(eq2),
+          "data": "Example 1 as the nearest float64 values (data/instances/example1.npz)",
+          "transfer_to_exact_data": f"||G|| ||X - X_exact|| <= {gap.upper()} (arb)",
+          "widths": report.widths}
+    verdict = verdict_from_report(report, "Example 1, depth 3", ev)
+    if verdict.status is not Status.CERTIFIED:
+        return verdict
+    lo = max(report.lower, eq2)
+    half = fmpq(1, 2)
+    contains = compare_le(lo, half) is Truth.TRUE and compare_le(half, report.upper) is Truth.TRUE
+    width = report.upper - lo
+    narrow = compare_le(width, fmpq(1, 10**6)) is Truth.TRUE
+    ev.update(lower_with_eq2=show(lo), width=float(width), contains_half=contains, width_at_most_1e_6=narrow)
+    hi_exact = arb(report.upper) + gap
+    msg = (f"s*(3) in [{float(lo):.12g}, {float(report.upper):.12g}] on the float data (width {float(width):.2g}); "
+           f"on the exact data s*(3) <= {hi_exact.upper()}: nothing escapes faster than 1/2 by more than "
+           f"{float(report.upper - half):.2g}")
+    if contains and narrow:
+        return Verdict(Status.CERTIFIED, msg, None, verdict.evidence | ev)
+    return Verdict(Status.REFUTED, msg + " -- but the interval does not contain 1/2 or is wider than 1e-6", None,
+                   verdict.evidence | ev)
+
+
+def check_rank_one_certificate(ctx: Any) -> Any:
+    """Example 1: s*(2) = max_u |g . relu(X^T u)|, the best one-neuron speed, is sqrt(2) - 1 (certified)."""
+    from certify.kernel.speed_certificate import verdict_from_report
+    from certify.kernel.verdict import Status, Verdict
+
+    doc, report, X, G = _shipped_certificate(ctx, 2)
+    gap = _float_data_gap(X, G)
+    target = arb(2).sqrt() - 1
+    ev = {"certificate": "data/certificates/example1-depth2.json",
+          "data": "Example 1 as the nearest float64 values (data/instances/example1.npz)",
+          "transfer_to_exact_data": f"||G|| ||X - X_exact|| <= {gap.upper()} (arb)"}
+    verdict = verdict_from_report(report, "Example 1, depth 2", ev)
+    if verdict.status is not Status.CERTIFIED:
+        return verdict
+    # on the exact data s*(2) lies in [lower - gap, upper + gap]; sqrt(2) - 1 must lie in it for certain
+    lo, hi = arb(report.lower) - gap, arb(report.upper) + gap
+    inside = bool(lo <= target) and bool(target <= hi)
+    ev["sqrt2_minus_1_inside"] = inside
+    if inside:
+        return Verdict(Status.CERTIFIED, verdict.message + f"; on the exact data the interval [{lo.lower()}, "
+                       f"{hi.upper()}] contains sqrt(2) - 1", None, verdict.evidence | ev)
+    return Verdict(Status.REFUTED, verdict.message + "; sqrt(2) - 1 is not certainly inside", None,
+                   verdict.evidence | ev)
