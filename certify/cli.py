@@ -10,6 +10,7 @@ import enum
 import json
 import sys
 import time
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -241,6 +242,99 @@ def instance(file: Path, json_out: str | None, ps: tuple[float, ...], theta0_nor
     if json_out:
         _write(json_out, json.dumps(report, indent=2) + "\n")
     return code
+
+
+def _output_path(path: str | None) -> None:
+    if path and path != "-" and not Path(path).resolve().parent.is_dir():
+        raise InputError(f"cannot write {path}: its directory does not exist")
+
+
+def _print_speed_report(report: Any, out: Any, source: str) -> None:
+    from certify.kernel.compare import lower_float
+    from certify.kernel.verdict import show
+
+    first = report.first_failure
+    if report.ok:
+        lo, hi = lower_float(report.lower), -lower_float(-report.upper)
+        out.print(f"[bold green]certified[/bold green]  s*({report.depth}) in [{lo:.12g}, {hi:.12g}]  "
+                  f"(width {hi - lo:.3g}; {source})")
+        out.print(f"  exact ends: lower = {show(report.lower)}  upper = {show(report.upper)}")
+        out.print(f"  the lower end is attained by a network of widths {report.widths}; the upper end holds at "
+                  "every width")
+    else:
+        out.print(f"[bold red]failed[/bold red]  check {first[0]}: {first[1]}")
+    for name, ok, detail in report.checks:
+        out.print(f"  {'ok  ' if ok else 'FAIL'} {name}: {detail}")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=True, path_type=Path))
+@click.option("--depth", type=click.IntRange(min=1), required=True, help="Depth L of the network (2 or 3).")
+@click.option("--json", "json_out", metavar="FILE", help="Write the result as JSON ('-' for stdout).")
+@click.option("--certificate", "cert_out", metavar="FILE", help="Write the certificate (JSON) for 'certify check'.")
+def optimum(file: Path, depth: int, json_out: str | None, cert_out: str | None) -> int:
+    """Certified interval for the optimal escape speed s*(L), L = 2 or 3, on 2-D data X with one output
+    (Section 4, footnote 2).  The file needs only X and G; weights, if present, are ignored."""
+    from certify.instances import load_data
+    from certify.optimum import certify_optimum
+
+    for out_path in (json_out, cert_out):
+        _output_path(out_path)
+    X, G, _ = load_data(file)
+    result = certify_optimum(X, G, depth)
+    rep = result.report
+    if json_out != "-":
+        out = _stdout_console()
+        _print_speed_report(rep, out, f"search {result.seconds_search:.2f}s, exact check {result.seconds_check:.3f}s")
+        W = result.document["lower"]["weights"]
+        out.print("  network attaining the lower end (exact rationals, shown rounded):")
+        for l, M in enumerate(W, start=1):
+            rows = ["[" + ", ".join(f"{float(Fraction(v)):.6g}" for v in row) + "]" for row in M]
+            out.print(f"    W{l} ({len(M)}x{len(M[0])}): " + ("; ".join(rows) if len(rows) <= 8 else
+                                                               "; ".join(rows[:8]) + f"; ... ({len(rows)} rows)"))
+    if cert_out:
+        _write(cert_out, json.dumps(result.document, indent=1) + "\n")
+    if json_out:
+        _write(json_out, json.dumps({
+            "file": str(file), "depth": depth, "certified": rep.ok,
+            "lower": str(rep.lower), "upper": str(rep.upper),
+            "lower_float": float(rep.lower), "upper_float": float(rep.upper), "widths": rep.widths,
+            "checks": [{"name": n, "ok": ok, "detail": d} for n, ok, d in rep.checks],
+            "seconds_search": round(result.seconds_search, 3), "seconds_check": round(result.seconds_check, 4),
+            "certificate": cert_out}, indent=2) + "\n")
+    return ExitCode.OK if rep.ok else ExitCode.FINDINGS
+
+
+@cli.command()
+@click.argument("certificate", type=click.Path(dir_okay=True, path_type=Path))
+@click.option("--data", "data_file", type=click.Path(dir_okay=True, path_type=Path),
+              help="Also require the certificate to be about the X and G of this .npz file.")
+def check(certificate: Path, data_file: Path | None) -> int:
+    """Re-verify an optimal-speed certificate from scratch in exact arithmetic: exit 0 when every check
+    passes, 1 when one fails, 2 when the file is not a certificate."""
+    from certify.kernel.speed_certificate import CertificateFormatError, check_document
+    from certify.optimum import load_certificate
+
+    doc = load_certificate(certificate)
+    start = time.perf_counter()
+    try:
+        report = check_document(doc)
+    except CertificateFormatError as exc:
+        raise InputError(f"{certificate}: not a valid certificate: {exc}") from None
+    seconds = time.perf_counter() - start
+    same_data = True
+    if data_file is not None:
+        from certify.instances import load_data
+        from certify.optimum import exact_data
+
+        X, G, _ = load_data(data_file)
+        same_data = exact_data(X, G)["sha256"] == doc["data"]["sha256"]
+    out = _stdout_console()
+    _print_speed_report(report, out, f"exact check {seconds:.3f}s")
+    if data_file is not None:
+        out.print(f"  {'ok  ' if same_data else 'FAIL'} data: the certificate is "
+                  f"{'' if same_data else 'not '}about the X and G of {data_file}")
+    return ExitCode.OK if report.ok and same_data else ExitCode.FINDINGS
 
 
 @cli.command()
