@@ -21,6 +21,7 @@ from proofs import appendix_a8_theorem as a8
 from proofs import example1
 from proofs import section2_expansion as s2e
 from proofs import section2_gradient_flow as gf
+from proofs import section4_optimal_speed as s4
 from proofs._sym import Ledger
 
 CERTAIN = (Status.PROVED, Status.CERTIFIED, Status.FUZZED)
@@ -44,7 +45,7 @@ def _instance_variants():
     scale = np.sqrt(2 / sum(float((W * W).sum()) for W in Ws)) * (1 - 1e-9)
     small = Instance(X=rng.standard_normal((2, 3)), G=rng.standard_normal((1, 3)), weights=tuple(W * scale for W in Ws))
     prod = float(np.prod([np.linalg.norm(W) for W in small.weights]))
-    return {
+    return {**_certificate_variants(),
         "prop3.4.instances: bound scaled below the smallest true ratio": check_prop34(
             net, ratios, ps=(0.5,), tighten=0.5 * max(smallest, 1e-3) / bound) if smallest > 0 else
         check_prop34(net, ratios, ps=(0.5,), tighten=-1.0),
@@ -54,7 +55,33 @@ def _instance_variants():
     }
 
 
+def _certificate_variants():
+    """The shipped Example 1 certificates with their upper ends lowered below the optimum."""
+    import json
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from certify.claims.base import Context
+    from certify.optimum import check_footnote2, check_rank_one_certificate
+    from certify.paths import data_dir
+
+    out = {}
+    for depth, value, check in ((3, "0.4999", check_footnote2), (2, "0.4142", check_rank_one_certificate)):
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            shutil.copytree(data_dir() / "instances", root / "instances")
+            shutil.copytree(data_dir() / "certificates", root / "certificates")
+            path = root / "certificates" / f"example1-depth{depth}.json"
+            doc = json.loads(path.read_text())
+            doc["upper"]["value"] = doc["lower"]["value"] = value  # a consistent lie about the interval
+            path.write_text(json.dumps(doc))
+            out[f"example1 depth-{depth} certificate: upper end {value}"] = check(Context(0, root))
+    return out
+
+
 VARIANTS = {
+    "footnote2.reduction: AM-GM with 2abc": lambda: s4.am_gm_three(Ledger(), coefficient=2),
     # symbolic modules
     "a1.homogeneity: degree L+1": lambda: a1._per_region(Ledger(), 3, "homogeneity", degree=4),
     "section2.1.euler: degree L+1": lambda: a1._per_region(Ledger(), 2, "euler", degree=3),

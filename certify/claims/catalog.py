@@ -227,6 +227,13 @@ CATALOG: tuple[Claim, ...] = (
         EXP, pending="issue #6 (escape directions)",
     ),
     Claim(
+        "footnote2.reduction", "footnote2.optimal-speed", "The optimal speed as a finite problem",
+        "Section 4, footnote 2 (our derivation)",
+        "s*(2) = max_u |g . relu(X^T u)| and s*(3) = max over the symmetric convex hull K of {relu(X^T u)} of "
+        "|g . relu(f)|, and the dual bound the certificate checker uses: each step reduces to 0.",
+        SYM, check="proofs.section4_optimal_speed:check_reduction",
+    ),
+    Claim(
         "footnote2.optimal-speed", "footnote2.optimal-speed", "Nothing on Example 1 escapes faster than 1/2",
         "Section 4, footnote 2",
         "The optimal escape speed of Example 1 at depth 3 is 1/2: an exactly checked dual certificate "
