@@ -378,6 +378,72 @@ def fuzz(claim_id: str, examples: int, seed: int, deep: bool, json_out: str | No
     return ExitCode.OK if verdict.status.holds else ExitCode.FINDINGS
 
 
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=True, path_type=Path))
+@click.option("--depth", type=int, required=True, help="Depth L of the network (L >= 1).")
+@click.option("--width", type=int, required=True, help="Width of every hidden layer (>= 1).")
+@click.option("--restarts", type=int, default=64, show_default=True, help="Runs from independent Gaussian starts.")
+@click.option("--steps", type=int, default=1000, show_default=True, help="Projected gradient steps per run.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the starting points.")
+@click.option("--json", "json_out", metavar="FILE", help="Write every run's speed, residual and ranks as JSON ('-': stdout).")
+def escape(file: Path, depth: int, width: int, restarts: int, steps: int, seed: int, json_out: str | None) -> int:
+    """Search escape directions (Section 2.2) of the X and G in FILE (.npz; weights are ignored): batched
+    projected gradient descent on the sphere ||theta||^2 = L, with each run's speed, Definition 2.1
+    residual and per-layer numerical ranks.  Untrusted: speeds found are lower bounds on s*."""
+    import numpy as np
+
+    from certify.escape import escape_directions, summary_lines
+    from certify.instances import load_data
+
+    for name, value in (("--depth", depth), ("--width", width), ("--restarts", restarts), ("--steps", steps)):
+        if value < 1:
+            raise InputError(f"{name} must be at least 1, got {value}")
+    if json_out and json_out != "-" and not Path(json_out).resolve().parent.is_dir():
+        raise InputError(f"cannot write {json_out}: its directory does not exist")
+    X, G, _ = load_data(file)
+    if not np.any(G):
+        raise InputError(f"{file}: G is zero, so L0 vanishes and there is no escape direction")
+    widths = [X.shape[0]] + [width] * (depth - 1) + [G.shape[0]]
+    start = time.perf_counter()
+    runs = escape_directions(X, G, widths, restarts=restarts, steps=steps, seed=seed, record=False)
+    summary = {"file": str(file), "seconds": round(time.perf_counter() - start, 3), **runs.summary()}
+    if json_out != "-":
+        click.echo(f"{file}: " + "\n".join(summary_lines(summary)))
+    if json_out:
+        _write(json_out, json.dumps(summary, indent=2) + "\n")
+    return ExitCode.OK
+
+
+@cli.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default="figures", show_default=True,
+              help="Directory for figure2.png, figure7.png and figure2.json.")
+@click.option("--runs", type=int, default=200, show_default=True, help="Runs of projected gradient descent per width.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed (each width draws from [seed, width]).")
+@click.option("--steps", type=int, default=1000, show_default=True, help="Steps per run.")
+def figure2(out_dir: Path, runs: int, seed: int, steps: int) -> int:
+    """Figure 2 of Section 4.1 (Example 1, depth 3, widths 4..64: the fraction of runs faster than
+    sqrt(2) - 1, with Wilson 95% intervals and a one-sided Cochran-Armitage trend test at level 0.01) and
+    Figure 7 (eq. (6)).  Exit 1 when the trend test does not reject."""
+    from certify.section4_experiments import LEVEL, MARGIN, figure2 as make_figure2
+
+    report = make_figure2(out_dir, runs=runs, seed=seed, steps=steps)
+    click.echo(f"Example 1, depth 3, {runs} runs per width, {steps} steps, seed {seed}; success: "
+               f"final speed > sqrt(2) - 1 + {MARGIN:g}  ({report['seconds']:.1f}s)")
+    click.echo(f"{'width':>6} {'successes':>10} {'fraction':>9}  Wilson 95%      best speed  median speed")
+    for r in report["widths"]:
+        click.echo(f"{r['width']:>6} {r['successes']:>6}/{r['runs']:<4} {r['fraction']:>8.3f}  "
+                   f"[{r['ci95'][0]:.3f}, {r['ci95'][1]:.3f}]  {r['best_speed']:.6f}    {r['median_speed']:.6f}")
+    t = report["trend_test"]
+    z = "undefined" if t["statistic_z"] is None else f"{t['statistic_z']:.2f}"
+    click.echo(f"{t['test']}: Z = {z}, p = {t['p_value']:.3g}: "
+               f"{'increasing trend (p < ' if t['rejects_no_trend'] else 'no trend detected (p >= '}{LEVEL})")
+    f7 = report["figure7"]
+    click.echo(f"eq. (6): max {f7['max']:.12f} at phi = {f7['argmax_phi']:.4f} (sqrt(2) - 1 = {f7['sqrt2_minus_1']:.12f}); "
+               f"direct width-one computation differs by at most {f7['max_abs_difference']:.1e}")
+    click.echo("wrote " + ", ".join(report["files"].values()))
+    return ExitCode.OK if t["rejects_no_trend"] else ExitCode.FINDINGS
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: every error is one line on stderr and an exit status."""
     try:
