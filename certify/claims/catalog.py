@@ -239,7 +239,7 @@ CATALOG: tuple[Claim, ...] = (
         EXP, check="certify.section4_experiments:check_depths",
     ),
     Claim(
-        "footnote2.reduction", "footnote2.optimal-speed", "The optimal speed as a finite problem",
+        "footnote2.optimal-speed.reduction", "footnote2.optimal-speed", "The optimal speed as a finite problem",
         "Section 4, footnote 2 (our derivation)",
         "s*(2) = max_u |g . relu(X^T u)| and s*(3) = max over the symmetric convex hull K of {relu(X^T u)} of "
         "|g . relu(f)|, and the dual bound the certificate checker uses: each step reduces to 0.",
