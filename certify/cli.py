@@ -21,7 +21,7 @@ from certify.errors import InputError
 
 
 class ExitCode(enum.IntEnum):
-    OK = 0  # no claim refuted or undecided, no check errored (errata allowed unless --strict)
+    OK = 0  # no claim refuted or undecided, no check errored (errata and non-reproduced experiments allowed unless --strict)
     FINDINGS = 1  # some claim refuted, undecided or errored (or an erratum under --strict)
     USAGE = 2  # bad arguments, a bad input file, an unknown claim id
     INTERNAL = 3  # certify itself failed
@@ -44,15 +44,9 @@ def _stdout_console():
 
 
 def exit_code_for(results: list, strict: bool) -> ExitCode:
-    from certify.kernel.verdict import Status
-
     if not results:
         return ExitCode.NO_CLAIMS
-    if any(r.fails for r in results):
-        return ExitCode.FINDINGS
-    if strict and any(r.status is Status.ERRATUM for r in results):
-        return ExitCode.FINDINGS
-    return ExitCode.OK
+    return ExitCode.FINDINGS if any(r.blocks_gate(strict) for r in results) else ExitCode.OK
 
 
 def _write(path: str, text: str) -> None:
@@ -376,6 +370,54 @@ def fuzz(claim_id: str, examples: int, seed: int, deep: bool, json_out: str | No
     if json_out:
         _write(json_out, json.dumps({"id": cid, **verdict.to_dict(), "seconds": round(seconds, 3)}, indent=2) + "\n")
     return ExitCode.OK if verdict.status.holds else ExitCode.FINDINGS
+
+
+@cli.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="figures",
+              show_default=True, help="Directory for the PNGs and summary.json.")
+@click.option("--preset", "preset_name", type=click.Choice(["default", "quick", "paper"]), default="default",
+              show_default=True, help="Settings: 'default' runs in seconds; 'paper' is Appendix B (hours).")
+@click.option("--paper", is_flag=True, help="The paper's full settings (width 1000, batch 32, ...): --preset paper.")
+@click.option("--depth", "depths", type=int, multiple=True, help="Only this depth (repeatable; default 6 and 4).")
+@click.option("--width", type=click.IntRange(min=1), help="Hidden width.")
+@click.option("--steps", type=click.IntRange(min=1), help="Gradient steps.")
+@click.option("--epochs", type=click.IntRange(min=1), help="Epochs of the data instead of --steps.")
+@click.option("--sigma0", type=float, callback=_positive, help="Standard deviation of the initial weights.")
+@click.option("--lr-c", type=float, callback=_positive, help="c in lr = c/||theta||^k.")
+@click.option("--lr-power", type=click.IntRange(min=0), help="k in lr = c/||theta||^k (default of a new depth: L-2).")
+@click.option("--batch-size", type=click.IntRange(min=1), help="Mini-batch size (default: full batch).")
+@click.option("--loss", type=click.Choice(["mse", "ce"]), help="Squared loss or cross-entropy.")
+@click.option("--points", type=click.IntRange(min=1), help="Number of data points (a seeded subset).")
+@click.option("--seed", type=int, help="Seed of the initialisation and of the mini-batches.")
+@click.option("--record-every", type=click.IntRange(min=1), help="Record the loss and spectra every this many steps.")
+@click.option("--data", "data_path", type=click.Path(path_type=Path),
+              help="Your images: .npz (x/y or images/labels) or an MNIST idx file; nothing is downloaded.")
+@click.option("--labels", "labels_path", type=click.Path(path_type=Path), help="Labels idx file (MNIST).")
+@click.option("--grayscale", is_flag=True, help="Average colour channels (N x H x W x C images).")
+def figures(out_dir: Path, preset_name: str, paper: bool, depths: tuple[int, ...], width: int | None,
+            steps: int | None, epochs: int | None, sigma0: float | None, lr_c: float | None,
+            lr_power: int | None, batch_size: int | None, loss: str | None, points: int | None, seed: int | None,
+            record_every: int | None, data_path: Path | None, labels_path: Path | None, grayscale: bool) -> int:
+    """Train bias-free ReLU MLPs from small initialisation (Section 3.3) and write the figures: the loss
+    with its saddles, the top singular values of every layer over training, the spectra after the first
+    escape and at the end."""
+    from certify.experiments.report import build_specs, load_user_data, print_summary, run_figures
+
+    if steps is not None and epochs is not None:
+        raise InputError("--steps and --epochs exclude each other")
+    if labels_path is not None and data_path is None:
+        raise InputError("--labels needs --data")
+    specs = build_specs("paper" if paper else preset_name, depths, epochs=epochs, width=width, steps=steps,
+                        sigma0=sigma0, lr_c=lr_c, lr_power=lr_power, batch_size=batch_size, loss=loss,
+                        n_points=points, seed=seed, record_every=record_every)
+    dataset = None
+    if data_path is not None:
+        dataset = load_user_data(data_path, labels_path, points if points is not None else specs[0].n_points,
+                                 specs[0].data_seed, grayscale)
+    err = _stderr_console()
+    summary = run_figures(specs, out_dir, dataset=dataset, progress_console=err if err.is_terminal else None)
+    print_summary(summary, _stdout_console())
+    return ExitCode.OK
 
 
 @cli.command()

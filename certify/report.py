@@ -90,11 +90,10 @@ def json_report(results: list[Result], **run: Any) -> dict[str, Any]:
 
 
 def junit_xml(results: list[Result], *, strict: bool = False) -> str:
-    """JUnit XML: refuted/undecided are failures, error is an error, skipped is skipped;
-    errata are failures only with ``strict``."""
+    """JUnit XML: refuted/undecided are failures, error is an error, skipped is skipped; errata and
+    non-reproduced experiments are failures only with ``strict`` (as for the exit status)."""
     s = summary(results)
-    failures = sum(1 for r in results if r.fails and r.status is not Status.ERROR)
-    failures += sum(1 for r in results if strict and r.status is Status.ERRATUM and not r.fails)
+    failures = sum(1 for r in results if r.blocks_gate(strict) and r.status is not Status.ERROR)
     suites = ET.Element("testsuites", name="certify")
     suite = ET.SubElement(
         suites,
@@ -114,10 +113,8 @@ def junit_xml(results: list[Result], *, strict: bool = False) -> str:
         ET.SubElement(props, "property", name="seed", value=str(r.seed))
         if r.status is Status.ERROR:
             ET.SubElement(case, "error", message=r.message, type="error").text = str(r.evidence.get("traceback", ""))
-        elif r.fails:
+        elif r.blocks_gate(strict):
             ET.SubElement(case, "failure", message=r.message, type=r.status.value)
-        elif r.status is Status.ERRATUM and strict:
-            ET.SubElement(case, "failure", message=r.message, type="erratum")
         elif r.status is Status.SKIPPED:
             ET.SubElement(case, "skipped", message=r.message)
         ET.SubElement(case, "system-out").text = f"{r.status.value}: {r.message}"

@@ -60,6 +60,19 @@ class Result:
         )
 
     @property
+    def not_reproduced(self) -> bool:
+        """An experiment whose verdict is refuted: a finding in every report that, like an erratum, fails
+        the gate only under --strict (experiments depend on budgets and seeds; proofs and certificates
+        do not, and their refutations always fail)."""
+        return self.method == "experiment" and self.status is Status.REFUTED
+
+    def blocks_gate(self, strict: bool) -> bool:
+        """Whether this result makes `certify all` / `run` exit 1."""
+        if self.not_reproduced:
+            return strict
+        return self.fails or (strict and self.status is Status.ERRATUM)
+
+    @property
     def fails(self) -> bool:
         """Refuted, undecided or errored, here or in the corrected statement."""
         bad = (Status.REFUTED, Status.UNDECIDED, Status.ERROR)

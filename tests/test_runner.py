@@ -54,6 +54,13 @@ def test_exit_codes():
     erratum = _result(Status.ERRATUM, {"status": "proved"})
     assert exit_code_for([erratum], False) is ExitCode.OK
     assert exit_code_for([erratum], True) is ExitCode.FINDINGS
+    experiment = _result(Status.REFUTED)
+    experiment.method = "experiment"
+    assert exit_code_for([experiment], False) is ExitCode.OK  # reported, fails only under --strict
+    assert exit_code_for([experiment], True) is ExitCode.FINDINGS
+    certificate = _result(Status.REFUTED)
+    certificate.method = "certificate"
+    assert exit_code_for([certificate], False) is ExitCode.FINDINGS
     broken_fix = _result(Status.ERRATUM, {"status": "refuted"})
     assert exit_code_for([broken_fix], False) is ExitCode.FINDINGS
 
