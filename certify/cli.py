@@ -486,6 +486,42 @@ def figure2(out_dir: Path, runs: int, seed: int, steps: int) -> int:
     return ExitCode.OK if t["rejects_no_trend"] else ExitCode.FINDINGS
 
 
+@cli.command("escape-time")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default="figures", show_default=True,
+              help="Directory for followup-escape-time.png and followup-imbalance.png.")
+@click.option("--full", is_flag=True, help="The larger sweep (more eps, draws and (r, L), r = 5 included; minutes).")
+@click.option("--json", "json_out", metavar="FILE", help="Write the fits and settings as JSON ('-' for stdout).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every draw (data and weights).")
+@click.option("--activation", type=click.Choice(["relu", "tanh"]), default="relu", show_default=True,
+              help="Activation of the simulated networks.")
+def escape_time(out_dir: Path, full: bool, json_out: str | None, seed: int, activation: str) -> int:
+    """The follow-up paper's escape-time law: gradient flow from r of L layers at scale eps, fitted
+    exponent of tau against eps per (r, L) for the permutation-symmetric and He-normal initialisations,
+    with figures.  Exit 1 unless both variants reproduce -(r-2)."""
+    from certify.followup.report import escape_time_report, planned_runs, summary_lines
+
+    if json_out and json_out != "-" and not Path(json_out).resolve().parent.is_dir():
+        raise InputError(f"cannot write {json_out}: its directory does not exist")
+    err = _stderr_console()
+    if err.is_terminal:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(TextColumn("[bold]escape-time"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      TextColumn("{task.description}"), console=err, transient=True) as progress:
+            task = progress.add_task("", total=planned_runs(full))
+            report = escape_time_report(out_dir, full=full, seed=seed, activation=activation,
+                                        on_run=lambda d: progress.update(task, advance=1, description=d))
+    else:
+        report = escape_time_report(out_dir, full=full, seed=seed, activation=activation)
+    if json_out != "-":
+        for line in summary_lines(report):
+            click.echo(line)
+    if json_out:
+        _write(json_out, json.dumps(report, indent=2) + "\n")
+    ok = all(v["status"] == "reproduced" for v in report["verdicts"].values())
+    return ExitCode.OK if ok else ExitCode.FINDINGS
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: every error is one line on stderr and an exit status."""
     try:

@@ -288,7 +288,70 @@ CATALOG: tuple[Claim, ...] = (
     ),
     Claim(
         "section5.weak-balancedness", "section5.weak-balancedness", "Weak balancedness", "Section 5",
-        "Under gradient flow diag(W_l^T W_l) - diag(W_{l-1} W_{l-1}^T) is conserved for ReLU networks.",
-        SYM, pending="issue #8 (follow-up paper)",
+        "Under gradient flow diag(W_l^T W_l) - diag(W_{l-1} W_{l-1}^T) is conserved for ReLU networks (any "
+        "positively homogeneous activation, any loss), so the printed equality holds for all t iff it holds at "
+        "t = 0; with Z_l > 0 the full matrices W_l^T W_l - W_{l-1} W_{l-1}^T are conserved too.",
+        SYM, check="proofs.followup_imbalance:check_weak_balancedness",
+    ),
+    Claim(
+        "section5.weak-balancedness.instances", "section5.weak-balancedness", "Weak balancedness on instances",
+        "Section 5",
+        "On random ReLU, leaky-ReLU and linear networks, the time derivative of every per-neuron imbalance "
+        "||W_{l+1}[:, i]||^2 - ||W_l[i, :]||^2 (and of every Frobenius imbalance) is exactly 0, computed by "
+        "forward-mode differentiation in exact rationals.",
+        INT, check="certify.followup.claims:check_weak_balancedness_instances",
+    ),
+    # --- The follow-up paper ("A Theory of Saddle Escape in Deep Nonlinear Networks", 2026; abstract only)
+    Claim(
+        "followup.imbalance-identity", "followup.imbalance-identity", "The norm-imbalance identity",
+        "Follow-up, abstract",
+        "For any differentiable activation and loss, d/dt(||W_{l+1}||_F^2 - ||W_l||_F^2) = -2 sum (W_{l+1}^T "
+        "delta_{l+1}) * (sigma(Z_l) - Z_l sigma'(Z_l)) under gradient flow; per neuron the same sum over one row.",
+        SYM, check="proofs.followup_imbalance:check_identity",
+    ),
+    Claim(
+        "followup.imbalance-identity.instances", "followup.imbalance-identity", "The identity on instances",
+        "Follow-up, abstract",
+        "On random networks the closed form equals the forward-mode derivative of the imbalance and 2<W, dW/dt>: "
+        "exactly for ReLU, leaky ReLU, linear and two polynomial activations, within certified 1e-20 for tanh, "
+        "sigmoid, softplus, SiLU, GELU and arctan, whose rates are certified nonzero.",
+        INT, check="certify.followup.claims:check_identity_instances",
+    ),
+    Claim(
+        "followup.imbalance-identity.flow", "followup.imbalance-identity", "The identity along solved flows",
+        "Follow-up, abstract",
+        "Along numerically solved gradient flows, finite differences of the imbalance match the closed form; it "
+        "stays flat for ReLU and leaky ReLU and drifts for tanh and sigmoid (floats: a cross-check).",
+        EXP, check="certify.followup.claims:check_flow",
+    ),
+    Claim(
+        "followup.universality-classes", "followup.universality-classes", "Four universality classes",
+        "Follow-up, abstract",
+        "By the leading term of sigma(z) - z sigma'(z) at 0: homogeneous (identically 0: ReLU, leaky ReLU, linear), "
+        "offset (sigma(0) != 0: sigmoid, softplus), quadratic (GELU, SiLU), cubic (tanh, arctan).",
+        SYM, check="proofs.followup_activations:check_universality_classes",
+    ),
+    Claim(
+        "followup.escape-time-law.scalar-ode", "followup.escape-time-law", "The scalar escape ODE",
+        "Follow-up, abstract",
+        "The permutation-symmetric submanifold is invariant; on it (width one, or positive ReLU) balance reduces "
+        "the flow to u' = kappa u^(r-1) (u^2 + Delta)^((L-r)/2), whose escape time from eps is Theta(eps^-(r-2)) "
+        "for r >= 3, with L only in the constants.",
+        SYM, check="proofs.followup_imbalance:check_scalar_ode",
+    ),
+    Claim(
+        "followup.escape-time-law", "followup.escape-time-law", "Escape time ~ eps^-(r-2), symmetric init",
+        "Follow-up, abstract",
+        "Gradient flow from a permutation-symmetric initialisation with r of L layers at scale eps: the fitted "
+        "exponent of tau against eps has an interval (simultaneous 95%, Bonferroni) containing -(r-2) and "
+        "excluding -(L-2), the same for every L at fixed r.",
+        EXP, check="certify.followup.claims:check_escape_symmetric",
+    ),
+    Claim(
+        "followup.escape-time-law.he-normal", "followup.escape-time-law", "Escape time ~ eps^-(r-2), He-normal init",
+        "Follow-up, abstract",
+        "The same law under He-normal initialisation with r layers rescaled by eps; the distance from the "
+        "symmetric submanifold is reported (the abstract: preserved, not attracting).",
+        EXP, check="certify.followup.claims:check_escape_he",
     ),
 )

@@ -30,4 +30,9 @@ PAPER_CLAIMS: dict[str, str] = {
     "section4.1.width-helps": "Section 4.1 and Figure 2 (wider networks find the faster direction more often)",
     "footnote2.optimal-speed": "Section 4, footnote 2 (is anything faster than 1/2?)",
     "section5.weak-balancedness": "Section 5 (weak balancedness of ReLU networks under gradient flow)",
+    # the follow-up paper, "A Theory of Saddle Escape in Deep Nonlinear Networks" (2026): abstract only
+    "followup.imbalance-identity": "Follow-up, abstract (exact imbalance identity, any smooth activation and loss)",
+    "followup.universality-classes": "Follow-up, abstract (four universality classes of activations)",
+    "followup.escape-time-law": "Follow-up, abstract (tau = Theta(eps^-(r-2)), r bottleneck layers, not L; "
+                                "symmetric and He-normal initialisations)",
 }
