@@ -475,3 +475,104 @@ def check_rank_one_certificate(ctx: Any) -> Any:
                        f"{hi.upper()}] contains sqrt(2) - 1", None, verdict.evidence | ev)
     return Verdict(Status.REFUTED, verdict.message + "; sqrt(2) - 1 is not certainly inside", None,
                    verdict.evidence | ev)
+
+
+# --- Example 1 on its exact data, in Q(sqrt 2) -----------------------------------------------------
+
+
+def example1_exact_data() -> tuple[list[list[Any]], list[list[fmpq]]]:
+    """X (2 x 8) and G (1 x 8) of Example 1 exactly: x_j = (sin, cos)(2 pi j/8) in Q(sqrt 2), G_j = (-1)^j."""
+    from certify.kernel.quadratic import QSqrt2
+
+    h = QSqrt2(0, fmpq(1, 2))  # sqrt(2)/2
+    z, one = fmpq(0), fmpq(1)
+    sin = [z, h, one, h, z, -h, -one, -h]  # sin(k pi/4), k = 0..7
+    cos = [one, h, z, -h, -one, -h, z, h]
+    js = range(1, 9)
+    return [[sin[j % 8] for j in js], [cos[j % 8] for j in js]], [[fmpq((-1) ** j) for j in js]]
+
+
+def example1_exact_certificate(depth: int) -> dict[str, Any]:
+    """The certificate of s*(depth) on Example 1's exact data, with lower = upper.
+
+    The multipliers come from the cone programs on the float data; where the float t is within 1e-6 of
+    sqrt(2)/4 (the patterns that reach 1/2) it is replaced by sqrt(2)/4 exactly, elsewhere rounded to a
+    decimal.  The witnesses: eq. (2) with W3 = [-1] (depth 3), the width-one unit u = (1, 0) (depth 2).
+    Whether these guesses are right is for the checker to say."""
+    from certify.datasets import example1_data, example1_rank_two_weights
+    from certify.kernel.quadratic import QSqrt2
+    from certify.kernel.speed_certificate import exact_speed
+
+    X, G = example1_exact_data()
+    arr = arrangement([(X[0][k], X[1][k]) for k in range(8)])
+    if depth == 3:
+        W1, W2, W3 = example1_rank_two_weights()
+        weights = [[[_q(v) for v in row] for row in W] for W in (W1, W2, -W3)]
+        upper: Any = fmpq(1, 2)
+        target = math.sqrt(2) / 4
+        mults = []
+        for m in propose(*example1_data(), 3)[0]["upper"]["multipliers"]:
+            t = {}
+            for j, text in m["t"].items():
+                value = fmpq(*[int(v) for v in (text.split("/") + ["1"])[:2]])
+                t[j] = ["0", "1/4"] if abs(float(value) - target) < 1e-6 else text
+            mults.append({"sign": m["sign"], "subset": m["subset"], "t": t})
+    elif depth == 2:
+        unit = [[fmpq(1), fmpq(0)]]
+        sign = 1 if exact_speed([unit, [[fmpq(1)]]], X, G) > 0 else -1
+        weights = [unit, [[fmpq(sign)]]]
+        upper = QSqrt2(-1, 1)  # sqrt(2) - 1
+        mults = []
+    else:
+        raise InputError("Example 1's exact certificates exist for depth 2 and 3")
+    lower = exact_speed(weights, X, G)
+    return {
+        "schema": SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "statement": f"Example 1 on its exact data (in Q(sqrt 2)): s*({depth}) = {number_text(upper)} exactly "
+                     "(numbers [a, b] mean a + b sqrt(2)).",
+        "depth": depth,
+        "data": {"X": [[number_text(v) for v in r] for r in X], "G": [[number_text(v) for v in r] for r in G],
+                 "sha256": data_digest(X, G)},
+        "lower": {"value": number_text(lower), "weights": [[[number_text(v) for v in row] for row in W] for W in weights]},
+        "upper": {"value": number_text(upper),
+                  "rays": [[number_text(r[0]), number_text(r[1])] for r in arr.rays],
+                  "active": [sorted(a) for a in arr.active],
+                  "multipliers": mults},
+        "search": {"method": "multipliers of the float cone programs, snapped to sqrt(2)/4 where they reach 1/2"},
+    }
+
+
+def check_example1_exact(ctx: Any, depth: int, expected: Any, what: str) -> Any:
+    """The shipped exact certificate checks, is about Example 1's exact data, and has lower = upper = expected."""
+    from certify.kernel.speed_certificate import data_digest, parse_certificate, verdict_from_report
+    from certify.kernel.verdict import Status, Verdict, show
+
+    name = f"example1-exact-depth{depth}.json"
+    doc = load_certificate(ctx.data_dir / "certificates" / name)
+    cert = parse_certificate(doc)
+    report = check_document(doc)
+    X, G = example1_exact_data()
+    ev = {"certificate": f"data/certificates/{name}", "data": "Example 1 exactly, in Q(sqrt 2)",
+          "widths": report.widths}
+    verdict = verdict_from_report(report, what, ev)
+    if verdict.status is not Status.CERTIFIED:
+        return verdict
+    same_data = cert.X == X and cert.G == G and cert.digest == data_digest(X, G)
+    exact = report.lower == expected and report.upper == expected
+    ev.update(same_data=same_data, lower=show(report.lower), upper=show(report.upper))
+    if same_data and exact:
+        return Verdict(Status.CERTIFIED, f"{what}: s*({depth}) = {show(expected)} exactly (lower end = upper end, "
+                       "checked in Q(sqrt 2))", None, verdict.evidence | ev)
+    return Verdict(Status.REFUTED, f"{what}: the certificate is not about Example 1's exact data or does not close "
+                   f"at {show(expected)}", None, verdict.evidence | ev)
+
+
+def check_footnote2_exact(ctx: Any) -> Any:
+    return check_example1_exact(ctx, 3, fmpq(1, 2), "Example 1, depth 3, exact data")
+
+
+def check_rank_one_exact(ctx: Any) -> Any:
+    from certify.kernel.quadratic import QSqrt2
+
+    return check_example1_exact(ctx, 2, QSqrt2(-1, 1), "Example 1, depth 2, exact data")

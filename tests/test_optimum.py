@@ -328,3 +328,88 @@ def test_every_wrong_active_set_is_rejected(index):
             on_both = [X[0][k] * r[0] + X[1][k] * r[1] for r in (rays[i], rays[(i + 1) % m])]
             if any(on_both):
                 assert not check_document(d).ok, (i, k)
+
+
+# --- Example 1 exactly, in Q(sqrt 2) --------------------------------------------------------------------
+
+EXACT = {d: json.loads((DATA / "certificates" / f"example1-exact-depth{d}.json").read_text()) for d in (2, 3)}
+
+
+def test_exact_example1_data_are_the_sines_and_cosines():
+    import sympy as sp
+
+    from certify.optimum import example1_exact_data
+
+    X, G = example1_exact_data()
+    for j in range(1, 9):
+        for row, f in ((0, sp.sin), (1, sp.cos)):
+            q = X[row][j - 1]
+            a, b = (q.a, q.b) if hasattr(q, "b") else (q, 0)
+            value = sp.Rational(int(a.p), int(a.q)) + sp.Rational(int(b.p), int(b.q)) * sp.sqrt(2) if b else \
+                sp.Rational(int(a.p), int(a.q))
+            assert sp.simplify(value - f(2 * sp.pi * j / 8)) == 0
+        assert G[0][j - 1] == (-1) ** j
+
+
+def test_exact_certificates_close_the_interval():
+    from certify.kernel.quadratic import QSqrt2
+
+    for depth, value in ((2, QSqrt2(-1, 1)), (3, Fraction(1, 2))):
+        rep = check_document(EXACT[depth])
+        assert rep.ok, rep.first_failure
+        assert rep.lower == rep.upper
+        assert (rep.upper == value) if depth == 2 else (rep.upper.p, rep.upper.q) == (1, 2)
+
+
+def test_exact_certificate_needs_the_irrational_multiplier():
+    """With sqrt(2)/4 replaced by rationals just below or above it, the patterns that reach 1/2 exceed it."""
+    for approx in ("0.3535533905", "0.3535533906"):
+        doc = copy.deepcopy(EXACT[3])
+        changed = 0
+        for m in doc["upper"]["multipliers"]:
+            for j, t in m["t"].items():
+                if isinstance(t, list):
+                    m["t"][j] = approx
+                    changed += 1
+        assert changed == 16  # 4 patterns x 4 negative points
+        assert not check_document(doc).ok
+
+
+@pytest.mark.parametrize("path, value", [
+    (("upper", "value"), "0.4999999999999999999999"),
+    (("upper", "value"), ["0", "0.3535"]),
+    (("lower", "value"), ["1", "0"]),
+])
+def test_exact_certificate_lies_are_rejected(path, value):
+    doc = copy.deepcopy(EXACT[3])
+    doc[path[0]][path[1]] = value
+    assert not check_document(doc).ok
+
+
+def test_exact_data_change_is_rejected():
+    doc = copy.deepcopy(EXACT[3])
+    doc["data"]["X"][0][0] = ["0", "1/3"]
+    assert not check_document(doc).ok
+
+
+@pytest.mark.parametrize("bad", [[1], ["1", "2", "3"], [["1"], "2"], ["1", "x"]])
+def test_qsqrt2_numbers_must_be_pairs_of_rationals(bad):
+    with pytest.raises(CertificateFormatError):
+        parse_number(bad, "here")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.fractions(max_denominator=50), st.fractions(max_denominator=50))
+def test_qsqrt2_signs_agree_with_balls(a, b):
+    from flint import arb, fmpq
+
+    from certify.kernel.quadratic import QSqrt2
+
+    q = QSqrt2(fmpq(a.numerator, a.denominator), fmpq(b.numerator, b.denominator))
+    ball = arb(fmpq(a.numerator, a.denominator)) + arb(fmpq(b.numerator, b.denominator)) * arb(2).sqrt()
+    if ball > 0:
+        assert q > 0 and q.sign() == 1
+    elif ball < 0:
+        assert q < 0 and q.sign() == -1
+    else:
+        assert a == 0 and b == 0 and q.sign() == 0

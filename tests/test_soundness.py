@@ -77,6 +77,16 @@ def _certificate_variants():
             doc["upper"]["value"] = doc["lower"]["value"] = value  # a consistent lie about the interval
             path.write_text(json.dumps(doc))
             out[f"example1 depth-{depth} certificate: upper end {value}"] = check(Context(0, root))
+    from certify.optimum import check_footnote2_exact
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        shutil.copytree(data_dir() / "certificates", root / "certificates")
+        path = root / "certificates" / "example1-exact-depth3.json"
+        doc = json.loads(path.read_text())
+        doc["upper"]["value"] = doc["lower"]["value"] = "0.49999999999999999999"
+        path.write_text(json.dumps(doc))
+        out["example1 exact depth-3 certificate: s* = 1/2 - 1e-20"] = check_footnote2_exact(Context(0, root))
     return out
 
 

@@ -240,6 +240,13 @@ CATALOG: tuple[Claim, ...] = (
         CERT, check="certify.optimum:check_rank_one_certificate",
     ),
     Claim(
+        "example1.rank-one-speed.exact", "example1.rank-one-speed", "Best one-neuron speed is exactly sqrt(2) - 1",
+        "Example 1; Appendix D.1",
+        "On the exact data, s*(2) = max_u |g . relu(X^T u)| = sqrt(2) - 1 exactly: the certificate "
+        "data/certificates/example1-exact-depth2.json has lower end = upper end = sqrt(2) - 1, checked in Q(sqrt 2).",
+        CERT, check="certify.optimum:check_rank_one_exact",
+    ),
+    Claim(
         "example1.rank-two-speed", "example1.rank-two-speed", "The rank-two direction of eq. (2) has speed 1/2",
         "Example 1, eq. (2)",
         "On Example 1 (N = 8, G = (-1)^j) the weights of eq. (2) lie on the sphere ||theta||^2 = 3 and have "
@@ -285,6 +292,15 @@ CATALOG: tuple[Claim, ...] = (
         "attains 1/2 (width 4), and the interval contains 1/2 and is at most 1e-6 wide; moved to the exact "
         "(algebraic) data by a rigorous Lipschitz bound.",
         CERT, check="certify.optimum:check_footnote2",
+    ),
+    Claim(
+        "footnote2.optimal-speed.exact", "footnote2.optimal-speed", "The optimal speed of Example 1 is exactly 1/2",
+        "Section 4, footnote 2",
+        "On the exact data (points (sin, cos)(2 pi j/8) in Q(sqrt 2)), a certificate with multipliers t = sqrt(2)/4 "
+        "on the patterns that reach 1/2 (data/certificates/example1-exact-depth3.json) has lower end = upper end "
+        "= 1/2, every inequality decided exactly in Q(sqrt 2): s*(3) = 1/2, attained at width 4 by eq. (2) with "
+        "W3 = [-1].",
+        CERT, check="certify.optimum:check_footnote2_exact",
     ),
     Claim(
         "section5.weak-balancedness", "section5.weak-balancedness", "Weak balancedness", "Section 5",

@@ -45,6 +45,7 @@ from typing import Any
 
 from flint import fmpq
 
+from certify.kernel.quadratic import QSqrt2
 from certify.kernel.verdict import show
 
 SCHEMA = "certify/optimal-speed-certificate"
@@ -61,8 +62,14 @@ class CertificateFormatError(ValueError):
 # --- parsing -----------------------------------------------------------------------------------
 
 
-def parse_number(text: Any, where: str) -> fmpq:
-    """An exact rational from 'p/q', an integer or a decimal string (JSON integers too)."""
+def parse_number(text: Any, where: str) -> Any:
+    """An exact number: a rational from 'p/q', an integer or a decimal string (JSON integers too), or
+    a + b sqrt(2) from a two-element list [a, b] of such rationals (an element of Q(sqrt 2))."""
+    if isinstance(text, list):
+        if len(text) != 2 or any(isinstance(x, list) for x in text):
+            raise CertificateFormatError(f"{where}: a number of Q(sqrt 2) is a list [a, b] of two rationals")
+        a, b = parse_number(text[0], where), parse_number(text[1], where)
+        return a if b == 0 else QSqrt2(a, b)
     if isinstance(text, bool):
         raise CertificateFormatError(f"{where}: expected a number string, got a boolean")
     if isinstance(text, int):
@@ -82,8 +89,10 @@ def parse_number(text: Any, where: str) -> fmpq:
     raise CertificateFormatError(f"{where}: not an exact number: {str(text)[:40]!r}")
 
 
-def number_text(q: fmpq) -> str:
-    """Canonical text of a rational: 'p' or 'p/q'."""
+def number_text(q: Any) -> Any:
+    """Canonical form of an exact number: 'p' or 'p/q' for a rational, [a, b] for a + b sqrt(2)."""
+    if isinstance(q, QSqrt2):
+        return [number_text(q.a), number_text(q.b)] if q.b != 0 else number_text(q.a)
     return str(q.p) if q.q == 1 else f"{q.p}/{q.q}"
 
 
@@ -148,13 +157,13 @@ def parse_certificate(doc: Any) -> Certificate:
     G = _matrix(_field(data, "G", list, "data"), "data.G", rows=1, cols=N)
     digest = _field(data, "sha256", str, "data")
     lower = _field(doc, "lower", dict, "certificate")
-    lo = parse_number(_field(lower, "value", (str, int), "lower"), "lower.value")
+    lo = parse_number(_field(lower, "value", (str, int, list), "lower"), "lower.value")
     raw_w = _field(lower, "weights", list, "lower")
     if len(raw_w) != depth:
         raise CertificateFormatError(f"lower.weights: expected {depth} matrices, got {len(raw_w)}")
     weights = [_matrix(W, f"lower.weights[{l}]") for l, W in enumerate(raw_w)]
     upper = _field(doc, "upper", dict, "certificate")
-    up = parse_number(_field(upper, "value", (str, int), "upper"), "upper.value")
+    up = parse_number(_field(upper, "value", (str, int, list), "upper"), "upper.value")
     raw_rays = _field(upper, "rays", list, "upper")
     rays = [tuple(r) for r in _matrix(raw_rays, "upper.rays", cols=2)]
     raw_active = _field(upper, "active", list, "upper")
@@ -354,8 +363,17 @@ def verdict_from_report(report: CheckReport, what: str, evidence: dict[str, Any]
     ev["checks"] = {name: {"ok": ok, "detail": detail} for name, ok, detail in report.checks}
     if report.ok:
         ev.update(lower=show(report.lower), upper=show(report.upper))
-        lo, hi = lower_float(report.lower), -lower_float(-report.upper)
+        lo, hi = lower_float(as_ball(report.lower)), -lower_float(-as_ball(report.upper))
         ev["width"] = hi - lo
         return Verdict(Status.CERTIFIED, f"{what}: s*({report.depth}) in [{lo:.12g}, {hi:.12g}]", None, ev)
     name, detail = report.first_failure
     return Verdict(Status.REFUTED, f"{what}: the certificate fails check {name} ({detail})", None, ev)
+
+
+def as_ball(x: Any) -> Any:
+    """An arb ball containing an exact number (a rational, or a + b sqrt(2))."""
+    from flint import arb
+
+    if isinstance(x, QSqrt2):
+        return arb(x.a) + arb(x.b) * arb(2).sqrt()
+    return arb(x)
