@@ -21,6 +21,7 @@ from proofs import appendix_a8_theorem as a8
 from proofs import example1
 from proofs import section2_expansion as s2e
 from proofs import section2_gradient_flow as gf
+from proofs import section2_escape_directions as d21
 from proofs import section4_optimal_speed as s4
 from proofs._sym import Ledger
 
@@ -92,6 +93,7 @@ def _certificate_variants():
 
 VARIANTS = {
     "footnote2.reduction: AM-GM with 2abc": lambda: s4.am_gm_three(Ledger(), coefficient=2),
+    "def2.1: Euler with degree 2 for a cubic": lambda: d21.speed_is_forced(Ledger(), degree=2),
     # symbolic modules
     "a1.homogeneity: degree L+1": lambda: a1._per_region(Ledger(), 3, "homogeneity", degree=4),
     "section2.1.euler: degree L+1": lambda: a1._per_region(Ledger(), 2, "euler", degree=3),

@@ -64,9 +64,10 @@ CATALOG: tuple[Claim, ...] = (
     ),
     Claim(
         "def2.1", "def2.1", "Escape directions are critical points on the sphere", "Definition 2.1",
-        "rho on the radius-sqrt(L) sphere with grad L0(rho) = -s rho, s >= 0; an optimal one minimises L0 "
-        "on the sphere.",
-        INT, pending="issue #4 (rigorous numerics on instances)",
+        "rho on the radius-sqrt(L) sphere with grad L0(rho) = -s rho, s >= 0; an optimal one (largest speed) is a "
+        "minimiser of L0 on the sphere.  Checked: the speed is forced (s = -L0(rho)) and a differentiable minimiser "
+        "is an escape direction; but Example 1's certified minimiser is a kink of L0 (exact one-sided derivatives).",
+        SYM, check="proofs.section2_escape_directions:check_definition",
     ),
     Claim(
         "prop2.2", "prop2.2", "Norm along an escape direction", "Prop. 2.2 = Prop. A.2",
