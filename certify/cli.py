@@ -245,13 +245,15 @@ def _output_path(path: str | None) -> None:
 
 def _print_speed_report(report: Any, out: Any, source: str) -> None:
     from certify.kernel.compare import lower_float
+    from certify.kernel.speed_certificate import as_ball
     from certify.kernel.verdict import show
 
     first = report.first_failure
     if report.ok:
-        lo, hi = lower_float(report.lower), -lower_float(-report.upper)
+        lo, hi = lower_float(as_ball(report.lower)), -lower_float(-as_ball(report.upper))
+        width = "0: the ends are equal" if report.lower == report.upper else f"{hi - lo:.3g}"
         out.print(f"[bold green]certified[/bold green]  s*({report.depth}) in [{lo:.12g}, {hi:.12g}]  "
-                  f"(width {hi - lo:.3g}; {source})")
+                  f"(width {width}; {source})")
         out.print(f"  exact ends: lower = {show(report.lower)}  upper = {show(report.upper)}")
         out.print(f"  the lower end is attained by a network of widths {report.widths}; the upper end holds at "
                   "every width")
@@ -270,6 +272,8 @@ def optimum(file: Path, depth: int, json_out: str | None, cert_out: str | None) 
     """Certified interval for the optimal escape speed s*(L), L = 2 or 3, on 2-D data X with one output
     (Section 4, footnote 2).  The file needs only X and G; weights, if present, are ignored."""
     from certify.instances import load_data
+    from certify.kernel.compare import lower_float
+    from certify.kernel.speed_certificate import as_ball
     from certify.optimum import certify_optimum
 
     for out_path in (json_out, cert_out):
@@ -292,7 +296,8 @@ def optimum(file: Path, depth: int, json_out: str | None, cert_out: str | None) 
         _write(json_out, json.dumps({
             "file": str(file), "depth": depth, "certified": rep.ok,
             "lower": str(rep.lower), "upper": str(rep.upper),
-            "lower_float": float(rep.lower), "upper_float": float(rep.upper), "widths": rep.widths,
+            "lower_float": lower_float(as_ball(rep.lower)), "upper_float": -lower_float(-as_ball(rep.upper)),
+            "widths": rep.widths,
             "checks": [{"name": n, "ok": ok, "detail": d} for n, ok, d in rep.checks],
             "seconds_search": round(result.seconds_search, 3), "seconds_check": round(result.seconds_check, 4),
             "certificate": cert_out}, indent=2) + "\n")

@@ -378,7 +378,7 @@ def load_certificate(path: str | Path) -> Any:
         raise InputError(f"{p}: no such file")
     try:
         return json.loads(p.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise InputError(f"{p}: not a JSON certificate ({exc.__class__.__name__})") from None
 
 
@@ -397,20 +397,24 @@ def _shipped_certificate(ctx: Any, depth: int) -> tuple[dict[str, Any], CheckRep
 
 
 def _float_data_gap(X: np.ndarray, G: np.ndarray) -> arb:
-    """A ball containing ||G||_F ||X - X_exact||_F for Example 1's exact data (sin, cos of 2 pi j/8).
+    """A ball containing ||G||_F ||X - X_exact||_F, X_exact Example 1's exact points, entry by entry.
 
     For ||theta||^2 = L, |L0(theta; X) - L0(theta; X')| <= ||G||_F prod ||W_l||_F ||X - X'||_F (ReLU is
-    1-Lipschitz, ||AB||_F <= ||A||_F ||B||_F, Lemma A.4), so s* moves by at most this much."""
-    from flint import arb as ball
+    1-Lipschitz, ||AB||_F <= ||A||_F ||B||_F, Lemma A.4), so s* moves by at most this much.  G must be
+    Example 1's exactly (it is +-1 in floats); otherwise this raises InputError."""
+    from certify.kernel.quadratic import QSqrt2
+    from certify.kernel.speed_certificate import as_ball
 
-    h = ball(2).sqrt() / 2
-    exact = {0.0: ball(0), 1.0: ball(1), -1.0: ball(-1)}
-    sq = ball(0)
-    for v in X.ravel():
-        e = exact.get(float(v), h if v > 0 else -h)
-        d = abs(ball(float(v)) - e).upper()  # an exact point >= |v - exact value|
-        sq += d * d
-    gsq = sum((ball(float(v)) ** 2 for v in G.ravel()), ball(0))
+    Xe, Ge = example1_exact_data()
+    if X.shape != (2, 8) or G.shape != (1, 8) or any(_q(G[0, k]) != Ge[0][k] for k in range(8)):
+        raise InputError("the instance is not Example 1 (shape or G differs from (-1)^j)")
+    sq = arb(0)
+    for r in range(2):
+        for k in range(8):
+            exact = Xe[r][k]
+            d = abs(arb(float(X[r, k])) - (as_ball(exact) if isinstance(exact, QSqrt2) else arb(exact))).upper()
+            sq += d * d
+    gsq = sum((arb(float(v)) ** 2 for v in G.ravel()), arb(0))
     return (gsq * sq).sqrt()
 
 
@@ -442,10 +446,13 @@ def check_footnote2(ctx: Any) -> Any:
     width = report.upper - lo
     narrow = compare_le(width, fmpq(1, 10**6)) is Truth.TRUE
     ev.update(lower_with_eq2=show(lo), width=float(width), contains_half=contains, width_at_most_1e_6=narrow)
+    from certify.kernel.compare import lower_float
+
+    up = lambda x: -lower_float(-arb(x))  # noqa: E731 - a float >= x
     hi_exact = arb(report.upper) + gap
-    msg = (f"s*(3) in [{float(lo):.12g}, {float(report.upper):.12g}] on the float data (width {float(width):.2g}); "
-           f"on the exact data s*(3) <= {hi_exact.upper()}: nothing escapes faster than 1/2 by more than "
-           f"{float(report.upper - half):.2g}")
+    msg = (f"s*(3) in [{lower_float(arb(lo)):.12g}, {up(report.upper):.12g}] on the float data (width <= "
+           f"{up(width):.2g}); on the exact data s*(3) <= {-lower_float(-hi_exact):.15g}: nothing escapes faster than "
+           f"1/2 by more than {up(report.upper - half):.2g}")
     if contains and narrow:
         return Verdict(Status.CERTIFIED, msg, None, verdict.evidence | ev)
     return Verdict(Status.REFUTED, msg + " -- but the interval does not contain 1/2 or is wider than 1e-6", None,
@@ -471,8 +478,11 @@ def check_rank_one_certificate(ctx: Any) -> Any:
     inside = bool(lo <= target) and bool(target <= hi)
     ev["sqrt2_minus_1_inside"] = inside
     if inside:
-        return Verdict(Status.CERTIFIED, verdict.message + f"; on the exact data the interval [{lo.lower()}, "
-                       f"{hi.upper()}] contains sqrt(2) - 1", None, verdict.evidence | ev)
+        from certify.kernel.compare import lower_float
+
+        return Verdict(Status.CERTIFIED, verdict.message + f"; on the exact data the interval "
+                       f"[{lower_float(lo):.15g}, {-lower_float(-hi):.15g}] contains sqrt(2) - 1", None,
+                       verdict.evidence | ev)
     return Verdict(Status.REFUTED, verdict.message + "; sqrt(2) - 1 is not certainly inside", None,
                    verdict.evidence | ev)
 

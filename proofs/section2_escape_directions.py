@@ -109,14 +109,20 @@ def check_definition(ctx: Context | None = None) -> Verdict:
     found = kinks(Ws, X, G)
     norm = sum(v**2 for W in Ws for v in W)
     speed = -sp.simplify((G * _forward(Ws, X).T)[0, 0])
-    minimiser = ledger.fact("eq. (2) with W3 = [-1] lies on the sphere with speed 1/2 = s*(3) "
-                            "(footnote2.optimal-speed.exact)", norm == 3 and speed == sp.Rational(1, 2))
+    from certify.optimum import check_footnote2_exact
+    from certify.paths import data_dir
+
+    optimum = check_footnote2_exact(ctx if ctx is not None else Context(0, data_dir()))
+    minimiser = ledger.fact("eq. (2) with W3 = [-1] lies on the sphere with speed 1/2, and s*(3) = 1/2 is "
+                            "certified now (footnote2.optimal-speed.exact)",
+                            norm == 3 and speed == sp.Rational(1, 2) and optimum.status is Status.CERTIFIED)
     ledger.fact("L0 has a kink there: some D+(v) + D+(-v) != 0", bool(found))
     ev = {"kinks_at_the_optimum": found, "optimum": "eq. (2) with W3 = [-1], Example 1",
           "s_star": "1/2, certified exactly by data/certificates/example1-exact-depth3.json"}
     corrected = ledger.verdict(
         "where L0 is differentiable the speed is forced (s = -L0(rho)) and a minimiser on the sphere is an escape "
-        "direction with s* = -min L0 (Euler, Lagrange); at kinks the condition holds in Clarke's sense", ev)
+        "direction with s* = -min L0 (Euler, Lagrange); at kinks only a generalised (Clarke) condition can hold, "
+        "which is not checked here", ev)
     if corrected.status is not Status.PROVED or not minimiser:
         return corrected
     return Verdict(Status.ERRATUM,

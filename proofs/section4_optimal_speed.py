@@ -93,13 +93,16 @@ def attainment(ledger: Ledger, units: int = 3) -> bool:
         lhs = sum(e[i] * sp.sqrt(lam[i]) * sp.Max(sp.sqrt(lam[i]) * yy[i], 0) for i in range(units))
         rhs = sum(lam[i] * e[i] * sp.Max(yy[i], 0) for i in range(units))
         ok &= ledger.identity(f"hidden value of the construction, pattern {pattern}", lhs - rhs)
-    c1, c2 = sp.symbols("c1 c2", real=True)
-    norm_W1 = sum(lam[i] * (c1**2 + c2**2) for i in range(units))  # each u_i = (c1, c2) up to rotation
-    ok &= ledger.identity("||W1||^2 = sum lam_i ||u_i||^2 = sum lam_i (unit u_i)",
-                          norm_W1.subs(c2**2, 1 - c1**2) - sum(lam))
-    ok &= ledger.identity("||W2||^2 = sum e_i^2 lam_i = sum lam_i (e_i = +-1)",
-                          sum((e[i] * sp.sqrt(lam[i])) ** 2 for i in range(units)).subs({e[i]: 1 for i in range(units)})
-                          - sum(lam))
+    ang = sp.symbols(f"phi0:{units}", real=True)  # u_i = (cos phi_i, sin phi_i), one angle per unit
+    norm_W1 = sum((sp.sqrt(lam[i]) * sp.cos(ang[i])) ** 2 + (sp.sqrt(lam[i]) * sp.sin(ang[i])) ** 2
+                  for i in range(units))
+    ok &= ledger.identity("||W1||^2 = sum_i ||sqrt(lam_i) u_i||^2 = sum lam_i for unit u_i", norm_W1 - sum(lam))
+    signs = sp.symbols(f"sg0:{units}", positive=True)  # e_i^2 for e_i = +-1 is 1; kept symbolic, then set
+    norm_W2 = sum(signs[i] * lam[i] for i in range(units))  # sum (e_i sqrt(lam_i))^2 = sum e_i^2 lam_i
+    ok &= ledger.identity("(e_i sqrt(lam_i))^2 = e_i^2 lam_i", sum((e[i] * sp.sqrt(lam[i])) ** 2 - e[i] ** 2 * lam[i]
+                                                                   for i in range(units)))
+    ok &= ledger.identity("||W2||^2 = sum e_i^2 lam_i = sum lam_i when every e_i^2 = 1",
+                          norm_W2.subs({signs[i]: 1 for i in range(units)}) - sum(lam))
     return ok
 
 

@@ -298,7 +298,7 @@ def test_optimum_depth_out_of_range_and_duplicates_and_zero_points(tmp_path, cap
     assert main(["optimum", path, "--depth", "3"]) == 0
 
 
-@pytest.mark.parametrize("text", ["1/0", "0x10", "1,5", "nan", " 1", "1e99999", "", "--1"])
+@pytest.mark.parametrize("text", ["1/0", "0x10", "1,5", "nan", " 1", "1e99999", "", "--1", "1.5\n", "2\n"])
 def test_numbers_must_be_exact_strings(text):
     with pytest.raises(CertificateFormatError):
         parse_number(text, "here")
@@ -413,3 +413,66 @@ def test_qsqrt2_signs_agree_with_balls(a, b):
         assert q < 0 and q.sign() == -1
     else:
         assert a == 0 and b == 0 and q.sign() == 0
+
+
+# --- found by the independent review ----------------------------------------------------------------
+
+
+def test_check_command_prints_exact_ends_in_qsqrt2(capsys):
+    assert main(["check", str(DATA / "certificates" / "example1-exact-depth2.json")]) == 0
+    assert "the ends are equal" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda d: d["lower"].__setitem__("value", 0.5),       # a float where an exact string belongs
+    lambda d: d["upper"].__setitem__("value", True),
+    lambda d: d.__setitem__("depth", "3"),
+])
+def test_wrong_json_types_are_format_errors(tmp_path, capsys, mutate):
+    doc = copy.deepcopy(CERTS[3])
+    mutate(doc)
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(doc))
+    assert main(["check", str(path)]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_deeply_nested_json_is_a_one_line_error(tmp_path, capsys):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100000 + "]" * 100000)
+    assert main(["check", str(path)]) == 2
+
+
+def test_too_many_sign_patterns_is_a_format_error():
+    doc = copy.deepcopy(CERTS[3])
+    n = 20
+    doc["data"]["X"] = [["1"] * n, ["0"] * n]
+    doc["data"]["G"] = [["1"] * n]
+    with pytest.raises(CertificateFormatError):
+        check_document(doc)
+
+
+def test_transfer_to_exact_data_is_entry_by_entry():
+    from certify.datasets import example1_data
+    from certify.errors import InputError
+    from certify.optimum import _float_data_gap
+
+    X, G = example1_data()
+    assert float(_float_data_gap(X, G).upper()) < 1e-14
+    assert float(_float_data_gap(X[:, [1, 0, 2, 3, 4, 5, 6, 7]], G).lower()) > 1  # permuted points are far away
+    with pytest.raises(InputError):
+        _float_data_gap(X, 1.01 * G)
+
+
+def test_definition21_erratum_needs_the_optimum_certificate(tmp_path):
+    import shutil
+
+    from certify.claims.base import Context
+    from proofs.section2_escape_directions import check_definition
+
+    shutil.copytree(DATA / "certificates", tmp_path / "certificates")
+    path = tmp_path / "certificates" / "example1-exact-depth3.json"
+    doc = json.loads(path.read_text())
+    doc["upper"]["value"] = "0.4"
+    path.write_text(json.dumps(doc))
+    assert check_definition(Context(0, tmp_path)).status.value != "erratum"

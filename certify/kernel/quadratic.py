@@ -97,6 +97,9 @@ class QSqrt2:
         o = QSqrt2.lift(other)
         return o is not None and self.a == o.a and self.b == o.b
 
+    def __bool__(self) -> bool:
+        return self.sign() != 0
+
     def __hash__(self) -> int:
         return hash((self.a, self.b)) if self.b != 0 else hash(self.a)
 

@@ -50,6 +50,8 @@ from certify.kernel.verdict import show
 
 SCHEMA = "certify/optimal-speed-certificate"
 SCHEMA_VERSION = 1
+#: the most (sign, subset) patterns a depth-3 certificate may ask the checker to enumerate
+MAX_PATTERNS = 2**16
 
 _RATIONAL = re.compile(r"^-?[0-9]{1,4000}(/[0-9]{1,4000})?$")
 _DECIMAL = re.compile(r"^-?[0-9]{1,400}(\.[0-9]{1,400})?([eE][-+]?[0-9]{1,4})?$")
@@ -76,12 +78,12 @@ def parse_number(text: Any, where: str) -> Any:
         return fmpq(text)
     if not isinstance(text, str):
         raise CertificateFormatError(f"{where}: numbers are strings ('p/q' or decimals), got {type(text).__name__}")
-    if _RATIONAL.match(text):
+    if _RATIONAL.fullmatch(text):
         num, _, den = text.partition("/")
         if den and int(den) == 0:
             raise CertificateFormatError(f"{where}: zero denominator in {text!r}")
         return fmpq(int(num), int(den) if den else 1)
-    if _DECIMAL.match(text):
+    if _DECIMAL.fullmatch(text):
         mant, _, exp = text.lower().partition("e")
         whole, _, frac = mant.lstrip("-").partition(".")
         value = fmpq(int(whole + frac), 10 ** len(frac)) * (fmpq(10) ** int(exp or 0))
@@ -114,7 +116,8 @@ def _field(obj: dict, key: str, kind: type, where: str) -> Any:
         raise CertificateFormatError(f"{where}: missing field {key!r}")
     value = obj[key]
     if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-        raise CertificateFormatError(f"{where}.{key}: expected {kind.__name__}")
+        names = " or ".join(k.__name__ for k in kind) if isinstance(kind, tuple) else kind.__name__
+        raise CertificateFormatError(f"{where}.{key}: expected {names}")
     return value
 
 
@@ -174,6 +177,11 @@ def parse_certificate(doc: Any) -> Certificate:
         if not isinstance(a, list) or not all(isinstance(k, int) and not isinstance(k, bool) and 0 <= k < N for k in a):
             raise CertificateFormatError(f"upper.active[{i}]: a list of point indices in 0..{N - 1}")
         active.append(frozenset(a))
+    if depth == 3:
+        pos, neg = sum(1 for v in G[0] if v > 0), sum(1 for v in G[0] if v < 0)
+        if 2**pos + 2**neg > MAX_PATTERNS:
+            raise CertificateFormatError(f"depth 3 with 2^{pos} + 2^{neg} sign patterns: more than this checker "
+                                         f"enumerates ({MAX_PATTERNS})")
     mult: dict[tuple[int, frozenset[int]], dict[int, fmpq]] = {}
     raw_m = upper.get("multipliers", [])
     if not isinstance(raw_m, list):
