@@ -39,10 +39,14 @@ EPS = sp.Symbol("eps", positive=True)
 def _relu_near_zero(z: sp.Expr) -> sp.Expr:
     """relu(z(eps)) for all small enough eps > 0, z a polynomial in eps with exact coefficients."""
     poly = sp.Poly(sp.expand(z), EPS)
-    coeffs = [c for c in reversed(poly.all_coeffs()) if sp.simplify(c) != 0]  # lowest order first
+    # coefficients are a + b sqrt(2) with rational a, b: expand() writes them canonically, so != 0 is exact
+    coeffs = [c for c in (sp.expand(c) for c in reversed(poly.all_coeffs())) if c != 0]  # lowest order first
     if not coeffs:
         return sp.S(0)
-    return z if sp.simplify(coeffs[0]) > 0 else sp.S(0)
+    positive = coeffs[0].is_positive
+    if positive is None:  # never guess a sign
+        raise ValueError(f"cannot decide the sign of {coeffs[0]}")
+    return z if positive else sp.S(0)
 
 
 def one_sided_derivative(weights: list[sp.Matrix], direction: list[sp.Matrix], X: sp.Matrix, G: sp.Matrix) -> sp.Expr:
@@ -53,7 +57,7 @@ def one_sided_derivative(weights: list[sp.Matrix], direction: list[sp.Matrix], X
         Z = (W * act).applyfunc(sp.expand)
         act = Z.applyfunc(_relu_near_zero) if l < len(Ws) else Z
     value = sp.expand((G * act.T)[0, 0])
-    return sp.simplify(sp.Poly(value, EPS).coeff_monomial(EPS))
+    return sp.expand(sp.Poly(value, EPS).coeff_monomial(EPS))
 
 
 def corrected_eq2() -> list[sp.Matrix]:
@@ -71,7 +75,7 @@ def kinks(weights: list[sp.Matrix], X: sp.Matrix, G: sp.Matrix) -> list[dict[str
                 V[l][i, j] = 1
                 plus = one_sided_derivative(weights, V, X, G)
                 minus = one_sided_derivative(weights, [-M for M in V], X, G)
-                if sp.simplify(plus + minus) != 0:
+                if sp.expand(plus + minus) != 0:
                     out.append({"entry": f"W{l + 1}[{i},{j}]", "D+(v)": str(plus), "D+(-v)": str(minus)})
     return out
 
