@@ -31,7 +31,8 @@ import sympy as sp
 from certify.claims.base import Context
 from certify.kernel.verdict import Status, Verdict
 from proofs._sym import Ledger
-from proofs.example1 import data
+from proofs.example1 import data, forward
+from proofs.section2_gradient_flow import _cubic_model
 
 EPS = sp.Symbol("eps", positive=True)
 
@@ -82,13 +83,7 @@ def kinks(weights: list[sp.Matrix], X: sp.Matrix, G: sp.Matrix) -> list[dict[str
 
 def speed_is_forced(ledger: Ledger, degree: int = 3) -> bool:
     """s = -L0(rho) from grad L0 = -s rho, Euler and ||rho||^2 = L, on a generic homogeneous cubic (L = 3)."""
-    th = list(sp.symbols("r0:3", real=True))
-    k = iter(sp.symbols("k0:10", real=True))
-    f = sp.S(0)
-    for i in range(3):
-        for j in range(i, 3):
-            for m in range(j, 3):
-                f += next(k) * th[i] * th[j] * th[m]
+    th, f = _cubic_model()
     s = sp.Symbol("s", real=True)
     grad = [sp.diff(f, x) for x in th]
     euler = sum(x * g for x, g in zip(th, grad)) - degree * f
@@ -112,7 +107,7 @@ def check_definition(ctx: Context | None = None) -> Verdict:
     Ws = corrected_eq2()
     found = kinks(Ws, X, G)
     norm = sum(v**2 for W in Ws for v in W)
-    speed = -sp.simplify((G * _forward(Ws, X).T)[0, 0])
+    speed = -sp.simplify((G * forward(Ws, X).T)[0, 0])
     from certify.optimum import check_footnote2_exact
     from certify.paths import data_dir
 
@@ -134,11 +129,3 @@ def check_definition(ctx: Context | None = None) -> Verdict:
                    f"(eq. (2), W3 = [-1], speed 1/2 = s*) grad L0 does not exist ({len(found)} coordinate "
                    f"directions with one-sided derivatives that do not cancel, e.g. {found[0]['entry']}: "
                    f"D+(v) = {found[0]['D+(v)']}, D+(-v) = {found[0]['D+(-v)']})", None, ev, corrected=corrected)
-
-
-def _forward(weights: list[sp.Matrix], X: sp.Matrix) -> sp.Matrix:
-    act = X
-    for l, W in enumerate(weights, start=1):
-        Z = W * act
-        act = Z.applyfunc(lambda v: sp.Max(v, 0)) if l < len(weights) else Z
-    return act
