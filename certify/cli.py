@@ -49,6 +49,12 @@ def exit_code_for(results: list, strict: bool) -> ExitCode:
     return ExitCode.FINDINGS if any(r.blocks_gate(strict) for r in results) else ExitCode.OK
 
 
+def _check_writable(path: str | None) -> None:
+    """Fail before the work, not after it: an output file's directory must exist ('-' is stdout)."""
+    if path and path != "-" and not Path(path).resolve().parent.is_dir():
+        raise InputError(f"cannot write {path}: its directory does not exist")
+
+
 def _write(path: str, text: str) -> None:
     if path == "-":
         sys.stdout.write(text)
@@ -70,9 +76,8 @@ def _execute(claims: list, *, command: str, seed: int, quick: bool, strict: bool
         return ExitCode.NO_CLAIMS
     if jobs < 1:
         raise InputError(f"--jobs must be at least 1, got {jobs}")
-    for out_path in (json_out, junit_out):  # fail before the work, not after it
-        if out_path and out_path != "-" and not Path(out_path).resolve().parent.is_dir():
-            raise InputError(f"cannot write {out_path}: its directory does not exist")
+    for out_path in (json_out, junit_out):
+        _check_writable(out_path)
     err = _stderr_console()
     show_progress = err.is_terminal
     start = time.perf_counter()
@@ -228,19 +233,13 @@ def instance(file: Path, json_out: str | None, ps: tuple[float, ...], theta0_nor
 
     if (theta0_norm is None) != (r is None):
         raise InputError("--theta0-norm and --r go together")
-    if json_out and json_out != "-" and not Path(json_out).resolve().parent.is_dir():
-        raise InputError(f"cannot write {json_out}: its directory does not exist")
+    _check_writable(json_out)
     report, code = instance_report(file, ps or DEFAULT_PS, theta0_norm, r)
     if json_out != "-":
         print_instance_report(report, _stdout_console())
     if json_out:
         _write(json_out, json.dumps(report, indent=2) + "\n")
     return code
-
-
-def _output_path(path: str | None) -> None:
-    if path and path != "-" and not Path(path).resolve().parent.is_dir():
-        raise InputError(f"cannot write {path}: its directory does not exist")
 
 
 def _print_speed_report(report: Any, out: Any, source: str) -> None:
@@ -277,7 +276,7 @@ def optimum(file: Path, depth: int, json_out: str | None, cert_out: str | None) 
     from certify.optimum import certify_optimum
 
     for out_path in (json_out, cert_out):
-        _output_path(out_path)
+        _check_writable(out_path)
     X, G, _ = load_data(file)
     result = certify_optimum(X, G, depth)
     rep = result.report
@@ -353,8 +352,7 @@ def fuzz(claim_id: str, examples: int, seed: int, deep: bool, json_out: str | No
     cid = claim_id if claim_id.endswith(".fuzz") else f"{claim_id}.fuzz"
     if cid not in PROPERTIES:
         raise InputError(f"no fuzz campaign for {claim_id!r} (choose from {', '.join(sorted(PROPERTIES))})")
-    if json_out and json_out != "-" and not Path(json_out).resolve().parent.is_dir():
-        raise InputError(f"cannot write {json_out}: its directory does not exist")
+    _check_writable(json_out)
     n = examples * (10 if deep else 1)
     err = _stderr_console()
     start = time.perf_counter()
@@ -445,8 +443,7 @@ def escape(file: Path, depth: int, width: int, restarts: int, steps: int, seed: 
     for name, value in (("--depth", depth), ("--width", width), ("--restarts", restarts), ("--steps", steps)):
         if value < 1:
             raise InputError(f"{name} must be at least 1, got {value}")
-    if json_out and json_out != "-" and not Path(json_out).resolve().parent.is_dir():
-        raise InputError(f"cannot write {json_out}: its directory does not exist")
+    _check_writable(json_out)
     X, G, _ = load_data(file)
     if not np.any(G):
         raise InputError(f"{file}: G is zero, so L0 vanishes and there is no escape direction")
@@ -505,8 +502,7 @@ def escape_time(out_dir: Path, full: bool, json_out: str | None, seed: int, acti
     with figures.  Exit 1 unless both variants reproduce -(r-2)."""
     from certify.followup.report import escape_time_report, planned_runs, summary_lines
 
-    if json_out and json_out != "-" and not Path(json_out).resolve().parent.is_dir():
-        raise InputError(f"cannot write {json_out}: its directory does not exist")
+    _check_writable(json_out)
     err = _stderr_console()
     if err.is_terminal:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
