@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from certify import __version__
+from certify import __version__, jsonio
 from certify.errors import InputError
 
 
@@ -105,7 +105,7 @@ def _execute(claims: list, *, command: str, seed: int, quick: bool, strict: bool
     if json_out:
         report = json_report(results, command=command, seed=seed, quick=quick, strict=strict, jobs=jobs,
                              exit_status=int(code))
-        _write(json_out, json.dumps(report, indent=2) + "\n")
+        _write(json_out, jsonio.dumps(report, indent=2) + "\n")
     if junit_out:
         _write(junit_out, junit_xml(results, strict=strict))
     return code
@@ -123,7 +123,8 @@ def run_options(f: Any) -> Any:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="certify")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="On an internal error, print the traceback (also accepted after the command).")
+def cli(debug: bool) -> None:
     """Machine-checked evidence for the claims of 'Saddle-To-Saddle Dynamics in Deep
     ReLU Networks' (Bantzis, Simon, Jacot, 2025)."""
 
@@ -178,7 +179,7 @@ def show(claim_id: str) -> int:
         line.append(f"  {last.message}")
         out.print(line)
         out.print(f"margin {last.margin}, seed {last.seed}, {last.seconds:.2f}s")
-        out.print_json(json.dumps({"evidence": last.evidence, "corrected": last.corrected}))
+        out.print_json(jsonio.dumps({"evidence": last.evidence, "corrected": last.corrected}))
     return ExitCode.OK
 
 
@@ -238,7 +239,7 @@ def instance(file: Path, json_out: str | None, ps: tuple[float, ...], theta0_nor
     if json_out != "-":
         print_instance_report(report, _stdout_console())
     if json_out:
-        _write(json_out, json.dumps(report, indent=2) + "\n")
+        _write(json_out, jsonio.dumps(report, indent=2) + "\n")
     return code
 
 
@@ -290,9 +291,9 @@ def optimum(file: Path, depth: int, json_out: str | None, cert_out: str | None) 
             out.print(f"    W{l} ({len(M)}x{len(M[0])}): " + ("; ".join(rows) if len(rows) <= 8 else
                                                                "; ".join(rows[:8]) + f"; ... ({len(rows)} rows)"))
     if cert_out:
-        _write(cert_out, json.dumps(result.document, indent=1) + "\n")
+        _write(cert_out, jsonio.dumps(result.document, indent=1) + "\n")
     if json_out:
-        _write(json_out, json.dumps({
+        _write(json_out, jsonio.dumps({
             "file": str(file), "depth": depth, "certified": rep.ok,
             "lower": str(rep.lower), "upper": str(rep.upper),
             "lower_float": lower_float(as_ball(rep.lower)), "upper_float": -lower_float(-as_ball(rep.upper)),
@@ -371,7 +372,7 @@ def fuzz(claim_id: str, examples: int, seed: int, deep: bool, json_out: str | No
         out.print(line)
         out.print(REGISTRY[cid].statement)
     if json_out:
-        _write(json_out, json.dumps({"id": cid, **verdict.to_dict(), "seconds": round(seconds, 3)}, indent=2) + "\n")
+        _write(json_out, jsonio.dumps({"id": cid, **verdict.to_dict(), "seconds": round(seconds, 3)}, indent=2) + "\n")
     return ExitCode.OK if verdict.status.holds else ExitCode.FINDINGS
 
 
@@ -454,7 +455,7 @@ def escape(file: Path, depth: int, width: int, restarts: int, steps: int, seed: 
     if json_out != "-":
         click.echo(f"{file}: " + "\n".join(summary_lines(summary)))
     if json_out:
-        _write(json_out, json.dumps(summary, indent=2) + "\n")
+        _write(json_out, jsonio.dumps(summary, indent=2) + "\n")
     return ExitCode.OK
 
 
@@ -518,15 +519,29 @@ def escape_time(out_dir: Path, full: bool, json_out: str | None, seed: int, acti
         for line in summary_lines(report):
             click.echo(line)
     if json_out:
-        _write(json_out, json.dumps(report, indent=2) + "\n")
+        _write(json_out, jsonio.dumps(report, indent=2) + "\n")
     ok = all(v["status"] == "reproduced" for v in report["verdicts"].values())
     return ExitCode.OK if ok else ExitCode.FINDINGS
 
 
+def _split_debug(argv: list[str]) -> tuple[list[str], bool]:
+    """Remove every ``--debug`` before a ``--`` separator, wherever it stands; report whether one was there."""
+    out, debug, literal = [], False, False
+    for arg in argv:
+        if arg == "--":
+            literal = True
+        if arg == "--debug" and not literal:
+            debug = True
+            continue
+        out.append(arg)
+    return out, debug
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: every error is one line on stderr and an exit status."""
+    args, debug = _split_debug(list(sys.argv[1:] if argv is None else argv))
     try:
-        rv = cli.main(args=argv, prog_name="certify", standalone_mode=False)
+        rv = cli.main(args=args, prog_name="certify", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:  # pragma: no cover - click >= 8.2
         click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
         return ExitCode.USAGE
@@ -539,14 +554,20 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("certify: aborted", err=True)
         return ExitCode.USAGE
     except InputError as exc:
-        click.echo(f"certify: error: {exc}", err=True)
+        first = (str(exc).splitlines() or [""])[0]
+        click.echo(f"certify: error: {first}", err=True)
         return ExitCode.USAGE
     except KeyboardInterrupt:
         click.echo("certify: interrupted", err=True)
         return 130
-    except Exception as exc:  # last resort: one line, not a traceback
-        first = (str(exc).splitlines() or [""])[0]
-        click.echo(f"certify: internal error: {exc.__class__.__name__}: {first}", err=True)
+    except BaseException as exc:  # a bug in certify (SystemExit from a library included): one line, not a traceback
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        first = (str(exc).splitlines() or [""])[0][:300]
+        hint = "" if debug else "; run with --debug for the traceback"
+        click.echo(f"certify: internal error: {exc.__class__.__name__}: {first}{hint}", err=True)
         return ExitCode.INTERNAL
     return int(rv) if isinstance(rv, int) else ExitCode.OK
 

@@ -132,12 +132,18 @@ def _on_shipped(ctx: Context, check: Callable[[Instance], Verdict], what: str) -
         return Verdict(Status.SKIPPED, f"no instances found in {directory}")
     parts = {}
     hashes = {}
-    for f in files:
+    names: dict[str, list[str]] = {}
+    for f in files:  # keyed by file name (unique in one directory), never by meta.name
         inst = load_instance(f)
-        parts[inst.name] = check(inst)
+        parts[f.name] = check(inst)
         hashes[f.name] = _sha256(f)
+        names.setdefault(inst.name, []).append(f.name)
     v = combine(parts, what)
     v.evidence["files"] = hashes
+    shared = {n: fs for n, fs in names.items() if len(fs) > 1}
+    if shared:
+        v.evidence["shared_names"] = shared
+        v.message += "; " + "; ".join(f"name {n!r} is shared by {', '.join(fs)}" for n, fs in shared.items())
     return v
 
 

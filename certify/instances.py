@@ -18,19 +18,58 @@ All arrays are real (float or integer), two-dimensional, non-empty and finite.
 The shapes must chain: W1 has d_in columns, W_{l+1} has as many columns as W_l
 has rows, W_L has d_out rows.  No other keys are accepted, so a misspelt key is
 an error rather than silently ignored.
+
+Numbers are read at face value: every entry must be exactly a binary64 number
+(integers beyond 2^53 that are not, long doubles with more precision or range,
+are refused with the array and the first offending entry; nothing is rounded
+silently).  ``meta`` is parsed by :mod:`certify.jsonio` (finite numbers only,
+bounded integers and nesting); ``claimed_speed``, when present, must be a
+finite real number.
+
+Work a file may demand is bounded before anything is decompressed or
+allocated: the shapes and dtypes declared in each member's ``.npy`` header
+and the sizes in the zip directory are checked against :data:`MAX_ARRAY_BYTES`
+(in float64, all arrays together; ``CERTIFY_MAX_ARRAY_BYTES`` raises it),
+at most :data:`MAX_LAYERS` weight matrices and :data:`MAX_META_BYTES` of meta.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from certify.errors import InstanceError
+from certify import jsonio
+from certify.errors import InputError, InstanceError
+
+#: the most bytes the arrays of one file may take once read as float64 (all together)
+MAX_ARRAY_BYTES = 2 * 2**30
+#: the most weight matrices (layers) an instance may have
+MAX_LAYERS = 1000
+#: the most bytes of the meta string
+MAX_META_BYTES = 2**20
+_BINARY64_INTEGERS = 2**53  # every integer of absolute value <= 2^53 is a binary64 number
+
+
+def max_array_bytes() -> int:
+    """:data:`MAX_ARRAY_BYTES`, or ``$CERTIFY_MAX_ARRAY_BYTES`` when set (a positive integer)."""
+    env = os.environ.get("CERTIFY_MAX_ARRAY_BYTES")
+    if not env:
+        return MAX_ARRAY_BYTES
+    try:
+        value = int(env)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise InstanceError(f"CERTIFY_MAX_ARRAY_BYTES must be a positive integer, got {env[:30]!r}")
+    return value
 
 _WEIGHT_KEY = re.compile(r"^W([1-9][0-9]*)$")
 
@@ -75,7 +114,7 @@ def validate(inst: Instance, *, require_nonzero_G: bool = False) -> Instance:
     for key, a in arrays.items():
         if a.ndim != 2:
             raise InstanceError(f"{where}{key} must be a 2-D array, got shape {a.shape}")
-        if a.dtype.kind not in "fiu":
+        if a.dtype.kind not in "fiu" or a.dtype.kind == "b":
             raise InstanceError(f"{where}{key} must hold real numbers, got dtype {a.dtype}")
         if a.size == 0:
             raise InstanceError(f"{where}{key} is empty (shape {a.shape})")
@@ -111,29 +150,111 @@ def load_instance(path: str | Path, *, require_nonzero_G: bool = False) -> Insta
 def load_data(path: str | Path) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """X, G and meta of a file in the instance format whose weights are optional (and ignored)."""
     p = Path(path)
-    contents = _read_archive(p)
+    contents = _read_archive(p, keep=("X", "G", "meta"))
     where = _where(p)
     for key in ("X", "G"):
         if key not in contents:
             raise InstanceError(f"{where}missing array {key!r}")
-    for key in contents:
-        if key not in ("X", "G", "meta") and not _WEIGHT_KEY.match(key):
-            raise InstanceError(f"{where}unexpected array {key!r} (allowed: X, G, W1..WL, meta)")
     X, G = np.asarray(contents["X"]), np.asarray(contents["G"])
     for key, a in (("X", X), ("G", G)):
-        if a.ndim != 2 or a.dtype.kind not in "fiu" or a.size == 0 or not np.all(np.isfinite(a)):
+        if a.ndim != 2 or a.dtype.kind not in "fiu" or a.size == 0:
+            raise InstanceError(f"{where}{key} must be a non-empty 2-D array of finite real numbers")
+    X, G = exact_float64(X, "X", where), exact_float64(G, "G", where)
+    for key, a in (("X", X), ("G", G)):
+        if not np.all(np.isfinite(a)):
             raise InstanceError(f"{where}{key} must be a non-empty 2-D array of finite real numbers")
     if G.shape[1] != X.shape[1]:
         raise InstanceError(f"{where}G has {G.shape[1]} columns but X has {X.shape[1]} data points")
     meta = _parse_meta(contents["meta"], where) if "meta" in contents else {}
-    return X.astype(np.float64), G.astype(np.float64), meta
+    return X, G, meta
 
 
-def _read_archive(p: Path) -> dict[str, np.ndarray]:
+def exact_float64(a: np.ndarray, key: str, where: str = "") -> np.ndarray:
+    """``a`` as float64 when every entry is exactly a binary64 number; otherwise an InstanceError
+    naming the array and the first entry that float64 cannot hold (nothing is rounded silently)."""
+    a = np.asarray(a)
+    kind = a.dtype.kind
+    if kind == "b" or kind not in "fiu":
+        raise InstanceError(f"{where}{key} must hold real numbers, got dtype {a.dtype}")
+    if kind == "f" and a.dtype.itemsize <= 8:  # float16, float32, float64 are all binary64 numbers
+        return a.astype(np.float64, copy=False)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = a.astype(np.float64)
+    if kind == "f":  # long double: wider precision and range than binary64
+        bad = ~np.isfinite(out) & np.isfinite(a) | (np.isfinite(a) & (out.astype(a.dtype) != a))
+    else:  # integers: exact up to 2^53; beyond, only those that happen to be binary64 numbers
+        big = (a > _BINARY64_INTEGERS) | (a < -_BINARY64_INTEGERS) if a.dtype.itemsize >= 8 else np.zeros(a.shape, bool)
+        bad = np.zeros(a.shape, bool)
+        for idx in zip(*np.nonzero(big)):
+            if not math.isfinite(out[idx]) or int(out[idx]) != int(a[idx]):
+                bad[idx] = True
+                break
+    if np.any(bad):
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        value = a[idx]
+        shown = repr(int(value)) if kind in "iu" else np.format_float_positional(value, unique=True)
+        raise InstanceError(f"{where}{key}[{', '.join(map(str, idx))}] = {shown} ({a.dtype}) is not exactly a "
+                            f"float64 number; certify reads numbers at face value and does not round them "
+                            f"(convert the array to float64 yourself if the rounded value is meant)")
+    return out
+
+
+def _member_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> tuple[tuple[int, ...], np.dtype]:
+    """Shape and dtype declared in an .npy member's header, read without loading the data."""
+    try:
+        with zf.open(info) as fh:
+            version = np.lib.format.read_magic(fh)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+            elif version in ((2, 0), (3, 0)):
+                shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+            else:
+                raise ValueError(f"unsupported .npy version {version}")
+    except Exception as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+        raise InstanceError(f"{where}member {info.filename!r} is not a readable .npy array ({msg})") from None
+    return tuple(int(n) for n in shape), np.dtype(dtype)
+
+
+def _check_budget(p: Path, keep: tuple[str, ...] | None) -> None:
+    """Refuse, from the zip directory and the .npy headers alone, a file that would demand too much."""
+    where = _where(p)
+    limit = max_array_bytes()
+    try:
+        zf = zipfile.ZipFile(p)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip: np.load gives the precise message
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_LAYERS + 3:
+            raise InstanceError(f"{where}{len(infos)} arrays in the archive; an instance has at most "
+                                f"{MAX_LAYERS} weight matrices (MAX_LAYERS)")
+        total = 0
+        for info in infos:
+            key = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+            if keep is not None and key not in keep:
+                continue
+            shape, dtype = _member_header(zf, info, where)
+            if dtype.hasobject:
+                raise InstanceError(f"{where}{key} holds Python objects; instance arrays hold numbers")
+            entries = math.prod(shape)
+            declared = entries * dtype.itemsize
+            if key == "meta" and declared > MAX_META_BYTES:
+                raise InstanceError(f"{where}meta takes {declared} bytes, beyond the limit of {MAX_META_BYTES}")
+            total += entries * max(8, dtype.itemsize) if key != "meta" else declared
+            if info.file_size > limit + 2**20 or total > limit:
+                raise InstanceError(
+                    f"{where}the arrays declare {max(total, info.file_size)} bytes, beyond the limit of {limit} "
+                    f"(array {key!r}, shape {shape}); set CERTIFY_MAX_ARRAY_BYTES to raise it if this machine "
+                    f"has the memory")
+
+
+def _read_archive(p: Path, keep: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
     if not p.exists():
         raise InstanceError(f"{p}: no such file")
     if p.is_dir():
         raise InstanceError(f"{p}: is a directory, not an .npz file")
+    _check_budget(p, keep)
     try:
         data = np.load(p, allow_pickle=False)
     except Exception as exc:  # numpy raises many kinds on a file that is not an archive
@@ -141,9 +262,17 @@ def _read_archive(p: Path) -> dict[str, np.ndarray]:
         raise InstanceError(f"{p}: not a readable .npz archive ({msg})") from None
     if not isinstance(data, np.lib.npyio.NpzFile):
         raise InstanceError(f"{p}: a single .npy array, not an .npz archive of X, G, W1..WL")
+    names = list(data.files)
+    if len(set(names)) != len(names):
+        data.close()
+        raise InstanceError(f"{p}: the archive holds two members of the same name")
+    for key in names:
+        if key not in ("X", "G", "meta") and not _WEIGHT_KEY.match(key):
+            data.close()
+            raise InstanceError(f"{_where(p)}unexpected array {key!r} (allowed: X, G, W1..WL, meta)")
     try:
         with data:
-            contents = {k: data[k] for k in data.files}
+            contents = {k: data[k] for k in names if keep is None or k in keep}
     except Exception as exc:
         msg = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
         raise InstanceError(f"{p}: damaged .npz archive ({msg})") from None
@@ -166,8 +295,12 @@ def _from_arrays(contents: dict[str, np.ndarray], p: Path | None, require_nonzer
         elif key not in ("X", "G"):
             raise InstanceError(f"{where}unexpected array {key!r} (allowed: X, G, W1..WL, meta)")
     L = len(layers)
+    if L > MAX_LAYERS:
+        raise InstanceError(f"{where}{L} weight matrices, beyond the limit of {MAX_LAYERS} (MAX_LAYERS)")
     if sorted(layers) != list(range(1, L + 1)):
-        raise InstanceError(f"{where}weight keys must be W1..W{L} without gaps, got {sorted(layers)}")
+        shown = sorted(layers)
+        raise InstanceError(f"{where}weight keys must be W1..W{L} without gaps, got "
+                            f"{shown if L <= 12 else str(shown[:12])[:-1] + ', ...]'}")
     inst = Instance(
         X=np.asarray(contents["X"]),
         G=np.asarray(contents["G"]),
@@ -175,26 +308,39 @@ def _from_arrays(contents: dict[str, np.ndarray], p: Path | None, require_nonzer
         meta=meta,
         path=p,
     )
-    validate(inst, require_nonzero_G=require_nonzero_G)
-    # integers are accepted on input; computations use float64 (exact for |n| < 2^53)
-    return Instance(
-        X=inst.X.astype(np.float64),
-        G=inst.G.astype(np.float64),
-        weights=tuple(W.astype(np.float64) for W in inst.weights),
+    for key, a in (("X", inst.X), ("G", inst.G)):  # the dtype first: validate's isfinite needs numbers
+        if a.dtype.kind not in "fiu" or a.dtype.kind == "b":
+            raise InstanceError(f"{where}{key} must hold real numbers, got dtype {a.dtype}")
+    inst = Instance(
+        X=exact_float64(inst.X, "X", where) if inst.X.ndim == 2 else inst.X,
+        G=exact_float64(inst.G, "G", where) if inst.G.ndim == 2 else inst.G,
+        weights=tuple(exact_float64(W, f"W{l}", where) if W.ndim == 2 and W.dtype.kind in "fiu" else W
+                      for l, W in enumerate(inst.weights, start=1)),
         meta=meta,
         path=p,
     )
+    return validate(inst, require_nonzero_G=require_nonzero_G)
 
 
 def _parse_meta(a: np.ndarray, where: str) -> dict[str, Any]:
     if a.ndim != 0 or a.dtype.kind != "U":
         raise InstanceError(f"{where}meta must be a 0-d string array holding JSON")
     try:
-        meta = json.loads(str(a))
-    except json.JSONDecodeError as exc:
-        raise InstanceError(f"{where}meta is not valid JSON ({exc.msg})") from None
+        meta = jsonio.loads(str(a), f"{where}meta", max_bytes=MAX_META_BYTES)
+    except InputError as exc:
+        raise InstanceError(str(exc)) from None
     if not isinstance(meta, dict):
         raise InstanceError(f"{where}meta must be a JSON object")
+    if "claimed_speed" in meta:
+        c = meta["claimed_speed"]
+        try:
+            finite = not isinstance(c, bool) and isinstance(c, (int, float)) and math.isfinite(float(c))
+        except OverflowError:
+            finite = False
+        if not finite:
+            raise InstanceError(f"{where}meta.claimed_speed must be a finite real number, got {str(c)[:40]!r}")
+    if "name" in meta and not isinstance(meta["name"], str):
+        raise InstanceError(f"{where}meta.name must be a string")
     return meta
 
 
@@ -202,11 +348,16 @@ def save_instance(inst: Instance, path: str | Path) -> Path:
     """Validate and write ``inst`` in the format above."""
     validate(inst)
     p = Path(path)
-    arrays: dict[str, np.ndarray] = {"X": np.asarray(inst.X, dtype=np.float64), "G": np.asarray(inst.G, dtype=np.float64)}
+    arrays: dict[str, np.ndarray] = {"X": exact_float64(inst.X, "X"), "G": exact_float64(inst.G, "G")}
     for l, W in enumerate(inst.weights, start=1):
-        arrays[f"W{l}"] = np.asarray(W, dtype=np.float64)
+        arrays[f"W{l}"] = exact_float64(W, f"W{l}")
     if inst.meta:
-        arrays["meta"] = np.array(json.dumps(inst.meta, sort_keys=True))
+        try:
+            text = json.dumps(inst.meta, sort_keys=True, allow_nan=False)
+        except ValueError as exc:
+            raise InstanceError(f"meta: {exc}") from None
+        _parse_meta(np.array(text), "")  # what is written must read back
+        arrays["meta"] = np.array(text)
     with open(p, "wb") as fh:  # np.savez would append .npz to other suffixes
         np.savez(fh, **arrays)
     return p

@@ -99,3 +99,25 @@ def read(path: str | Path, what: str | None = None, *, max_bytes: int = MAX_BYTE
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{label}: cannot read it as UTF-8 text ({exc.__class__.__name__})") from None
     return loads(text, label, max_bytes=max_bytes)
+
+
+def finite_only(obj: Any) -> Any:
+    """``obj`` with every non-finite float replaced by None (null: unbounded or unknown), so that what
+    certify writes is standard JSON; numpy scalars become Python numbers."""
+    if isinstance(obj, dict):
+        return {k: finite_only(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite_only(v) for v in obj]
+    if isinstance(obj, (np.floating, float)):
+        value = float(obj)
+        return value if math.isfinite(value) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
+def dumps(obj: Any, **kwargs: Any) -> str:
+    """Standard JSON (no NaN or Infinity): non-finite floats are written as null."""
+    return json.dumps(finite_only(obj), allow_nan=False, **kwargs)

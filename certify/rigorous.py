@@ -114,6 +114,8 @@ class EnclosedNetwork:
     def speed_on_sphere(self) -> arb:
         """s = -L0(rho), rho = sqrt(L) theta/||theta|| (homogeneity: L0(rho) = (L/||theta||^2)^(L/2) L0(theta))."""
         L = self.depth
+        if not (self.theta_sq > 0):  # theta = 0 (or not certainly nonzero): no direction, no speed
+            return arb.nan()
         scale = (arb(L) / arb(self.theta_sq)) ** (arb(L) / 2)
         return -self.loss * scale
 
@@ -287,6 +289,9 @@ def escape_direction(inst: Instance) -> Verdict:
     ties = sum(1 for Z in fp.pre[:-1] for z in Z.ravel() if z == 0)
     grads = loss_gradient(Ws, inst.X, inst.G, EXACT)
     theta_sq = sum(((W * W).sum() for W in Ws), fmpq(0))
+    if theta_sq == 0:
+        return Verdict(Status.SKIPPED, "theta = 0 is not a direction: Definition 2.1 says nothing here", None,
+                       {"ties": ties})
     inner = sum(((W * g).sum() for W, g in zip(Ws, grads)), fmpq(0))
     s_prime = -inner / theta_sq
     res_sq = sum((((g + W * s_prime) ** 2).sum() for W, g in zip(Ws, grads)), fmpq(0))

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from certify import jsonio
 from certify.claims import REGISTRY, Claim, Context, claim_seed
 from certify.claims.base import describe
+from certify.errors import InputError
 from certify.kernel.verdict import Status, Verdict
 
 
@@ -92,7 +94,9 @@ def run_claim(claim: Claim, global_seed: int, data_dir: Path, quick: bool) -> Re
         verdict = claim.run(ctx)
         if not isinstance(verdict, Verdict):
             raise TypeError(f"check returned {type(verdict).__name__}, not a Verdict")
-    except Exception as exc:  # a broken check is reported, not propagated
+    except KeyboardInterrupt:  # the user stops the run: not a verdict on the claim
+        raise
+    except BaseException as exc:  # a broken check is reported, never propagated (SystemExit included)
         first = (str(exc).splitlines() or [""])[0]
         verdict = Verdict(
             Status.ERROR,
@@ -155,7 +159,7 @@ def store_results(results: list[Result], directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         for r in results:
             tmp = directory / f".{r.id}.json.tmp"
-            tmp.write_text(json.dumps(r.to_dict(), indent=2, sort_keys=True))
+            tmp.write_text(jsonio.dumps(r.to_dict(), indent=2, sort_keys=True))
             os.replace(tmp, directory / f"{r.id}.json")
     except OSError as exc:  # a read-only directory must not break a run
         print(f"certify: warning: could not store results in {directory}: {exc}", file=sys.stderr)
@@ -166,6 +170,6 @@ def load_stored(claim_id: str, directory: Path) -> Result | None:
     if not p.is_file():
         return None
     try:
-        return Result.from_dict(json.loads(p.read_text()))
-    except (OSError, ValueError, KeyError):
+        return Result.from_dict(jsonio.read(p))
+    except (OSError, ValueError, KeyError, TypeError, InputError):
         return None
