@@ -5,7 +5,7 @@ import math
 import mpmath
 import numpy as np
 import pytest
-from flint import arb, ctx
+from flint import arb, ctx, fmpq
 
 from certify.kernel import enclose as E
 from certify.rigorous import activation_ratios, check_prop34, enclose_network, weight_ratios
@@ -138,9 +138,21 @@ def test_upper_bound_holds_for_matrices_of_any_sign(seed):
     assert contains(ub.union(arb(0)), sv) and float(ub.mid()) - float(sv) < 1e-8 * float(sv)
 
 
-def test_overflow_certifies_nothing():
+def test_large_entries_are_enclosed_not_overflowed():
+    # the squares overflow binary64, the norm (2e300) does not: scaled by a power of two, it is enclosed
     Z = E.Enclosure.exact(np.full((2, 2), 1e300))
-    assert not E.frobenius_ball(Z).is_finite() or not (E.frobenius_ball(Z) < 1e301)
+    exact = 2 * fmpq(*(1e300).as_integer_ratio())
+    ball = E.frobenius_ball(Z)
+    assert ball.is_finite() and contains(ball, exact) and ball < 1e301 and ball > 1.9e300
+
+
+def test_overflowed_values_certify_nothing():
+    # a product that overflows leaves inf in the midpoint: no comparison with the result may be certain
+    Z = E.matmul(np.array([[1e300, 1e300]]), E.Enclosure.exact(np.full((2, 1), 1e300)))
+    for ball in (E.frobenius_ball(Z), E.inner_ball(np.ones((1, 1)), Z)):
+        assert not (ball < 1e308) and not (ball > 1e308) and not (ball < 0) and not (ball > 0)
+    assert E.gap_ratio_ball(Z).contains(0) and E.gap_ratio_ball(Z).contains(1)  # nothing known but the range
+    assert E.frobenius_ball(Z) is E.WHOLE and E.inner_ball(np.ones((1, 1)), Z) is E.WHOLE
 
 
 def test_gamma_is_an_upper_bound():

@@ -30,17 +30,21 @@ class Truth(enum.Enum):
 _TRUSTED = (fmpq, fmpz, arb, int)
 
 
-def _check(a: Any, b: Any) -> None:
+def _check(a: Any, b: Any) -> bool:
+    """Refuse untrusted types; return whether both are finite (a ball that is NaN, unbounded or a point at
+    infinity holds no usable information about a real quantity, so comparing it is UNKNOWN)."""
     for v in (a, b):
         if isinstance(v, bool) or not isinstance(v, _TRUSTED):
             raise TypeError(
                 f"trusted comparisons take fmpq, fmpz, arb or int, not {type(v).__name__}"
             )
+    return all(v.is_finite() for v in (a, b) if isinstance(v, arb))
 
 
 def compare_le(a: Any, b: Any) -> Truth:
     """Is ``a <= b``?  TRUE / FALSE when certain, UNKNOWN otherwise."""
-    _check(a, b)
+    if not _check(a, b):
+        return Truth.UNKNOWN
     if a <= b:
         return Truth.TRUE
     if a > b:
@@ -50,7 +54,8 @@ def compare_le(a: Any, b: Any) -> Truth:
 
 def compare_lt(a: Any, b: Any) -> Truth:
     """Is ``a < b``?  TRUE / FALSE when certain, UNKNOWN otherwise."""
-    _check(a, b)
+    if not _check(a, b):
+        return Truth.UNKNOWN
     if a < b:
         return Truth.TRUE
     if a >= b:
@@ -60,7 +65,8 @@ def compare_lt(a: Any, b: Any) -> Truth:
 
 def compare_eq(a: Any, b: Any) -> Truth:
     """Is ``a == b``?  For balls only inequality can be certain."""
-    _check(a, b)
+    if not _check(a, b):
+        return Truth.UNKNOWN
     if isinstance(a, arb) or isinstance(b, arb):
         diff = arb(a) - arb(b)
         if diff.is_exact() and diff.is_zero():

@@ -26,7 +26,12 @@ Assumptions under which the bounds are rigorous
 No second O(n^3) product is needed: by Cauchy-Schwarz (|A||B|)_ij <= ||A_i,:||_2 ||B_:,j||_2, so the
 rounding error of a product is bounded by an outer product of row and column norms.  An enclosure
 therefore stores its radius as a short sum of rank-one terms plus a constant, in O(m + n) memory.
-Results that overflow to inf or NaN certify nothing: the corresponding bound becomes infinite.
+Results that overflow to inf or NaN certify nothing.  Every ball this module returns contains the
+exact value: a quantity whose float computation overflowed (or whose bound is not finite) comes back
+as :data:`WHOLE`, the ball of every real number, on which every comparison is uncertain; never as a
+point at infinity (a point ball at +inf contains no real number, so ``x < inf_point`` would be
+certain and false).  Sums of squares are scaled by a power of two before squaring, so norms of data
+anywhere in 1e-300..1e300 are enclosed tightly rather than overflowing or underflowing.
 """
 
 from __future__ import annotations
@@ -41,6 +46,19 @@ from flint import arb
 U = 2.0**-53
 ETA = 2.0**-1074
 INF = math.inf
+#: the ball of every real number: the answer whenever a bound is not finite
+WHOLE = arb(0, math.inf)
+
+
+def _ball(x) -> arb:
+    """A float that bounds a quantity, as a ball: itself when finite, :data:`WHOLE` otherwise."""
+    x = float(x)
+    return arb(x) if math.isfinite(x) else WHOLE
+
+
+def _sound(b: arb) -> arb:
+    """``b`` when it is a finite ball, :data:`WHOLE` otherwise (a NaN or a point at infinity)."""
+    return b if b.is_finite() else WHOLE
 
 
 def _rounding_is_nearest() -> bool:
@@ -53,11 +71,13 @@ def _rounding_is_nearest() -> bool:
 ROUNDING_OK = _rounding_is_nearest()
 
 
+@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
 def up(x):
     """One ulp above: an upper bound of the exact result of the operation that produced ``x``."""
     return np.nextafter(x, INF)
 
 
+@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
 def down(x):
     return np.nextafter(x, -INF)
 
@@ -76,6 +96,7 @@ def _check_mode() -> None:
         raise RuntimeError("the floating-point rounding mode is not round-to-nearest: no enclosure is valid")
 
 
+@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
 def _inflate(fl_value, n: int):
     """Upper bound of a non-negative exact sum of n rounded terms, from its computed value.
 
@@ -84,47 +105,93 @@ def _inflate(fl_value, n: int):
     return up(up(up(fl_value) + n * ETA) * up(1.0 + 2.0 * gamma(n)))
 
 
+@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
 def sum_nonneg_up(x: np.ndarray, axis=None):
     """Upper bound of sum(x) (x >= 0, exact floats), in any summation order."""
     n = x.size if axis is None else x.shape[axis]
     return _inflate(np.sum(x, axis=axis), max(n, 1))
 
 
+def _axis_norms_up(A: np.ndarray, spec: str, k: int) -> np.ndarray:
+    """Upper bounds of the Euclidean norms along one axis of A (``spec`` 'ij,ij->i' for rows), computed on
+    A 2^-e (max entry in [1/2, 1)) so that neither squares of large entries overflow nor squares of tiny
+    ones vanish; scaling back by 2^e and stepping up keeps them upper bounds."""
+    _check_mode()
+    A = np.asarray(A, dtype=np.float64)
+    size = A.shape[0] if spec.endswith("i") else A.shape[1]
+    if not np.all(np.isfinite(A)):
+        return np.full(size, INF)
+    sc = _scaled(A)
+    if sc is None:
+        return np.zeros(size)
+    y, e = sc
+    sq = np.einsum(spec, y, y)  # entries <= k: no overflow
+    bound = up(_inflate(sq, max(k, 1)) + 2 * max(k, 1) * ETA)  # + the rounding of the scaling
+    with np.errstate(over="ignore"):
+        return up(np.ldexp(up(np.sqrt(bound)), e))
+
+
 def row_norms_up(A: np.ndarray) -> np.ndarray:
     """Upper bounds of the Euclidean norms of the rows of A."""
-    _check_mode()
-    sq = np.einsum("ij,ij->i", A, A)
-    return up(np.sqrt(_inflate(sq, max(A.shape[1], 1))))
+    return _axis_norms_up(A, "ij,ij->i", np.shape(A)[1])
 
 
 def col_norms_up(A: np.ndarray) -> np.ndarray:
     """Upper bounds of the Euclidean norms of the columns of A."""
-    _check_mode()
-    sq = np.einsum("ij,ij->j", A, A)
-    return up(np.sqrt(_inflate(sq, max(A.shape[0], 1))))
+    return _axis_norms_up(A, "ij,ij->j", np.shape(A)[0])
+
+
+def _scaled(x: np.ndarray) -> tuple[np.ndarray, int] | None:
+    """(y, e) with y = fl(x 2^-e) and max|y| in [1/2, 1), or None when x is all zero.
+
+    ldexp is correctly rounded, so |y_i - x_i 2^-e| <= eta/2: exact unless y_i is subnormal.
+    """
+    m = float(np.max(np.abs(x), initial=0.0))
+    if m == 0.0:
+        return None
+    e = int(np.frexp(m)[1])
+    return np.ldexp(x, -e), e
+
+
+def _scaled_sum_sq_bounds(y: np.ndarray) -> tuple[arb, arb]:
+    """Balls lo, hi with lo <= sum (x_i 2^-e)^2 <= hi, from y = _scaled(x)[0] (|y_i| < 1)."""
+    n = max(y.size, 1)
+    s = float(np.dot(y, y))  # <= n: no overflow
+    g = arb(gamma(n))
+    slack = arb(n) * arb(ETA)  # underflow in the products
+    scaling = 2 * arb(n) * arb(ETA)  # |y_i^2 - (x_i 2^-e)^2| <= (eta/2)(2 + eta/2) < 2 eta
+    lo = (arb(s) - slack) / (1 + g) - scaling  # |fl - T| <= g T + n eta
+    hi = (arb(s) + slack) / (1 - g) + scaling
+    return lo, hi
 
 
 def norm_up(x: np.ndarray) -> float:
-    """Upper bound of the Frobenius (Euclidean) norm of an array."""
-    flat = np.ravel(x)
-    with np.errstate(over="ignore", invalid="ignore"):
-        bound = float(_inflate(float(np.dot(flat, flat)), max(flat.size, 1)))
-    return float(up(math.sqrt(bound))) if math.isfinite(bound) else INF
+    """Upper bound of the Frobenius (Euclidean) norm of an array (inf if not finite or too large)."""
+    flat = np.ravel(np.asarray(x, dtype=np.float64))
+    if not np.all(np.isfinite(flat)):
+        return INF
+    sc = _scaled(flat)
+    if sc is None:
+        return 0.0
+    y, e = sc
+    hi = _scaled_sum_sq_bounds(y)[1].sqrt().upper()  # bound of the scaled norm, <= sqrt(n) + tiny
+    bound = float(up(float(up(float(hi.mid()))) if hi.is_finite() else INF))
+    with np.errstate(over="ignore"):
+        return float(up(np.ldexp(bound, e)))  # inf on overflow: still an upper bound
 
 
 def norm_sq_ball(x: np.ndarray) -> arb:
-    """A ball containing the exact sum of squares of the entries of ``x``."""
-    flat = np.ravel(x)
-    n = max(flat.size, 1)
-    with np.errstate(over="ignore", invalid="ignore"):  # an overflow certifies nothing: handled below
-        s = float(np.dot(flat, flat))
-    if not math.isfinite(s):
-        return arb("+inf") if s > 0 else arb.nan()
-    g = arb(gamma(n))
-    slack = arb(n) * arb(ETA)
-    lo = (arb(s) - slack) / (1 + g)  # |fl - s| <= g s + n eta
-    hi = (arb(s) + slack) / (1 - g)
-    return _between(lo, hi)
+    """A ball containing the exact sum of squares of the entries of ``x`` (WHOLE if an entry is not finite)."""
+    flat = np.ravel(np.asarray(x, dtype=np.float64))
+    if not np.all(np.isfinite(flat)):
+        return WHOLE
+    sc = _scaled(flat)
+    if sc is None:
+        return arb(0)  # every entry is zero (of either sign): the sum of squares is exactly 0
+    y, e = sc
+    lo, hi = _scaled_sum_sq_bounds(y)
+    four_e = arb(2) ** (2 * e)  # exact power of two
+    return _sound(_between(lo * four_e, hi * four_e))
 
 
 @dataclass
@@ -180,11 +247,13 @@ class Enclosure:
         return float(up(total + self.const))
 
 
+@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
 def _abs_matvec_up(A: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Upper bound of |A| x for x >= 0 (exact floats)."""
     return _inflate(np.abs(A) @ x, max(A.shape[1], 1))
 
 
+@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
 def matmul(W: np.ndarray, Z: Enclosure) -> Enclosure:
     """Enclosure of W Z for an exact float matrix W and an enclosure Z."""
     _check_mode()
@@ -192,7 +261,8 @@ def matmul(W: np.ndarray, Z: Enclosure) -> Enclosure:
     k = W.shape[1]
     if k != Z.shape[0]:
         raise ValueError(f"shapes {W.shape} and {Z.shape} do not multiply")
-    mid = W @ Z.mid
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow leaves inf/NaN: balls from it are WHOLE
+        mid = W @ Z.mid
     g = gamma(k)
     rows, cols = [], []
     # rounding error of fl(W mid): gamma_k |W||mid| + k eta <= gamma_k ||W_i|| ||mid_j|| + k eta
@@ -232,7 +302,7 @@ def sqrt_ball(b: arb) -> arb:
     """A ball containing sqrt(x) for every x >= 0 in ``b`` (endpoint by endpoint: a ball that touches 0
     may dip below it after rounding, and Arb's sqrt of such a ball is NaN)."""
     if not b.is_finite():
-        return arb("+inf") if b > 0 else arb.nan()
+        return WHOLE
     lo = b.lower()
     lo_root = lo.sqrt().lower() if lo > 0 else arb(0)
     return lo_root.union(b.upper().sqrt().upper())
@@ -246,23 +316,25 @@ def norm_ball(x: np.ndarray) -> arb:
 def frobenius_ball(Z: Enclosure) -> arb:
     """A ball containing ||Z||_F for every Z in the enclosure."""
     mid_norm = norm_ball(Z.mid)
-    rad = arb(Z.radius_frobenius_up())
-    return _between(mid_norm - rad, mid_norm + rad)
+    rad = _ball(Z.radius_frobenius_up())
+    return _sound(_between(mid_norm - rad, mid_norm + rad))
 
 
+@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
 def inner_ball(G: np.ndarray, Z: Enclosure) -> arb:
     """A ball containing Tr[G^T Z] = sum_ij G_ij Z_ij."""
     G = np.asarray(G, dtype=np.float64)
     n = G.size
     s = float(np.dot(G.ravel(), Z.mid.ravel()))
     if not math.isfinite(s):
-        return arb.nan()
+        return WHOLE
     # |fl(sum) - sum| <= gamma_n sum |G||mid| + n eta <= gamma_n ||G||_F ||mid||_F + n eta
-    err = arb(gamma(n)) * arb(norm_up(G)) * arb(norm_up(Z.mid)) + arb(n) * arb(ETA)
-    err += arb(norm_up(G)) * arb(Z.radius_frobenius_up())  # |Tr[G^T (Z - mid)]| <= ||G||_F ||rad||_F
-    return arb(s) + arb(0, 1) * err
+    err = arb(gamma(n)) * _ball(norm_up(G)) * _ball(norm_up(Z.mid)) + arb(n) * arb(ETA)
+    err += _ball(norm_up(G)) * _ball(Z.radius_frobenius_up())  # |Tr[G^T (Z - mid)]| <= ||G||_F ||rad||_F
+    return _sound(arb(s) + arb(0, 1) * err)
 
 
+@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
 def matvec_norm_ball(Z: Enclosure, v: np.ndarray) -> arb:
     """A ball containing ||Z v|| for every Z in the enclosure (v exact floats)."""
     v = np.asarray(v, dtype=np.float64)
@@ -271,20 +343,22 @@ def matvec_norm_ball(Z: Enclosure, v: np.ndarray) -> arb:
     ynorm = norm_ball(y)
     # rounding: |fl(mid v) - mid v| <= gamma_k |mid||v| + k eta, whose 2-norm is <= gamma_k ||mid||_F ||v|| + k eta sqrt(m)
     m = Z.shape[0]
-    err = arb(gamma(k)) * arb(norm_up(Z.mid)) * arb(norm_up(v)) + arb(k) * arb(ETA) * arb(m).sqrt()
-    err += arb(norm_up(Z.radius_times_up(v)))  # ||(Z - mid) v|| <= ||rad |v| ||
-    return _between(ynorm - err, ynorm + err)
+    err = arb(gamma(k)) * _ball(norm_up(Z.mid)) * _ball(norm_up(v)) + arb(k) * arb(ETA) * arb(m).sqrt()
+    err += _ball(norm_up(Z.radius_times_up(v)))  # ||(Z - mid) v|| <= ||rad |v| ||
+    return _sound(_between(ynorm - err, ynorm + err))
 
 
 def top_singular_lower(Z: Enclosure, v: np.ndarray) -> arb:
     """A lower bound (as an exact-endpoint ball's lower end) of s_1(Z): s_1 >= ||Z v|| / ||v||."""
     v = np.asarray(v, dtype=np.float64)
     vn = norm_ball(v)
-    if not (vn > 0):
+    if not (vn > 0) or not vn.is_finite():
         return arb(0)
-    return (matvec_norm_ball(Z, v) / vn).lower()
+    low = (matvec_norm_ball(Z, v) / vn).lower()
+    return low if low.is_finite() else arb(0)
 
 
+@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
 def top_singular_upper_enclosure(Z: Enclosure, x: np.ndarray) -> arb:
     """An upper bound of s_1(Z) for every Z in the enclosure (entries of any sign).
 
@@ -302,11 +376,13 @@ def top_singular_upper_enclosure(Z: Enclosure, x: np.ndarray) -> arb:
     y = up(_abs_matvec_up(abs_mid, x) + Z.radius_times_up(x))  # >= U x >= 0
     z = up(_abs_matvec_up(abs_mid.T, y) + Z.radius_transpose_times_up(y))  # >= U^T y >= U^T U x
     if not np.all(np.isfinite(z)):
-        return arb("+inf")
-    ratio = float(np.max(up(z / x)))
-    return arb(ratio).sqrt().upper()
+        return WHOLE
+    with np.errstate(over="ignore"):
+        ratio = float(np.max(up(z / x)))
+    return _sound(_ball(ratio).sqrt().upper())
 
 
+@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
 def _matvec_with_error(Z: Enclosure, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """y = fl(mid v) and an entrywise upper bound e with |Z v - y| <= e for every Z in the enclosure."""
     k = v.size
@@ -315,6 +391,7 @@ def _matvec_with_error(Z: Enclosure, v: np.ndarray) -> tuple[np.ndarray, np.ndar
     return y, up(e + Z.radius_times_up(v))
 
 
+@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
 def _rmatvec_with_error(Z: Enclosure, y: np.ndarray, ey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """z = fl(mid^T y) and e with |Z^T w - z| <= e for every Z in the enclosure and |w - y| <= ey."""
     m = y.size
@@ -328,10 +405,11 @@ def _rmatvec_with_error(Z: Enclosure, y: np.ndarray, ey: np.ndarray) -> tuple[np
 def _vector_norm_ball(x: np.ndarray, e: np.ndarray) -> arb:
     """A ball containing ||w|| for every w with |w - x| <= e entrywise."""
     center = norm_ball(x)
-    err = arb(norm_up(e))
-    return _between(center - err, center + err)
+    err = _ball(norm_up(e))
+    return _sound(_between(center - err, center + err))
 
 
+@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
 def top_singular_upper_gram(Z: Enclosure, v: np.ndarray) -> arb:
     """Upper bound of s_1(Z) from a witness v, tight when one singular value dominates.
 
@@ -344,7 +422,7 @@ def top_singular_upper_gram(Z: Enclosure, v: np.ndarray) -> arb:
     v = np.asarray(v, dtype=np.float64)
     vn2 = norm_sq_ball(v)
     if not (vn2 > 0):
-        return arb("+inf")
+        return WHOLE
     y, ey = _matvec_with_error(Z, v)
     z, ez = _rmatvec_with_error(Z, y, ey)
     zv = _vector_norm_ball(y, ey)
@@ -357,10 +435,11 @@ def top_singular_upper_gram(Z: Enclosure, v: np.ndarray) -> arb:
     c = _between(c, c)
     lam = (a + c) / 2 + sqrt_ball(((a - c) / 2) ** 2 + b2)
     if not lam.is_finite():
-        return arb("+inf")
-    return sqrt_ball(lam).upper()
+        return WHOLE
+    return _sound(sqrt_ball(lam).upper())
 
 
+@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
 def perron_vector(B: np.ndarray, iterations: int = 30) -> np.ndarray:
     """A positive test vector for Collatz-Wielandt: power iterations on |B|^T |B| (untrusted; any x > 0
     gives a valid bound, a good one a tight bound)."""
@@ -391,7 +470,7 @@ def rank_one_ratio_ball(fro: arb, s1_low: arb, s1_high: arb) -> arb:
     s_lo = s1_low.lower() if s1_low.lower() >= 0 else arb(0)
     hi = 1 - (s_lo * s_lo) / (f_hi * f_hi)
     lo = 1 - (s1_high.upper() ** 2) / (f_lo * f_lo) if s1_high.is_finite() else arb(0)
-    return _between(lo, hi, 0.0, 1.0)
+    return _sound(_between(lo, hi, 0.0, 1.0))
 
 
 def gap_ratio_ball(Z: Enclosure) -> arb:
@@ -401,4 +480,4 @@ def gap_ratio_ball(Z: Enclosure) -> arb:
     if not (den > 0) or not den.is_finite():
         return arb(0).union(arb(1))
     r = (num * num) / (den * den)
-    return _between(r, r, 0.0, 1.0)
+    return _sound(_between(r, r, 0.0, 1.0))
