@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from certify import _strategies as S
 from certify.instances import Instance, save_instance
 from certify.kernel.arith import BALL, EXACT
+from certify.kernel.compare import nearest_float
 from certify.network import forward, frobenius_norm, localized_loss
 
 #: a float slack below -TOL is re-checked rigorously; slacks in [-TOL, 0) are float rounding of an
@@ -177,7 +178,7 @@ def prop32_evaluate(case: tuple[Instance, int], loss_margin: float = 0.0) -> Eva
         # the float-built theta' is what we measure; its exact squared norm decides
         exact_sq = sum(((EXACT.array(W) * EXACT.array(W)).sum() for W in d.weights), fmpq(0))
         violated = violated or bool(exact_sq > L + k)
-        ev["exact_norm_sq"] = float(exact_sq)
+        ev["exact_norm_sq"] = nearest_float(exact_sq)
     return Evaluation(slack, violated, ev, inst)
 
 

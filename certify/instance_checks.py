@@ -18,7 +18,7 @@ from flint import arb, fmpq
 from certify.claims.base import Context
 from certify.instances import Instance, load_instance
 from certify.kernel.arith import EXACT, working_precision
-from certify.kernel.compare import Truth, compare_le, lower_float
+from certify.kernel.compare import Truth, compare_le, lower_float, nearest_float
 from certify.kernel.verdict import (
     Status,
     Verdict,
@@ -100,7 +100,7 @@ def check_lemma_a4(inst: Instance, bound: fmpq = fmpq(1)) -> Verdict:
     if compare_le(total, fmpq(L)) is not Truth.TRUE:
         return Verdict(
             Status.SKIPPED,
-            f"hypothesis ||theta||^2 <= L fails ({float(total):.6g} > {L}); Lemma A.4 says nothing here",
+            f"hypothesis ||theta||^2 <= L fails ({nearest_float(total):.6g} > {L}); Lemma A.4 says nothing here",
             None,
             ev,
         )

@@ -16,6 +16,7 @@ from certify.instance_checks import check_euler, check_homogeneity, check_lemma_
 from certify.rigorous import DEFAULT_PS, certify_instance
 from certify.instances import load_instance
 from certify.kernel.arith import EXACT
+from certify.kernel.compare import nearest_float
 from certify.kernel.verdict import Status, show
 from certify.network import escape_report, localized_loss, squared_norm
 
@@ -47,8 +48,8 @@ def instance_report(path: Path, ps: Sequence[float] = DEFAULT_PS, theta0_norm: f
         "widths": inst.widths,
         "n_points": int(inst.X.shape[1]),
         "meta": inst.meta,
-        "squared_norm": {"exact": show(exact_sq), "float": float(exact_sq.p) / float(exact_sq.q)},
-        "localized_loss": {"exact": show(exact_l0), "float": float(exact_l0.p) / float(exact_l0.q)},
+        "squared_norm": {"exact": show(exact_sq), "float": nearest_float(exact_sq)},
+        "localized_loss": {"exact": show(exact_l0), "float": nearest_float(exact_l0)},
         "direction_float_estimates": floats,
         "certified": cert.quantities,
         "verdicts": verdicts,

@@ -21,7 +21,7 @@ from flint import arb, fmpq
 from certify.instances import Instance
 from certify.kernel import enclose as E
 from certify.kernel.arith import EXACT
-from certify.kernel.compare import lower_float
+from certify.kernel.compare import lower_float, nearest_float
 from certify.kernel.verdict import Status, Verdict
 from certify.network import squared_norm
 
@@ -31,6 +31,9 @@ DEFAULT_PS = (0.1, 0.25, 0.5, 0.75, 0.9)
 def power_iteration(A: np.ndarray, iterations: int = 60) -> np.ndarray:
     """Untrusted float estimate of the top right singular vector of A (deterministic start)."""
     A = np.asarray(A, dtype=np.float64)
+    top = float(np.max(np.abs(A), initial=0.0))
+    if 0 < top < math.inf:  # singular vectors do not change with scale; A^T A v must not overflow or underflow
+        A = A / top
     n = A.shape[1]
     v = np.ones(n) / math.sqrt(n)
     for _ in range(iterations):
@@ -173,7 +176,7 @@ def check_prop34(net: EnclosedNetwork, ratios: Sequence[RatioSet], ps: Sequence[
     ev: dict[str, Any] = {"||theta||^2": str(net.theta_sq), "L": L, "Tr[G^T Y]": ball_str(net.loss)}
     if not (net.theta_sq <= L):
         return Verdict(Status.SKIPPED, f"hypothesis ||theta||^2 <= L fails (||theta||^2 = "
-                       f"{float(net.theta_sq):.6g} > {L}): Prop. 3.4 says nothing here", None, ev)
+                       f"{nearest_float(net.theta_sq) if not isinstance(net.theta_sq, arb) else float(net.theta_sq.mid()):.6g} > {L}): Prop. 3.4 says nothing here", None, ev)
     if not (net.loss < 0):
         return Verdict(Status.SKIPPED, "hypothesis Tr[G^T Z_L] <= -s0 < 0 not certified (Tr[G^T Y] = "
                        f"{ball_str(net.loss)}): Prop. 3.4 says nothing here", None, ev)

@@ -114,3 +114,12 @@ def lower_float(x: Any) -> float:
     if fmpq(num, den) > q:
         v = math.nextafter(v, -math.inf)
     return v
+
+
+def nearest_float(x: Any) -> float:
+    """The float nearest to an exact rational (display only, never a verdict): +-inf beyond binary64."""
+    q = fmpq(x)
+    try:
+        return int(q.p) / int(q.q)  # Python divides big integers correctly rounded
+    except OverflowError:
+        return math.inf if q > 0 else -math.inf

@@ -444,6 +444,9 @@ def perron_vector(B: np.ndarray, iterations: int = 30) -> np.ndarray:
     """A positive test vector for Collatz-Wielandt: power iterations on |B|^T |B| (untrusted; any x > 0
     gives a valid bound, a good one a tight bound)."""
     B = np.abs(np.asarray(B, dtype=np.float64))
+    peak = float(np.max(B, initial=0.0))
+    if 0 < peak < INF:  # the Perron vector does not change with scale; B^T B x must stay in range
+        B = B / peak
     x = np.ones(B.shape[1])
     for _ in range(iterations):
         y = B.T @ (B @ x)
