@@ -28,6 +28,10 @@ class ExitCode(enum.IntEnum):
     NO_CLAIMS = 5  # the selection matched no claim
 
 
+#: the most worker processes `run`/`all` start (each holds a copy of numpy, sympy and flint)
+MAX_JOBS = 64
+
+
 def _stderr_console():
     from rich.console import Console
 
@@ -74,8 +78,8 @@ def _execute(claims: list, *, command: str, seed: int, quick: bool, strict: bool
     if not claims:
         click.echo("certify: no claim selected", err=True)
         return ExitCode.NO_CLAIMS
-    if jobs < 1:
-        raise InputError(f"--jobs must be at least 1, got {jobs}")
+    if not 1 <= jobs <= MAX_JOBS:
+        raise InputError(f"--jobs must lie between 1 and {MAX_JOBS} (one process each), got {jobs}")
     for out_path in (json_out, junit_out):
         _check_writable(out_path)
     err = _stderr_console()

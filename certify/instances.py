@@ -254,6 +254,8 @@ def _read_archive(p: Path, keep: tuple[str, ...] | None = None) -> dict[str, np.
         raise InstanceError(f"{p}: no such file")
     if p.is_dir():
         raise InstanceError(f"{p}: is a directory, not an .npz file")
+    if not p.is_file():  # a FIFO or device would block or never end
+        raise InstanceError(f"{p}: not a regular file")
     _check_budget(p, keep)
     try:
         data = np.load(p, allow_pickle=False)
