@@ -173,3 +173,15 @@ def test_comparisons_with_unbounded_balls_are_unknown():
         assert compare_lt(point_at_infinity, other) is Truth.UNKNOWN
         assert compare_le(E.WHOLE, other) is Truth.UNKNOWN
     assert compare_le(arb(1), arb(2)) is Truth.TRUE  # the guard does not blunt finite comparisons
+
+
+def test_conversion_into_exact_arithmetic_never_rounds():
+    from certify.kernel.arith import BALL, EXACT
+
+    wide = np.longdouble(1) + np.longdouble(2) ** -60
+    if np.finfo(np.longdouble).nmant > 52:  # a long double wider than binary64 (x86)
+        assert EXACT.scalar(wide) == fmpq(2**60 + 1, 2**60)
+        assert EXACT.array(np.array([[wide]]))[0, 0] == fmpq(2**60 + 1, 2**60)
+        assert BALL.scalar(wide).contains(fmpq(2**60 + 1, 2**60))
+    assert EXACT.scalar(np.float32(0.1)) == fmpq(*float(np.float32(0.1)).as_integer_ratio())
+    assert EXACT.scalar(5e-324) == fmpq(1, 2**1074) and EXACT.scalar(-0.0) == 0

@@ -64,6 +64,13 @@ def _finite_float(x: Any) -> float:
     return v
 
 
+def _exact_ratio(x: Any) -> tuple[int, int]:
+    """The exact value of a finite float of any width (a long double too) as numerator, denominator."""
+    if not np.isfinite(x):
+        raise ValueError(f"non-finite number {x!r} cannot enter exact arithmetic")
+    return x.as_integer_ratio()  # exact for Python floats and every numpy float type
+
+
 class _Float(NumberSystem):
     name = "float"
     trusted = False
@@ -95,7 +102,7 @@ class _Exact(NumberSystem):
         if isinstance(x, Fraction):
             return fmpq(x.numerator, x.denominator)
         if isinstance(x, (float, np.floating)):
-            num, den = _finite_float(x).as_integer_ratio()
+            num, den = _exact_ratio(x)
             return fmpq(num, den)
         raise TypeError(f"cannot convert {type(x).__name__} to an exact rational")
 
@@ -123,8 +130,10 @@ class _Ball(NumberSystem):
             return arb(int(x))
         if isinstance(x, Fraction):
             return arb(fmpq(x.numerator, x.denominator))
+        if isinstance(x, np.floating) and x.dtype.itemsize > 8:
+            return arb(fmpq(*_exact_ratio(x)))  # a long double: a ball around its exact value
         if isinstance(x, (float, np.floating)):
-            return arb(_finite_float(x))  # exact: binary64 is dyadic
+            return arb(_finite_float(x))  # exact: binary64 (and narrower) numbers are dyadic
         raise TypeError(f"cannot convert {type(x).__name__} to a ball")
 
     def relu(self, z: np.ndarray) -> np.ndarray:
