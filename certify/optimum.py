@@ -24,16 +24,22 @@ from flint import arb, fmpq
 from certify.errors import InputError
 from certify.kernel.compare import endpoints
 from certify.kernel.speed_certificate import (
+    MAX_PATTERN_CELLS,
+    MAX_PATTERNS,
+    MAX_POINTS,
     SCHEMA,
     SCHEMA_VERSION,
+    CertificateFormatError,
     CheckReport,
     check_document,
     data_digest,
     number_text,
 )
 
-#: at most this many sign patterns (2^|P| + 2^|M| per depth-3 problem): each is one small cone program
-MAX_PATTERNS = 4096
+#: the largest certificate file ``certify check`` reads (bytes).  A search at the checker's limits writes
+#: about 2 MB (4096 multiplier vectors, 512 points as exact binary fractions); this leaves room for
+#: hand-written exact numbers.  Raising it is safe: the checker's own limits still bound its work.
+MAX_CERTIFICATE_BYTES = 8 * 2**20
 
 Vec = tuple[fmpq, fmpq]
 
@@ -118,8 +124,12 @@ def support_value(arr: Arrangement, v: list[fmpq]) -> tuple[arb, int, int]:
 
 
 def round_up(x: arb, digits: int = 12) -> fmpq:
-    """A short decimal rational >= every point of the ball ``x``."""
+    """A short decimal rational >= every point of the ball ``x``: ``digits`` decimals, more for a small
+    positive x (about ``digits`` significant digits, so data scaled by 1e-300 keep a relative width)."""
     hi = endpoints(x)[1]
+    if hi > 0:
+        magnitude = len(str(hi.p)) - len(str(hi.q))  # 10^(magnitude - 1) < hi < 10^(magnitude + 1)
+        digits = max(digits, digits - magnitude)
     scale = 10**digits
     n = hi * scale
     return fmpq(-((-n.p) // n.q), scale)
@@ -128,6 +138,15 @@ def round_up(x: arb, digits: int = 12) -> fmpq:
 def _decimal(x: float, digits: int = 12) -> fmpq:
     """x rounded to ``digits`` decimals, as an exact rational (short certificates)."""
     return fmpq(int(round(x * 10**digits)), 10**digits)
+
+
+def _float_direction(r: Vec) -> np.ndarray:
+    """A float vector pointing along the exact vector r, of max-norm one (no overflow or underflow of
+    the larger entry, whatever r's scale); (1, 0) for r = 0."""
+    big = max(abs(r[0]), abs(r[1]))
+    if big == 0:
+        return np.array([1.0, 0.0])
+    return np.array([float(r[0] / big), float(r[1] / big)])
 
 
 def _rational_unit(u: np.ndarray) -> list[fmpq]:
@@ -174,12 +193,10 @@ def _depth2(arr: Arrangement, g: list[fmpq]) -> Proposal:
     w = (s * sum((g[k] * arr.points[k][0] for k in arr.active[i]), fmpq(0)),
          s * sum((g[k] * arr.points[k][1] for k in arr.active[i]), fmpq(0)))
     if _cross(ra, w) >= 0 and _cross(w, rb) >= 0:
-        u = np.array([float(w[0]), float(w[1])])
-    else:
-        u = max((np.array([float(r[0]), float(r[1])]) for r in (ra, rb)),
-                key=lambda r: (float(w[0]) * r[0] + float(w[1]) * r[1]) / np.linalg.norm(r))
-    if not np.any(u):
-        u = np.array([1.0, 0.0])
+        best = w
+    else:  # the end ray with the larger w . r/||r||, compared in arb (floats of 1e300-sized data overflow)
+        best = max((ra, rb), key=lambda r: (arb(_dot(w, r)) / arb(_dot(r, r)).sqrt()).mid())
+    u = _float_direction(best)
     unit = _rational_unit(u)
     # speed = -g . (W2 relu(X^T u)); the sign s says which sign of g . relu(X^T u) is the large one
     weights = _scale_inside([[unit], [[fmpq(-s)]]], 2)
@@ -193,14 +210,15 @@ def _cone_normals(ra: np.ndarray, rb: np.ndarray) -> np.ndarray:
     return np.array([[-ra[1], ra[0]], [rb[1], -rb[0]], [ra[0] + rb[0], ra[1] + rb[1]]])
 
 
-def _depth3(arr: Arrangement, g: list[fmpq]) -> Proposal:
+def _depth3(arr: Arrangement, g: list[fmpq], Xf: np.ndarray, gf: np.ndarray) -> Proposal:
+    """``Xf`` and ``gf``: the data as floats scaled to max-norm about one (:func:`scaled_floats`); the speed
+    is homogeneous in X and in G, so the multipliers and the witness's direction do not change, and the
+    exact values are computed from ``arr`` and ``g``, the data as given."""
     import cvxpy as cp
 
     start = time.perf_counter()
     N, m = len(g), arr.cells
-    Xf = np.array([[float(x[0]) for x in arr.points], [float(x[1]) for x in arr.points]])
-    gf = np.array([float(v) for v in g])
-    rays = [np.array([float(r[0]), float(r[1])]) for r in arr.rays]
+    rays = [_float_direction(r) for r in arr.rays]
     rays = [r / np.linalg.norm(r) for r in rays]
     normals = [_cone_normals(rays[i], rays[(i + 1) % m]) for i in range(m)]
     masks = [np.array([1.0 if k in arr.active[i] else 0.0 for k in range(N)]) for i in range(m)]
@@ -209,9 +227,9 @@ def _depth3(arr: Arrangement, g: list[fmpq]) -> Proposal:
     multipliers: list[dict[str, Any]] = []
     best: tuple[float, int, tuple[int, ...]] | None = None
     patterns = 0
-    for e in (1, -1):
-        P = [j for j in range(N) if e * gf[j] > 0]
-        M = [j for j in range(N) if e * gf[j] < 0]
+    for e in (1, -1):  # the signs of the exact g (an entry of gf may have underflowed to 0)
+        P = [j for j in range(N) if e * g[j] > 0]
+        M = [j for j in range(N) if e * g[j] < 0]
         patterns += 2 ** len(P)
         D = np.zeros((N, max(len(M), 1)))
         for c, j in enumerate(M):
@@ -248,11 +266,12 @@ def _depth3(arr: Arrangement, g: list[fmpq]) -> Proposal:
             v[j] = e * g[j] * tj
         U = max(U, round_up(support_value(arr, v)[0]))
     assert best is not None
-    weights = _depth3_witness(arr, Xf, gf, normals, *best[1:])
+    weights = _depth3_witness(arr, Xf, gf, normals, *best[1:], M=[j for j in range(N) if best[1] * g[j] < 0])
     return Proposal(3, weights, U, multipliers, time.perf_counter() - start, patterns)
 
 
-def _depth3_witness(arr: Arrangement, Xf, gf, normals, e: int, S: tuple[int, ...]) -> list[list[list[fmpq]]]:
+def _depth3_witness(arr: Arrangement, Xf, gf, normals, e: int, S: tuple[int, ...],
+                    M: list[int]) -> list[list[list[fmpq]]]:
     """A network for the lower bound: the maximiser f = sum_i P_i (y_i - z_i) of the pattern (e, S)."""
     import cvxpy as cp
 
@@ -261,7 +280,6 @@ def _depth3_witness(arr: Arrangement, Xf, gf, normals, e: int, S: tuple[int, ...
     zs = [cp.Variable(2) for _ in range(m)]
     f = sum((Xf * np.array([1.0 if k in arr.active[i] else 0.0 for k in range(N)])).T @ (ys[i] - zs[i])
             for i in range(m))
-    M = [j for j in range(N) if e * gf[j] < 0]
     r = cp.Variable(max(len(M), 1))
     obj = sum(e * gf[j] * f[j] for j in S) + sum(e * gf[j] * r[c] for c, j in enumerate(M))
     cons = [sum(cp.norm(ys[i]) + cp.norm(zs[i]) for i in range(m)) <= 1, r >= 0]
@@ -286,8 +304,26 @@ def _depth3_witness(arr: Arrangement, Xf, gf, normals, e: int, S: tuple[int, ...
 # --- the command -------------------------------------------------------------------------------------
 
 
+def scaled_floats(A: np.ndarray) -> np.ndarray:
+    """A times a power of two that brings its largest entry into [0.5, 1): exact, except that entries
+    below 2^-1074 of the largest one underflow (the search is untrusted; the checker uses the data as
+    given).  A zero array is returned as it is."""
+    A = np.asarray(A, dtype=np.float64)
+    big = float(np.max(np.abs(A))) if A.size else 0.0
+    if big == 0:
+        return A.copy()
+    return np.ldexp(A, -math.frexp(big)[1])
+
+
 def validate_data(X: np.ndarray, G: np.ndarray) -> None:
     """The inputs the optimum command handles; anything else is a one-line InputError."""
+    if X.ndim != 2 or G.ndim != 2 or X.shape[1] != G.shape[1] or X.size == 0:
+        raise InputError(f"X ({X.shape}) and G ({G.shape}) must be non-empty matrices with one column per point")
+    for name, A in (("X", X), ("G", G)):
+        if A.dtype.kind != "f" or A.dtype.itemsize > 8:  # wider floats would be rounded: not the data as given
+            raise InputError(f"{name} must hold float64 numbers (or float16/float32), got dtype {A.dtype}")
+        if not np.all(np.isfinite(A)):
+            raise InputError(f"{name} has entries that are not finite float64 numbers")
     if X.shape[0] != 2:
         raise InputError(f"the optimum command handles 2-D data (X with 2 rows); this X has {X.shape[0]} rows "
                          "(cells of hyperplane arrangements in R^d, d > 2, are not implemented)")
@@ -297,6 +333,12 @@ def validate_data(X: np.ndarray, G: np.ndarray) -> None:
         raise InputError("G is all zero: every direction has speed 0, there is nothing to certify")
     if not np.any(X):
         raise InputError("every data point is zero: every direction has speed 0, there is nothing to certify")
+    from certify.escape import check_scale
+
+    check_scale(X, G)
+    if X.shape[1] > MAX_POINTS:
+        raise InputError(f"{X.shape[1]} data points: the certificate checker accepts at most {MAX_POINTS} "
+                         "(MAX_POINTS in certify/kernel/speed_certificate.py)")
 
 
 def exact_data(X: np.ndarray, G: np.ndarray) -> dict[str, Any]:
@@ -310,6 +352,7 @@ def exact_data(X: np.ndarray, G: np.ndarray) -> dict[str, Any]:
 def propose(X: np.ndarray, G: np.ndarray, depth: int) -> tuple[dict[str, Any], Proposal]:
     """Search, then write the certificate document (not yet checked)."""
     validate_data(X, G)
+    X, G = X.astype(np.float64), G.astype(np.float64)  # exact for float16/float32
     if depth not in (2, 3):
         raise InputError(f"--depth must be 2 or 3, got {depth}")
     Xq = [[_q(v) for v in row] for row in X]
@@ -321,7 +364,14 @@ def propose(X: np.ndarray, G: np.ndarray, depth: int) -> tuple[dict[str, Any], P
         raise InputError(f"too many sign patterns for depth 3 (2^{pos} + 2^{neg} > {MAX_PATTERNS}): "
                          "use fewer points with nonzero G")
     arr = arrangement([(Xq[0][k], Xq[1][k]) for k in range(X.shape[1])])
-    prop = _depth2(arr, g) if depth == 2 else _depth3(arr, g)
+    vectors = 2**pos + 2**neg if depth == 3 else 1
+    if vectors * arr.cells > MAX_PATTERN_CELLS:
+        raise InputError(f"{vectors} sign pattern(s) x {arr.cells} cells is more than the certificate checker "
+                         f"evaluates ({MAX_PATTERN_CELLS}): use fewer points")
+    if depth == 2:
+        prop = _depth2(arr, g)
+    else:
+        prop = _depth3(arr, g, scaled_floats(X), scaled_floats(G)[0])
     from certify.kernel.speed_certificate import exact_speed
 
     lower = exact_speed(prop.lower_weights, Xq, Gq)
@@ -365,21 +415,23 @@ def certify_optimum(X: np.ndarray, G: np.ndarray, depth: int) -> OptimumResult:
     t0 = time.perf_counter()
     doc, _ = propose(X, G, depth)
     t1 = time.perf_counter()
-    report = check_document(json.loads(json.dumps(doc)))
+    try:
+        report = check_document(json.loads(json.dumps(doc)))
+    except CertificateFormatError as exc:  # numbers or sizes beyond the checker's limits
+        raise InputError(f"the certificate for these data is beyond the checker's limits ({exc})") from None
     return OptimumResult(doc, report, t1 - t0, time.perf_counter() - t1)
 
 
 def load_certificate(path: str | Path) -> Any:
-    """Read a certificate file as JSON; an unreadable file or bad JSON is an InputError (exit 2)."""
-    import json
+    """Read a certificate file as strict JSON (:mod:`certify.jsonio`: no NaN or Infinity, integer literals
+    of at most 309 digits, nesting at most 64, at most MAX_CERTIFICATE_BYTES); anything else is an
+    InputError (exit 2).  Exact numbers are strings, bounded by the checker (MAX_DIGITS)."""
+    from certify import jsonio
 
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{p}: no such file")
-    try:
-        return json.loads(p.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise InputError(f"{p}: not a JSON certificate ({exc.__class__.__name__})") from None
+    if p.is_dir():
+        raise InputError(f"{p}: is a directory, not a certificate file")
+    return jsonio.read(p, f"{p}", max_bytes=MAX_CERTIFICATE_BYTES)
 
 
 # --- registered claims: the shipped certificates of Example 1 -------------------------------------

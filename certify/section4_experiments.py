@@ -28,7 +28,7 @@ import numpy as np
 
 from certify.datasets import example1_data
 from certify.errors import InputError
-from certify.escape import ANNEAL, LR_FINAL_FACTOR, EscapeRuns, escape_directions
+from certify.escape import ANNEAL, LR_FINAL_FACTOR, EscapeRuns, check_budget, escape_directions
 
 RANK_ONE_SPEED = math.sqrt(2) - 1  # Appendix D.1 / eq. (6): the best rank-one speed at depth 3
 RANK_TWO_SPEED = 0.5  # eq. (2), sign-corrected
@@ -271,6 +271,10 @@ def figure2(out_dir: str | Path = "figures", runs: int = FIGURE_RUNS, seed: int 
         raise InputError(f"--runs must be at least 1, got {runs}")
     if steps < 1:
         raise InputError(f"--steps must be at least 1, got {steps}")
+    if seed < 0:
+        raise InputError(f"--seed must be non-negative, got {seed}")
+    for w in widths:  # every width's budget before the first one runs (each records its trajectories)
+        check_budget([2, int(w), int(w), 1], example1_data()[0].shape[1], runs, steps, record=True)
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"{out} exists and is not a directory")
