@@ -32,16 +32,26 @@ class ExitCode(enum.IntEnum):
 MAX_JOBS = 64
 
 
-def _stderr_console():
+def _console(**kwargs: Any):
+    """A rich Console whose broken pipe (`certify ... | head`) is a BrokenPipeError for main() to handle,
+    instead of rich's own SystemExit(1)."""
     from rich.console import Console
 
-    return Console(stderr=True)
+    class _PipeAwareConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            _silence_stdout()
+            raise BrokenPipeError("the reader of stdout has gone")
+
+    return _PipeAwareConsole(**kwargs)
+
+
+def _stderr_console():
+    return _console(stderr=True)
 
 
 def _stdout_console():
-    from rich.console import Console
-
-    console = Console(soft_wrap=False)
+    console = _console(soft_wrap=False)
     if not console.is_terminal:  # logs and pipes: wide enough that messages stay readable
         console.width = 150
     return console
@@ -250,13 +260,16 @@ def instance(file: Path, json_out: str | None, ps: tuple[float, ...], theta0_nor
 def _print_speed_report(report: Any, out: Any, source: str) -> None:
     from certify.kernel.compare import lower_float
     from certify.kernel.speed_certificate import as_ball
+    from rich.markup import escape
+
     from certify.kernel.verdict import show
 
     first = report.first_failure
     if report.ok:
         lo, hi = lower_float(as_ball(report.lower)), -lower_float(-as_ball(report.upper))
         width = "0: the ends are equal" if report.lower == report.upper else f"{hi - lo:.3g}"
-        out.print(f"[bold green]certified[/bold green]  s*({report.depth}) in [{lo:.12g}, {hi:.12g}]  "
+        interval = escape(f"[{lo:.12g}, {hi:.12g}]")  # '[inf, inf]' would read as markup
+        out.print(f"[bold green]certified[/bold green]  s*({report.depth}) in {interval}  "
                   f"(width {width}; {source})")
         out.print(f"  exact ends: lower = {show(report.lower)}  upper = {show(report.upper)}")
         out.print(f"  the lower end is attained by a network of widths {report.widths}; the upper end holds at "
@@ -443,11 +456,13 @@ def escape(file: Path, depth: int, width: int, restarts: int, steps: int, seed: 
     import numpy as np
 
     from certify.escape import escape_directions, summary_lines
-    from certify.instances import load_data
+    from certify.instances import MAX_LAYERS, load_data
 
     for name, value in (("--depth", depth), ("--width", width), ("--restarts", restarts), ("--steps", steps)):
         if value < 1:
             raise InputError(f"{name} must be at least 1, got {value}")
+    if depth > MAX_LAYERS:  # before the list of widths is built
+        raise InputError(f"--depth must be at most {MAX_LAYERS}, got {depth}")
     _check_writable(json_out)
     X, G, _ = load_data(file)
     if not np.any(G):
@@ -564,16 +579,34 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("certify: interrupted", err=True)
         return 130
-    except BaseException as exc:  # a bug in certify (SystemExit from a library included): one line, not a traceback
-        if debug:
-            import traceback
-
-            traceback.print_exc()
-        first = (str(exc).splitlines() or [""])[0][:300]
-        hint = "" if debug else "; run with --debug for the traceback"
-        click.echo(f"certify: internal error: {exc.__class__.__name__}: {first}{hint}", err=True)
-        return ExitCode.INTERNAL
+    except BrokenPipeError:  # `certify ... | head`: the reader left; not an error of ours
+        _silence_stdout()
+        return 141
+    except BaseException as exc:  # a bug in certify: one line, not a traceback
+        return _internal(exc, debug)
     return int(rv) if isinstance(rv, int) else ExitCode.OK
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that nothing more fails on the closed pipe (at exit neither)."""
+    try:
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _internal(exc: BaseException, debug: bool) -> int:
+    """A bug in certify: one line on stderr, and the traceback under --debug."""
+    if debug:
+        import traceback
+
+        traceback.print_exception(exc)
+    first = (str(exc).splitlines() or [""])[0][:300]
+    hint = "" if debug else "; run with --debug for the traceback"
+    click.echo(f"certify: internal error: {exc.__class__.__name__}: {first}{hint}", err=True)
+    return ExitCode.INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

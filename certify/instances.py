@@ -192,7 +192,7 @@ def exact_float64(a: np.ndarray, key: str, where: str = "") -> np.ndarray:
     if np.any(bad):
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
         value = a[idx]
-        shown = repr(int(value)) if kind in "iu" else np.format_float_positional(value, unique=True)
+        shown = repr(int(value)) if kind in "iu" else np.format_float_scientific(value, unique=True)
         raise InstanceError(f"{where}{key}[{', '.join(map(str, idx))}] = {shown} ({a.dtype}) is not exactly a "
                             f"float64 number; certify reads numbers at face value and does not round them "
                             f"(convert the array to float64 yourself if the rounded value is meant)")

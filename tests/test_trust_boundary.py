@@ -247,3 +247,13 @@ def test_internal_errors_are_one_line_and_debug_shows_the_traceback(capsys, monk
     assert code == ExitCode.INTERNAL and "Traceback" in err and "raise RuntimeError" in err
     code, _, err = _cli(capsys, "--debug", "instance", str(EXAMPLE1))
     assert code == ExitCode.INTERNAL and "Traceback" in err
+
+
+def test_a_closed_pipe_is_not_an_internal_error():
+    import subprocess
+    import sys
+
+    cert = instances_dir().parent / "certificates" / "example1-depth3.json"
+    proc = subprocess.run(f'"{sys.executable}" -m certify check "{cert}" | head -c 10; exit "${{PIPESTATUS[0]}}"',
+                          shell=True, executable="/bin/bash", capture_output=True, text=True, timeout=120)
+    assert proc.returncode in (0, 141) and "internal error" not in proc.stderr, proc.stderr
