@@ -263,6 +263,7 @@ def _print_speed_report(report: Any, out: Any, source: str) -> None:
     from rich.markup import escape
 
     from certify.kernel.verdict import show
+    from certify.report import markup_safe
 
     first = report.first_failure
     if report.ok:
@@ -275,9 +276,9 @@ def _print_speed_report(report: Any, out: Any, source: str) -> None:
         out.print(f"  the lower end is attained by a network of widths {report.widths}; the upper end holds at "
                   "every width")
     else:
-        out.print(f"[bold red]failed[/bold red]  check {first[0]}: {first[1]}")
+        out.print(f"[bold red]failed[/bold red]  check {first[0]}: {markup_safe(first[1])}")
     for name, ok, detail in report.checks:
-        out.print(f"  {'ok  ' if ok else 'FAIL'} {name}: {detail}")
+        out.print(f"  {'ok  ' if ok else 'FAIL'} {name}: {markup_safe(detail)}")
 
 
 @cli.command()
@@ -345,11 +346,13 @@ def check(certificate: Path, data_file: Path | None) -> int:
 
         X, G, _ = load_data(data_file)
         same_data = exact_data(X, G)["sha256"] == doc["data"]["sha256"]
+    from certify.report import markup_safe
+
     out = _stdout_console()
     _print_speed_report(report, out, f"exact check {seconds:.3f}s")
     if data_file is not None:
         out.print(f"  {'ok  ' if same_data else 'FAIL'} data: the certificate is "
-                  f"{'' if same_data else 'not '}about the X and G of {data_file}")
+                  f"{'' if same_data else 'not '}about the X and G of {markup_safe(data_file)}")
     return ExitCode.OK if report.ok and same_data else ExitCode.FINDINGS
 
 

@@ -11,14 +11,16 @@ from typing import Any
 
 from typing import Sequence
 
+from flint import fmpq
+
 from certify import __version__
 from certify.instance_checks import check_euler, check_homogeneity, check_lemma_a4
 from certify.rigorous import DEFAULT_PS, certify_instance
 from certify.instances import load_instance
-from certify.kernel.arith import EXACT
+from certify.kernel.arith import EXACT, sum_of_squares_exact
 from certify.kernel.compare import nearest_float
 from certify.kernel.verdict import Status, show
-from certify.network import escape_report, localized_loss, squared_norm
+from certify.network import escape_report, localized_loss
 
 CHECKS = {
     "a1.homogeneity": check_homogeneity,
@@ -30,7 +32,7 @@ CHECKS = {
 def instance_report(path: Path, ps: Sequence[float] = DEFAULT_PS, theta0_norm: float | None = None,
                     r: float | None = None) -> tuple[dict[str, Any], int]:
     inst = load_instance(path)
-    exact_sq = squared_norm(inst.weights, EXACT)
+    exact_sq = sum((sum_of_squares_exact(W) for W in inst.weights), fmpq(0))
     exact_l0 = localized_loss(inst.weights, inst.X, inst.G, EXACT)
     floats: dict[str, Any] = {}
     if any(float(abs(W).sum()) > 0 for W in inst.weights):
@@ -68,9 +70,9 @@ def _iv(pair: list[float]) -> str:
 def print_instance_report(report: dict[str, Any], console: Any) -> None:
     from rich.table import Table
 
-    from certify.report import status_text
+    from certify.report import markup_safe, plain, status_text
 
-    console.print(f"[bold]{report['name']}[/bold] ({report['file']}): depth {report['depth']}, "
+    console.print(f"[bold]{markup_safe(report['name'])}[/bold] ({markup_safe(report['file'])}): depth {report['depth']}, "
                   f"widths {report['widths']}, {report['n_points']} points")
     console.print(f"||theta||^2 = {report['squared_norm']['float']:.6g}   "
                   f"L0(theta) = Tr[G^T Y] = {report['localized_loss']['float']:.6g}   (exact values in --json)")
@@ -84,7 +86,7 @@ def print_instance_report(report: dict[str, Any], console: Any) -> None:
     cq = report["certified"]
     console.print(f"certified: Tr[G^T Y] in {_iv(cq['Tr[G^T Y]'])}, speed on the sphere in {_iv(cq['speed_on_sphere'])}, "
                   f"||X||_F in {_iv(cq['||X||_F'])}, ||G||_F in {_iv(cq['||G||_F'])}")
-    console.print(f"escape direction (Definition 2.1): {cq['escape_direction']['message']}")
+    console.print(f"escape direction (Definition 2.1): {markup_safe(cq['escape_direction']['message'])}")
     layers = Table(title="certified enclosures per layer",
                    title_justify="left")
     for col in ("l", "W_l ratio", "Z_l^s ratio", "ReLU gap of Z_l"):
@@ -100,7 +102,7 @@ def print_instance_report(report: dict[str, Any], console: Any) -> None:
             console.print(f"escape-time lower bound from ||theta(t0)|| = {et['theta0_norm']} to ||Y|| = {et['r']}: "
                           f"printed {_iv(et['printed'])}, corrected {_iv(et['corrected'])}")
         else:
-            console.print(f"escape-time lower bound: {et['note']}")
+            console.print(f"escape-time lower bound: {markup_safe(et['note'])}")
     table = Table(title_justify="left")
     table.add_column("claim", style="bold")
     table.add_column("status")
@@ -108,5 +110,5 @@ def print_instance_report(report: dict[str, Any], console: Any) -> None:
     table.add_column("message", overflow="fold")
     for cid, v in report["verdicts"].items():
         margin = "" if v["margin"] is None else f"{v['margin']:.3g}"
-        table.add_row(cid, status_text(Status(v["status"])), margin, v["message"])
+        table.add_row(cid, status_text(Status(v["status"])), margin, plain(v["message"]))
     console.print(table)

@@ -183,12 +183,18 @@ def exact_float64(a: np.ndarray, key: str, where: str = "") -> np.ndarray:
     if kind == "f":  # long double: wider precision and range than binary64
         bad = ~np.isfinite(out) & np.isfinite(a) | (np.isfinite(a) & (out.astype(a.dtype) != a))
     else:  # integers: exact up to 2^53; beyond, only those that happen to be binary64 numbers
-        big = (a > _BINARY64_INTEGERS) | (a < -_BINARY64_INTEGERS) if a.dtype.itemsize >= 8 else np.zeros(a.shape, bool)
         bad = np.zeros(a.shape, bool)
-        for idx in zip(*np.nonzero(big)):
-            if not math.isfinite(out[idx]) or int(out[idx]) != int(a[idx]):
-                bad[idx] = True
-                break
+        if a.dtype.itemsize >= 8:
+            big = (a > _BINARY64_INTEGERS) | (a < -_BINARY64_INTEGERS)
+            if np.any(big):
+                # a float at or beyond 2^63 (2^64 unsigned) is outside the dtype, so not the stored integer;
+                # the rest convert back exactly, and must give the stored value
+                edge = 2.0**63 if kind == "i" else 2.0**64
+                outside = big & ((out >= edge) | (out < -edge))
+                inside = big & ~outside
+                back = np.zeros(a.shape, dtype=a.dtype)
+                back[inside] = out[inside].astype(a.dtype)
+                bad = outside | (inside & (back != a))
     if np.any(bad):
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
         value = a[idx]

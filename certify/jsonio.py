@@ -10,6 +10,8 @@ check: a non-finite number compares in surprising ways (``inf <= inf``), and the
 * the constants ``NaN``, ``Infinity``, ``-Infinity`` and float literals that overflow binary64;
 * integer literals of more than :data:`MAX_INT_DIGITS` digits;
 * nesting deeper than :data:`MAX_DEPTH` (decided by a linear scan before parsing);
+* float literals that underflow to zero, keys repeated in one object, and strings that are not
+  Unicode text (lone surrogates);
 * text longer than the caller's ``max_bytes``.
 
 Exact numbers of any length belong in strings (certificates write ``"p/q"``), where the reader of
@@ -50,7 +52,36 @@ def _float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
         raise _Refused(f"number {text[:30]} overflows binary64 (JSON numbers must be finite)")
+    if value == 0 and any(c in "123456789" for c in text.lower().partition("e")[0]):
+        raise _Refused(f"number {text[:30]} underflows to 0 in binary64 (write exact numbers as strings)")
     return value
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        dup = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise _Refused(f"the key {dup[:40]!r} appears twice in one object")
+    return obj
+
+
+def _check_text(obj: Any) -> None:
+    """Refuse strings that are not Unicode text (lone surrogates, from '\\ud800' escapes): they cannot be
+    printed or written as UTF-8."""
+    stack = [obj]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, str):
+            try:
+                x.encode("utf-8")
+            except UnicodeEncodeError:
+                raise _Refused("a string holds a lone surrogate (not Unicode text)") from None
+        elif isinstance(x, dict):
+            stack.extend(x.keys())
+            stack.extend(x.values())
+        elif isinstance(x, list):
+            stack.extend(x)
 
 
 def _int(text: str) -> int:
@@ -76,7 +107,10 @@ def loads(text: str, what: str, *, max_bytes: int = MAX_BYTES) -> Any:
     if depth > MAX_DEPTH:
         raise InputError(f"{what}: JSON nested {depth} levels deep (at most {MAX_DEPTH})")
     try:
-        return json.loads(text, parse_constant=_constant, parse_float=_float, parse_int=_int)
+        value = json.loads(text, parse_constant=_constant, parse_float=_float, parse_int=_int,
+                           object_pairs_hook=_object)
+        _check_text(value)
+        return value
     except _Refused as exc:
         raise InputError(f"{what}: {exc}") from None
     except json.JSONDecodeError as exc:

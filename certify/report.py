@@ -140,7 +140,7 @@ def results_table(results: list[Result], *, title: str = "certify: claims of the
         if r.corrected is not None:
             status.append(" -> ")
             status.append_text(status_text(Status(r.corrected["status"])))
-        table.add_row(r.id, status, r.method, margin, f"{r.seconds:.2f}s", r.message)
+        table.add_row(r.id, status, r.method, margin, f"{r.seconds:.2f}s", plain(r.message))
     return table
 
 
@@ -154,6 +154,24 @@ def summary_line(results: list[Result]) -> Text:
         text.append(f"{n} {st.value}", style=STYLE[st])
     text.append(f"  ({s['total']} claims, {sum(r.seconds for r in results):.1f}s of checks)")
     return text
+
+
+def printable(text: Any) -> str:
+    """``text`` with every control or otherwise unprintable character shown as '?' (no terminal escapes
+    from file names or meta)."""
+    return "".join(ch if ch.isprintable() else "?" for ch in str(text))
+
+
+def plain(text: Any) -> Text:
+    """Text shown as it is: rich markup in it (a file named '[red]x.npz', a meta name) is not interpreted."""
+    return Text(printable(text))
+
+
+def markup_safe(text: Any) -> str:
+    """Text to put inside a markup string: printable, with its brackets escaped."""
+    from rich.markup import escape
+
+    return escape(printable(text))
 
 
 def print_results(results: list[Result], console: Console) -> None:

@@ -20,10 +20,9 @@ from flint import arb, fmpq
 
 from certify.instances import Instance
 from certify.kernel import enclose as E
-from certify.kernel.arith import EXACT
+from certify.kernel.arith import EXACT, sum_of_squares_exact
 from certify.kernel.compare import lower_float, nearest_float
 from certify.kernel.verdict import Status, Verdict
-from certify.network import squared_norm
 
 DEFAULT_PS = (0.1, 0.25, 0.5, 0.75, 0.9)
 
@@ -123,14 +122,12 @@ class EnclosedNetwork:
         return -self.loss * scale
 
 
-EXACT_NORM_LIMIT = 200_000  # parameters up to which ||theta||^2 is summed exactly in fmpq
 
 
 def enclose_network(inst: Instance, exact_norm: bool | None = None) -> EnclosedNetwork:
     """Enclose the forward pass.  ||theta||^2 is exact (fmpq) for small networks, a ball otherwise."""
-    n_params = sum(W.size for W in inst.weights)
     if exact_norm is None:
-        exact_norm = n_params <= EXACT_NORM_LIMIT
+        exact_norm = True  # exact at numpy speed (sum_of_squares_exact); balls only when asked for
     act = E.Enclosure.exact(inst.X)
     pre, post = [], [act]
     for l, W in enumerate(inst.weights, start=1):
@@ -146,7 +143,8 @@ def enclose_network(inst: Instance, exact_norm: bool | None = None) -> EnclosedN
         x_norm=E.norm_ball(inst.X),
         g_norm=E.norm_ball(inst.G),
         loss=E.inner_ball(inst.G, pre[-1]),
-        theta_sq=squared_norm(inst.weights, EXACT) if exact_norm else _sum_balls(E.norm_sq_ball(W) for W in inst.weights),
+        theta_sq=(sum((sum_of_squares_exact(W) for W in inst.weights), fmpq(0)) if exact_norm
+                  else _sum_balls(E.norm_sq_ball(W) for W in inst.weights)),
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -170,6 +169,13 @@ def load_stored(claim_id: str, directory: Path) -> Result | None:
     if not p.is_file():
         return None
     try:
-        return Result.from_dict(jsonio.read(p))
-    except (OSError, ValueError, KeyError, TypeError, InputError):
+        d = jsonio.read(p)
+        r = Result.from_dict(d)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, InputError):
         return None
+    typed = (isinstance(r.message, str) and isinstance(r.title, str) and isinstance(r.method, str)
+             and isinstance(r.seconds, (int, float)) and not isinstance(r.seconds, bool)
+             and (r.margin is None or isinstance(r.margin, (int, float)) and not isinstance(r.margin, bool))
+             and isinstance(r.seed, int) and isinstance(r.evidence, dict)
+             and (r.corrected is None or isinstance(r.corrected, dict)))
+    return r if typed else None  # a damaged or hand-edited store is ignored, not shown

@@ -185,3 +185,15 @@ def test_conversion_into_exact_arithmetic_never_rounds():
         assert BALL.scalar(wide).contains(fmpq(2**60 + 1, 2**60))
     assert EXACT.scalar(np.float32(0.1)) == fmpq(*float(np.float32(0.1)).as_integer_ratio())
     assert EXACT.scalar(5e-324) == fmpq(1, 2**1074) and EXACT.scalar(-0.0) == 0
+
+
+@settings(settings.get_profile("containment"))
+@given(matrices())
+def test_exact_sum_of_squares_equals_the_rational_sum(A):
+    from certify.kernel.arith import sum_of_squares_exact
+
+    assert sum_of_squares_exact(A) == sumsq(qmat(A))
+    with np.errstate(over="ignore"):
+        narrow = A.astype(np.float32)
+    if np.all(np.isfinite(narrow)):  # float32 data are read exactly too
+        assert sum_of_squares_exact(narrow) == sumsq(qmat(narrow.astype(np.float64)))

@@ -102,11 +102,11 @@ def _finish(images: np.ndarray, labels: np.ndarray, name: str, n_points: int | N
     if low < 0 or high >= MAX_CLASSES:
         raise InputError(f"{name}: labels must be integers in [0, {MAX_CLASSES}) (one-hot targets, one row per "
                          f"class), got {int(low)}..{int(high)}")
-    labels = labels.astype(np.int64)
     n_classes = int(high) + 1
     idx = _subset_index(images.shape[0], n_points, seed)
     if idx is not None:
         images, labels = images[idx], labels[idx]
+    labels = labels.astype(np.int64)  # after the subset: eight bytes a label only for the points kept
     values = images.size // (images.shape[-1] if grayscale and images.ndim == 4 else 1)
     if values > MAX_TRAIN_VALUES:
         raise InputError(f"{name}: {images.shape[0]} points x {values // images.shape[0]} values is beyond the "

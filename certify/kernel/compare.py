@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import math
+import sys
 from typing import Any
 
 from flint import arb, fmpq, fmpz
@@ -108,8 +109,8 @@ def lower_float(x: Any) -> float:
         q = fmpq(x)
     try:
         v = int(q.p) / int(q.q)  # correctly rounded to nearest
-    except OverflowError:
-        return math.inf if q > 0 else -math.inf
+    except OverflowError:  # beyond binary64: the largest finite float is below a huge positive q
+        return sys.float_info.max if q > 0 else -math.inf
     num, den = v.as_integer_ratio()
     if fmpq(num, den) > q:
         v = math.nextafter(v, -math.inf)
