@@ -83,3 +83,42 @@ class Ledger:
             "failed": self.failed,
             "steps": self.checked[:40],
         }
+
+
+def to_arb(expr: Any, values: dict[sp.Symbol, Any] | None = None) -> Any:
+    """An Arb ball containing the value of a sympy expression built from integers, rationals, pi, the
+    symbols in ``values`` (given as balls), +, *, integer and half-integer powers, sqrt, sin, cos, log, exp.
+
+    Anything else raises ValueError: a sign decided from the ball is then rigorous (Arb's guarantee)."""
+    from flint import arb
+
+    values = values or {}
+    expr = sp.sympify(expr)
+    if expr in values:
+        return arb(values[expr])
+    if expr.is_Integer:
+        return arb(int(expr))
+    if expr.is_Rational:
+        return arb(int(expr.p)) / int(expr.q)
+    if expr is sp.pi:
+        return arb.pi()
+    if expr is sp.E:
+        return arb(1).exp()
+    if isinstance(expr, sp.Add):
+        return sum((to_arb(a, values) for a in expr.args), arb(0))
+    if isinstance(expr, sp.Mul):
+        out = arb(1)
+        for a in expr.args:
+            out *= to_arb(a, values)
+        return out
+    if isinstance(expr, sp.Pow) and expr.exp.is_Integer:
+        base = to_arb(expr.base, values)
+        n = int(expr.exp)
+        return base**n if n >= 0 else 1 / base ** (-n)
+    if isinstance(expr, sp.Pow) and expr.exp.is_Rational and expr.exp.q == 2:
+        return to_arb(expr.base, values).sqrt() ** int(expr.exp.p) if expr.exp > 0 else \
+            1 / to_arb(expr.base, values).sqrt() ** int(-expr.exp.p)
+    functions = {sp.sin: "sin", sp.cos: "cos", sp.log: "log", sp.exp: "exp"}
+    if type(expr) in functions:
+        return getattr(to_arb(expr.args[0], values), functions[type(expr)])()
+    raise ValueError(f"no Arb enclosure for {expr}")

@@ -133,8 +133,11 @@ def negative_scale_counterexample() -> dict[str, Any]:
     """L = 2, W1 = W2 = [1], x = 1, G = 1: L0(-theta) = 0 but (-1)^2 L0(theta) = 1."""
     relu = lambda z: sp.Max(z, 0)  # noqa: E731
     L0 = lambda w1, w2: w2 * relu(w1 * 1)  # noqa: E731
-    at, flipped = L0(sp.S(1), sp.S(1)), L0(sp.S(-1), sp.S(-1))
-    return {"L0(theta)": str(at), "L0(-theta)": str(flipped), "(-1)^L L0(theta)": str(at), "fails": bool(flipped != at)}
+    depth, lam = 2, sp.S(-1)
+    at, flipped = L0(sp.S(1), sp.S(1)), L0(lam * 1, lam * 1)
+    scaled = lam**depth * at  # what homogeneity of degree L would give
+    return {"L0(theta)": str(at), "L0(-theta)": str(flipped), "(-1)^L L0(theta)": str(scaled),
+            "fails": bool(flipped != scaled)}
 
 
 def check_homogeneity(ctx: Context | None = None) -> Verdict:

@@ -32,10 +32,15 @@ def verify_norm_accounting(ledger: Ledger, *, cross_coefficient: int = 2) -> boo
     a, b = sp.Function("a"), sp.Function("b")
     gap = sp.Sum(a(i) ** 2, (i, 1, n)) + sp.Sum(b(i) ** 2, (i, 1, n)) - cross_coefficient * sp.Sum(a(i) * b(i), (i, 1, n))
     squares = sp.Sum((a(i) - b(i)) ** 2, (i, 1, n))
-    diff = sp.simplify((gap - squares).doit().expand())
-    if diff != 0:
-        diff = sp.simplify(sp.Sum(sp.expand((a(i) ** 2 + b(i) ** 2 - cross_coefficient * a(i) * b(i)) - (a(i) - b(i)) ** 2), (i, 1, n)).doit())
-    ok = ledger.fact("sum a^2 + sum b^2 - 2 sum ab = sum (a - b)^2 (symbolic n)", diff == 0)
+    # gap - squares is a linear combination of sums over the same range, so it is the sum of the same
+    # combination of the summands: read the summands off gap - squares itself and expand
+    both = sp.expand(gap - squares)
+    terms = sp.Add.make_args(both)
+    linear = all(len(t.atoms(sp.Sum)) == 1 and not (t / next(iter(t.atoms(sp.Sum)))).has(sp.Sum, i) for t in terms)
+    same_range = linear and {s.limits for s in both.atoms(sp.Sum)} == {((i, 1, n),)}
+    summand = both.replace(lambda e: isinstance(e, sp.Sum), lambda e: e.function)
+    ok = ledger.fact("sum a^2 + sum b^2 - 2 sum ab = sum (a - b)^2 (symbolic n)",
+                     same_range and sp.expand(summand) == 0)
     # the same on 5 explicit terms
     xs, ys = sp.symbols("a1:6", real=True), sp.symbols("b1:6", real=True)
     ok &= ledger.identity("five terms", sum(x**2 + y**2 for x, y in zip(xs, ys)) - cross_coefficient * sum(x * y for x, y in zip(xs, ys))
@@ -43,14 +48,17 @@ def verify_norm_accounting(ledger: Ledger, *, cross_coefficient: int = 2) -> boo
     return ok
 
 
-def verify_loss_step(ledger: Ledger) -> bool:
-    """S c_min <= sum w_i c_i for w_i >= 0, c_i = c_min + d_i with d_i >= 0: the gap is sum w_i d_i."""
+def verify_loss_step(ledger: Ledger, *, spread: int = 1) -> bool:
+    """S c_min <= sum w_i c_i for w_i >= 0, c_i = c_min + d_i with d_i >= 0: the gap is sum w_i d_i.
+
+    ``spread`` = -1 puts c_min above every c_i (a false choice of i*: a variant that must fail)."""
     w = sp.symbols("w1:6", nonnegative=True)
     d = sp.symbols("d1:6", nonnegative=True)
     cmin = sp.Symbol("c", real=True)
-    gap = sum(wi * (cmin + di) for wi, di in zip(w, d)) - sum(w) * cmin
+    gap = sum(wi * (cmin + spread * di) for wi, di in zip(w, d)) - sum(w) * cmin
     ok = ledger.identity("sum w_i c_i - S c_min = sum w_i d_i", gap - sum(wi * di for wi, di in zip(w, d)))
-    ok &= ledger.fact("sum w_i d_i >= 0 for w, d >= 0", bool(sp.Add(*[wi * di for wi, di in zip(w, d)]).is_nonnegative))
+    # the sign is read off the gap itself (expanded), not off a restated sum
+    ok &= ledger.fact("sum w_i c_i - S c_min >= 0 for w, d >= 0", bool(sp.expand(gap).is_nonnegative))
     return ok
 
 

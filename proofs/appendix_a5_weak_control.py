@@ -21,6 +21,8 @@ the lemma's statement is unaffected (recorded as a note).
 
 from __future__ import annotations
 
+from typing import Callable
+
 import sympy as sp
 
 from certify.claims.base import Context
@@ -99,18 +101,38 @@ def verify_telescoping(ledger: Ledger, depths: tuple[int, ...] = (1, 2, 3, 4, 5,
     return ok
 
 
-def verify_log_step(ledger: Ledger) -> bool:
-    """1 - 1/x <= log x for x >= 1, x = ||Z||_F^2 / ||Z||_op^2 (the step from log-ratio to rank-one ratio)."""
+def rank_one_ratio(x: sp.Expr) -> sp.Expr:
+    """1 - ||Z||_op^2/||Z||_F^2 written in x = ||Z||_F^2/||Z||_op^2."""
+    return 1 - 1 / x
+
+
+def log_ratio(x: sp.Expr) -> sp.Expr:
+    """2 log ||Z||_F - 2 log ||Z||_op written in x."""
+    return sp.log(x)
+
+
+def verify_log_step(ledger: Ledger, lower: Callable[[sp.Expr], sp.Expr] | None = None,
+                    upper: Callable[[sp.Expr], sp.Expr] | None = None) -> bool:
+    """lower(x) <= upper(x) for x >= 1, x = ||Z||_F^2 / ||Z||_op^2 (the step from log-ratio to rank-one ratio).
+
+    The lemma's pair is lower(x) = 1 - 1/x (the rank-one ratio) and upper(x) = log x.  Every fact
+    below is computed from g = upper - lower: its value at 1, its derivative (sympy.diff) and the
+    sign of that derivative on x >= 1 (x = 1 + y, y >= 0).
+    """
+    lower = rank_one_ratio if lower is None else lower
+    upper = log_ratio if upper is None else upper
     x = sp.Symbol("x", positive=True)
-    g = sp.log(x) - 1 + 1 / x
-    ok = ledger.identity("g(1) = 0 for g = log x - 1 + 1/x", g.subs(x, 1))
-    ok &= ledger.identity("g'(x) = (x - 1)/x^2", sp.diff(g, x) - (x - 1) / x**2)
+    g = upper(x) - lower(x)
+    ok = ledger.identity(f"g(1) = 0 for g = {g}", g.subs(x, 1))
+    dg = sp.diff(g, x)
     y = sp.Symbol("y", nonnegative=True)  # x = 1 + y
-    ok &= ledger.fact("g' >= 0 on x >= 1, so g >= g(1) = 0 there", bool((y / (1 + y) ** 2).is_nonnegative))
-    # the rank-one ratio is 1 - 1/x and 2 log ||Z||_F - 2 log ||Z||_op = log x
+    ok &= ledger.fact(f"g' = {sp.factor(dg)} >= 0 on x >= 1, so g >= g(1) = 0 there",
+                      bool(sp.factor(sp.simplify(dg.subs(x, 1 + y))).is_nonnegative))
+    # the rank-one ratio is lower(x) and 2 log ||Z||_F - 2 log ||Z||_op = upper(x), for x = F/O
     F, O = sp.symbols("F O", positive=True)
-    ok &= ledger.identity("1 - O/F = 1 - 1/x and log F - log O = log x for x = F/O",
-                          (1 - O / F) - (1 - 1 / (F / O)) + sp.expand_log(sp.log(F) - sp.log(O) - sp.log(F / O), force=True))
+    ok &= ledger.identity("1 - O/F = lower(F/O) (the rank-one ratio of Z)", (1 - O / F) - lower(F / O))
+    ok &= ledger.identity("log F - log O = upper(F/O)",
+                          sp.expand_log(sp.log(F) - sp.log(O) - upper(F / O), force=True))
     return ok
 
 

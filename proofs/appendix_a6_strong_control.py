@@ -45,25 +45,39 @@ APPENDIX_BOUND = 8 * g / (S - g) * e
 
 def verify_chain(ledger: Ledger, *, factor: int = 8, assume_small_eps: bool = True) -> bool:
     """The proof's steps.  ``assume_small_eps`` adds the hypothesis ||G||_F eps < s* (S = D + g e, D > 0)
-    that step 5 needs; without it the sign of S - g e is unknown and the chain does not go through."""
+    that step 5 needs; without it the sign of S - g e is unknown and the chain does not go through.
+
+    Each sign fact is read off the expression the step is about (after substituting its hypothesis),
+    never off a restated form."""
     ok = True
-    denominator = D if assume_small_eps else S - g * e
+    w = sp.Symbol("w", nonnegative=True)  # a slack: x = 1 + 2d - w (step 2), g nv = a + w (step 4)
+    denominator = (S - g * e).subs(S, D + g * e) if assume_small_eps else S - g * e
     ok &= ledger.fact("S - g e > 0 (the division in step 5)", bool(denominator.is_positive))
     hyp = (-a * nu + g * e) - (-a * y - g * e)  # >= 0: lower bound (4) <= upper bound
     ok &= ledger.identity("y/nu - (1 - 2ge/(a nu)) = [upper - lower]/(a nu)",
                           (y / nu - (1 - 2 * g * e / (a * nu))) - hyp / (a * nu))
-    ok &= ledger.identity("(x - d)/(1 + d) - (x - 2d) = d (1 + 2d - x)/(1 + d)",
-                          (x - d) / (1 + d) - (x - 2 * d) - d * (1 + 2 * d - x) / (1 + d))
-    ok &= ledger.identity("(x - d)/(1 + d) is increasing in x", sp.diff((x - d) / (1 + d), x) - 1 / (1 + d))
+    step2 = (x - d) / (1 + d) - (x - 2 * d)
+    ok &= ledger.identity("(x - d)/(1 + d) - (x - 2d) = d (1 + 2d - x)/(1 + d)", step2 - d * (1 + 2 * d - x) / (1 + d))
+    ok &= ledger.fact("(x - d)/(1 + d) >= x - 2d for x <= 1 + 2d",
+                      bool(sp.factor(step2.subs(x, 1 + 2 * d - w)).is_nonnegative))
+    ok &= ledger.fact("(x - d)/(1 + d) is increasing in x", bool(sp.diff((x - d) / (1 + d), x).is_positive))
     lower = 1 - 2 * g * e / (a * nu)
     ok &= ledger.identity("lower - 2 e/(nu nv) = 1 - 2 C e", lower - 2 * e / (nu * nv) - (1 - 2 * C * e))
-    ok &= ledger.identity("(1 - 2Ce)^2 - (1 - 4Ce) = 4 C^2 e^2 >= 0", (1 - 2 * C * e) ** 2 - (1 - 4 * C * e) - 4 * C**2 * e**2)
-    ok &= ledger.identity(f"{factor} g/(a nu) - 4C = 4 (g nv - a)/(a nu nv) >= 0 since ||Gv|| <= ||G|| ||v||",
-                          factor * g / (a * nu) - 4 * C - 4 * (g * nv - a) / (a * nu * nv))
+    square_gap = (1 - 2 * C * e) ** 2 - (1 - 4 * C * e)
+    ok &= ledger.identity("(1 - 2Ce)^2 - (1 - 4Ce) = 4 C^2 e^2", square_gap - 4 * C**2 * e**2)
+    ok &= ledger.fact("1 - (1 - 2Ce)^2 <= 4 C e", bool(sp.factor(square_gap).is_nonnegative))
+    step4 = factor * g / (a * nu) - 4 * C
+    ok &= ledger.identity(f"{factor} g/(a nu) - 4C = 4 (g nv - a)/(a nu nv)", step4 - 4 * (g * nv - a) / (a * nu * nv))
+    ok &= ledger.fact(f"{factor} g/(a nu) >= 4C since ||Gv|| <= ||G|| ||v||",
+                      bool(sp.factor(step4.subs(g, (a + w) / nv)).is_nonnegative))
     # (4) with y <= nu: -S = Tr >= -a y - g e >= -a nu - g e  =>  a nu - (S - g e) = (-S) - (-a nu - g e) >= 0
     ok &= ledger.identity("a nu - (S - g e) = Tr - (-a nu - g e)", (a * nu - (S - g * e)) - ((-S) - (-a * nu - g * e)))
+    step5 = MAIN_BOUND - 8 * g * e / (a * nu)
     ok &= ledger.identity("8ge/(S - ge) - 8ge/(a nu) = 8ge (a nu - (S - ge)) / ((S - ge) a nu)",
-                          MAIN_BOUND - 8 * g * e / (a * nu) - 8 * g * e * (a * nu - (S - g * e)) / ((S - g * e) * a * nu))
+                          step5 - 8 * g * e * (a * nu - (S - g * e)) / ((S - g * e) * a * nu))
+    if assume_small_eps:  # a nu = S - g e + w (w >= 0, from the line above), S - g e = D > 0
+        ok &= ledger.fact("8ge/(a nu) <= the bound (a nu >= S - g e > 0)",
+                          bool(sp.factor(step5.subs(a, (D + w) / nu).subs(S, D + g * e)).is_nonnegative))
     zp, zn = sp.Symbol("z", positive=True), sp.Symbol("z", negative=True)
     for z, tag in ((zp, "z > 0"), (zn, "z < 0"), (sp.S(0), "z = 0")):
         ok &= ledger.identity(f"relu(z) (z - relu(z)) = 0, {tag}", sp.Max(z, 0) * (z - sp.Max(z, 0)))
@@ -78,6 +92,7 @@ def appendix_counterexample() -> dict[str, object]:
     g_val = sp.sqrt(sum(c**2 for c in G))
     s_upper = (G * v).norm() * u_norm
     eps = sp.Rational(1, 10)
+    w_slack = sp.Symbol("w", nonnegative=True)
     # for every S in (0, g) the printed bound 8 g e/(S - g) has a negative denominator; s* <= s_upper < g
     at_upper = APPENDIX_BOUND.subs({g: g_val, S: s_upper, e: eps})
     return {
@@ -85,7 +100,9 @@ def appendix_counterexample() -> dict[str, object]:
         "s* upper bound": s_upper,
         "eps": eps,
         "appendix bound at s* = 1": sp.simplify(at_upper),
-        "negative": bool(s_upper**2 < g_val**2),  # both positive: compare exact squares (1 < 2)
+        # the printed bound itself at every s* in (0, s_upper] (s* = s_upper/(1 + w), w >= 0): negative
+        "negative": bool(sp.factor(sp.simplify(APPENDIX_BOUND.subs({g: g_val, e: eps, S: s_upper / (1 + w_slack)})))
+                         .is_negative),
     }
 
 

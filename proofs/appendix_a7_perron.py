@@ -17,6 +17,8 @@ The printed proof writes A^T A u_1 = s_1 u_1 for s_1^2 u_1 and A v_1 = s_1 u_1 f
 
 from __future__ import annotations
 
+import itertools
+
 import sympy as sp
 
 from certify.claims.base import Context
@@ -24,6 +26,16 @@ from certify.kernel.verdict import Verdict
 from proofs._sym import Ledger
 
 SIZE = 3
+
+
+def _terms_nonnegative(terms: list[sp.Expr], u: tuple[sp.Symbol, ...]) -> bool:
+    cases = (lambda k: sp.Symbol(f"p{k}", positive=True), lambda k: sp.Symbol(f"n{k}", negative=True),
+             lambda k: sp.S(0))
+    for pattern in itertools.product(cases, repeat=len(u)):
+        at = {x: case(k) for k, (x, case) in enumerate(zip(u, pattern))}
+        if not all(bool(sp.expand(t.subs(at)).is_nonnegative) for t in terms):
+            return False
+    return True
 
 
 def verify_absolute_value_step(ledger: Ledger, *, nonnegative: bool = True) -> bool:
@@ -36,11 +48,10 @@ def verify_absolute_value_step(ledger: Ledger, *, nonnegative: bool = True) -> b
     terms = [Am[i, j] * Am[i, k] * (absu[j] * absu[k] - u[j] * u[k])
              for i in range(SIZE) for j in range(SIZE) for k in range(SIZE)]
     ok = ledger.identity("||A|u|||^2 - ||Au||^2 = sum a_ij a_ik (|u_j||u_k| - u_j u_k)", lhs - sum(terms))
-    # |u_j||u_k| - u_j u_k >= 0 (it is |x| - x for x = u_j u_k); a_ij a_ik >= 0 needs A >= 0
-    xp, xn = sp.Symbol("x", positive=True), sp.Symbol("x", negative=True)
-    ok &= ledger.fact("|x| - x >= 0 for real x (x > 0: 0; x < 0: -2x > 0; x = 0: 0)",
-                      sp.Abs(xp) - xp == 0 and bool((sp.Abs(xn) - xn).is_positive))
-    ok &= ledger.fact("a_ij a_ik >= 0", all(bool((Am[0, j] * Am[0, k]).is_nonnegative) for j in range(SIZE) for k in range(SIZE)))
+    # every term is >= 0: decided on the terms themselves, for each sign pattern of u (> 0, < 0, = 0);
+    # a_ij a_ik >= 0 needs A >= 0 (with entries of any sign the fact fails)
+    ok &= ledger.fact("each a_ij a_ik (|u_j||u_k| - u_j u_k) >= 0, every sign pattern of u",
+                      _terms_nonnegative(terms, u))
     ok &= ledger.identity("|u| is a unit vector when u is", sum(x**2 for x in absu) - sum(x**2 for x in u))
     return ok
 

@@ -22,6 +22,7 @@ import sympy as sp
 
 from certify.claims.base import Context
 from certify.kernel.verdict import Status, Verdict
+from proofs._sym import to_arb
 
 N = 8
 
@@ -112,14 +113,18 @@ def printed_eq6(x: sp.Expr = xi) -> sp.Expr:
     return sp.cos(x + sp.pi / 4) - sp.cos(x) + sp.cos(x - sp.pi / 4) - sp.cos(x - sp.pi / 2)
 
 
-def _sin_sign_on_quarter(j: int) -> int:
-    """Sign of sin(phi + pi j/4) for phi in the open interval (0, pi/4), decided with exact rationals.
+def _sign_on_quarter(pre: sp.Expr) -> int:
+    """Sign of ``pre`` (a function of phi) on the open interval (0, pi/4), decided from ``pre`` itself.
 
-    The argument runs over (j/4, (j+1)/4) pi; reduced mod 2 pi it lies in (0, pi) (sign +1) or in
-    (pi, 2 pi) (sign -1): quarter-turns never straddle 0 or pi.
+    sympy's solveset finds no zero of ``pre`` inside the interval, so ``pre`` keeps one sign there
+    (continuity), the sign at phi = pi/8 decided from an Arb enclosure.  0 when either step is not certain.
     """
-    lo = sp.Rational(j % 8, 4)  # argument / pi at phi = 0, reduced mod 2
-    return 1 if lo < 1 else -1
+    from flint import arb
+
+    if sp.solveset(pre, phi, sp.Interval.open(0, sp.pi / 4)) != sp.EmptySet:
+        return 0
+    mid = to_arb(pre, {phi: arb.pi() / 8})
+    return 1 if mid > 0 else -1 if mid < 0 else 0
 
 
 def verify_eq6(ledger, expression=printed_eq6) -> bool:
@@ -132,7 +137,10 @@ def verify_eq6(ledger, expression=printed_eq6) -> bool:
                                   sp.expand(sp.expand_trig(pre - sp.sin(phi + sp.pi * (j + 1) / 4))))
         if not ok_form:
             return False
-        if _sin_sign_on_quarter(j + 1) > 0:
+        sign = _sign_on_quarter(pre)
+        if not ledger.fact(f"W1 x_{j + 1} has one sign on (0, pi/4)", sign != 0):
+            return False
+        if sign > 0:
             piece += G[j] * pre
             active.append(j + 1)
     ok = ledger.fact("active neurons on (0, pi/4) are j = 1, 2, 3, 8", active == [1, 2, 3, 8])
@@ -149,19 +157,21 @@ def verify_eq6(ledger, expression=printed_eq6) -> bool:
     return ok
 
 
-def max_rank_one_speed(ledger) -> sp.Expr:
+def max_rank_one_speed(ledger, expression=None) -> sp.Expr:
     """max over xi in [0, pi/4] of |eq. (6)|, with eq. (6) = (sqrt 2 - 1) cos xi - sin xi.
 
-    Its derivative -(sqrt 2 - 1) sin xi - cos xi is enclosed in Arb over the whole interval [0, pi/4] and is
-    certainly negative, so the maximum of |f| is at an end point.
+    Its derivative, computed by sympy.diff from eq. (6), is enclosed in Arb over the whole interval
+    [0, pi/4] and is certainly negative, so the maximum of |f| is at an end point.
     """
     from flint import arb
 
-    f = sp.expand_trig(printed_eq6(xi))
+    expression = printed_eq6 if expression is None else expression
+    f = sp.expand_trig(expression(xi))
     ledger.identity("eq. 6 = (sqrt 2 - 1) cos xi - sin xi", sp.expand(f - ((sp.sqrt(2) - 1) * sp.cos(xi) - sp.sin(xi))))
     box = arb.pi() / 8 + arb(0, 1) * arb.pi() / 8  # a ball containing [0, pi/4]
-    deriv = -(arb(2).sqrt() - 1) * box.sin() - box.cos()
-    ledger.fact("f'(xi) < 0 on all of [0, pi/4] (Arb enclosure)", bool(deriv < 0))
+    # collecting sin and cos keeps each once in the enclosure (no dependency blow-up)
+    deriv = to_arb(sp.collect(sp.expand(sp.diff(f, xi)), [sp.sin(xi), sp.cos(xi)]), {xi: box})
+    ledger.fact("f'(xi) < 0 on all of [0, pi/4] (Arb enclosure of sympy's derivative)", bool(deriv < 0))
     ends = [sp.simplify(f.subs(xi, 0)), sp.simplify(f.subs(xi, sp.pi / 4))]
     best = sp.Max(*[sp.Abs(v) for v in ends])
     ledger.identity("max |eq. 6| = max(|f(0)|, |f(pi/4)|) = sqrt 2 - 1", sp.simplify(best - (sp.sqrt(2) - 1)))

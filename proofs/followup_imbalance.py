@@ -227,23 +227,36 @@ def check_identity(ctx: Context | None = None) -> Verdict:
 # --- Section 5: weak balancedness ------------------------------------------------------
 
 
-def homogeneous_pieces(ledger: Ledger) -> bool:
-    """g = sigma - z sigma' vanishes on each half-line for sigma = a z (z > 0), b z (z < 0), and only then."""
+def leaky_pieces(a: Any, b: Any) -> tuple[Callable[[sp.Expr], sp.Expr], Callable[[sp.Expr], sp.Expr]]:
+    """sigma = a z on z > 0 and b z on z < 0 (ReLU: a = 1, b = 0; leaky ReLU: b = alpha)."""
+    return (lambda v: a * v), (lambda v: b * v)
+
+
+def homogeneous_pieces(ledger: Ledger, pieces: Any = None) -> bool:
+    """g = sigma - z sigma' vanishes on each half-line for sigma = a z (z > 0), b z (z < 0), and only then.
+
+    Every step is computed from the two pieces of sigma (``pieces``, default leaky_pieces(a, b))."""
     a, b = sp.symbols("a b", real=True)
+    pos, neg = leaky_pieces(a, b) if pieces is None else pieces
     zp, zn = sp.Symbol("z", positive=True), sp.Symbol("z", negative=True)
-    ok = ledger.identity("g = 0 for sigma = a z on z > 0", a * zp - zp * sp.diff(a * zp, zp))
-    ok &= ledger.identity("g = 0 for sigma = b z on z < 0", b * zn - zn * sp.diff(b * zn, zn))
+    ok = ledger.identity("g = 0 for sigma = a z on z > 0", pos(zp) - zp * sp.diff(pos(zp), zp))
+    ok &= ledger.identity("g = 0 for sigma = b z on z < 0", neg(zn) - zn * sp.diff(neg(zn), zn))
     s = sp.Function("s")
     sol = sp.dsolve(sp.Eq(s(zp) - zp * s(zp).diff(zp), 0), s(zp))
     c1 = sp.Symbol("C1")
     ok &= ledger.identity("sigma - z sigma' = 0 on z > 0 forces sigma = C1 z", sol.rhs - c1 * zp)
     lam = sp.Symbol("lambda", positive=True)
-    ok &= ledger.identity("sigma(lambda z) = lambda sigma(z) for sigma = a z", a * lam * zp - lam * a * zp)
+    ok &= ledger.identity("sigma(lambda z) = lambda sigma(z) on z > 0", pos(lam * zp) - lam * pos(zp))
+    ok &= ledger.identity("sigma(lambda z) = lambda sigma(z) on z < 0", neg(lam * zn) - lam * neg(zn))
     return ok
 
 
 def _region_act(pattern: tuple[Any, ...], N: int, offset: Any = 0) -> Callable[[int, int, sp.Expr], tuple[sp.Expr, sp.Expr]]:
-    return lambda i, n, z: (pattern[i * N + n] * z + offset, pattern[i * N + n])
+    """On a region, sigma is the piece slope * x + offset; sigma' is taken from it by sympy.diff."""
+    def act(i: int, n: int, z: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+        piece = pattern[i * N + n] * _x + offset
+        return piece.subs(_x, z), sp.diff(piece, _x).subs(_x, z)
+    return act
 
 
 def verify_weak_balancedness(ledger: Ledger, shape: tuple[int, int, int, int] = (2, 2, 1, 2),
@@ -353,8 +366,18 @@ def verify_product_reduction(ledger: Ledger, depth: int = 5, small: int = 3) -> 
         ok &= ledger.identity("equal large layers have equal velocities", d[small] - d[depth - 1])
     kappa = -sp.Subs(sp.Derivative(Cf(_x), _x), _x, f.subs(on)).doit() * xx
     ok &= ledger.identity(f"u' = kappa u^(r-1) v^(L-r) (r = {small}, L = {depth}, kappa = -C'(f) x)",
-                          d[0] - kappa * uu ** (small - 1) * vv ** (depth - small))
+                          d[0] - u_velocity(kappa, uu, vv, small, depth))
     return ok
+
+
+def u_velocity(kappa: Any, uu: Any, vv: Any, small: Any, depth: Any) -> sp.Expr:
+    """The reduced ODE's right side u' = kappa u^(r-1) v^(L-r): proved above, used by the sandwich below."""
+    return kappa * uu ** (small - 1) * vv ** (depth - small)
+
+
+def v_power() -> sp.Expr:
+    """v^(L-r) with v^2 = u^2 + Delta (the conserved imbalance w_i^2 - w_j^2 = Delta)."""
+    return (u**2 + Delta) ** ((L - r) / 2)
 
 
 def escape_time_bounds(rate_exponent: Any = None) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
@@ -362,12 +385,18 @@ def escape_time_bounds(rate_exponent: Any = None) -> tuple[sp.Expr, sp.Expr, sp.
 
     With kappa in [k1, k2] and v^(L-r) in [Delta^((L-r)/2), (U^2+Delta)^((L-r)/2)] (L >= r):
     T_low = I / (k2 (U^2+Delta)^((L-r)/2)),  T_up = I / (k1 Delta^((L-r)/2)),  I = (eps^(2-r) - U^(2-r))/(r-2).
+    The integrand comes from u_velocity, I from sympy.integrate, the bounds on v^(L-r) from v_power.
     """
     p = r if rate_exponent is None else rate_exponent
-    integral = (eps ** (2 - p) - U ** (2 - p)) / (p - 2)
-    low = integral / (k2 * (U**2 + Delta) ** ((L - r) / 2))
-    up = integral / (k1 * Delta ** ((L - r) / 2))
+    integral = sp.integrate(time_integrand(p), (u, eps, U), conds="none")  # r != 2; r = 2 separately
+    low = integral / (k2 * v_power().subs(u, U))
+    up = integral / (k1 * v_power().subs(u, 0))
     return integral, low, up
+
+
+def time_integrand(p: Any) -> sp.Expr:
+    """dt/du without kappa and v (bounded separately): 1 / (u-part of u_velocity)."""
+    return 1 / u_velocity(1, u, 1, p, L)
 
 
 def verify_sandwich(ledger: Ledger, *, rate_exponent: Any = None, claimed: Any = None) -> bool:
@@ -378,14 +407,15 @@ def verify_sandwich(ledger: Ledger, *, rate_exponent: Any = None, claimed: Any =
     p = r if rate_exponent is None else rate_exponent
     claimed = (r - 2) if claimed is None else claimed
     integral, low, up = escape_time_bounds(p)
-    # I(eps) = int_eps^U u^(1-r) du: derivative in eps and value at eps = U
-    ok = ledger.identity("d/d eps of int_eps^U u^(1-r) du = -eps^(1-r)", sp.diff(integral, eps) + eps ** (1 - r))
-    ok &= ledger.identity("int_U^U = 0", integral.subs(eps, U))
+    integrand = time_integrand(p)
+    # I(eps) = int_eps^U integrand du: derivative in eps and value at eps = U (the fundamental theorem)
+    ok = ledger.identity("d/d eps of int_eps^U u^(1-r) du = -eps^(1-r)",
+                         sp.simplify(sp.diff(integral, eps) + integrand.subs(u, eps)))
+    ok &= ledger.identity("int_U^U = 0", sp.simplify(integral.subs(eps, U)))
     # monotone bounds on the integrand: v^2 = u^2 + Delta in [Delta, U^2 + Delta] for u in (0, U]
-    ok &= ledger.identity("d/du (u^2 + Delta)^((L-r)/2) = (L-r) u (u^2+Delta)^((L-r)/2 - 1) (>= 0 for L >= r: "
-                          "v^(L-r) lies between its values at u = 0 and u = U)",
-                          sp.diff((u**2 + Delta) ** ((L - r) / 2), u)
-                          - (L - r) * u * (u**2 + Delta) ** ((L - r) / 2 - 1))
+    m = sp.Symbol("m", nonnegative=True, integer=True)  # L = r + m
+    ok &= ledger.fact("d/du v^(L-r) >= 0 for L >= r: v^(L-r) lies between its values at u = 0 and u = U",
+                      bool(sp.simplify(sp.diff(v_power(), u).subs(L, r + m)).is_nonnegative))
     # scaling: eps^claimed * T_low and eps^claimed * T_up have finite positive limits for r >= 3
     for rv, Lv in ((3, 3), (3, 5), (4, 4), (4, 7), (5, 6)):
         vals = {r: sp.Integer(rv), L: sp.Integer(Lv)}
@@ -397,12 +427,14 @@ def verify_sandwich(ledger: Ledger, *, rate_exponent: Any = None, claimed: Any =
     lead = sp.expand(eps ** (r - 2) * integral.subs(p, r)) if rate_exponent is None else None
     if lead is not None:
         ok &= ledger.identity("eps^(r-2) I = 1/(r-2) - (eps/U)^(r-2)/(r-2) (symbolic r)",
-                              sp.powsimp(lead - (1 - (eps / U) ** (r - 2)) / (r - 2), force=True))
+                              sp.simplify(sp.powsimp(lead - (1 - (eps / U) ** (r - 2)) / (r - 2), force=True)))
     # L enters through the constants only: the ratio of the bounds does not depend on eps
     ok &= ledger.identity("T_up / T_low does not depend on eps", sp.diff(sp.simplify(up / low), eps))
-    # r = 2 and r = 1
-    ok &= ledger.identity("r = 2: int_eps^U du/u = log(U/eps)", sp.integrate(1 / u, (u, eps, U)) - sp.log(U / eps))
-    ok &= ledger.identity("r = 1: int_eps^U du = U - eps (bounded)", sp.integrate(1, (u, eps, U)) - (U - eps))
+    # r = 2 and r = 1, from the same integrand
+    ok &= ledger.identity("r = 2: int_eps^U du/u = log(U/eps)",
+                          sp.simplify(sp.integrate(integrand.subs(p, 2), (u, eps, U)) - sp.log(U / eps)))
+    ok &= ledger.identity("r = 1: int_eps^U du = U - eps (bounded)",
+                          sp.integrate(integrand.subs(p, 1), (u, eps, U)) - (U - eps))
     return ok
 
 

@@ -42,6 +42,11 @@ def verify_expansion(ledger: Ledger) -> bool:
     ok = ledger.fact("remainder / t^2 is a polynomial in t (O(||Y||^2))",
                      sp.cancel(remainder / t**2).is_polynomial(t))
     ok &= ledger.fact("remainder is not identically zero (the O-term is needed)", remainder != 0)
+    # the t^2 part of the remainder is the second-order term (1/2) Y^T H(0) Y, computed from C's Hessian
+    # at 0, and it is not zero for a generic cost: O(||Y||^2) is the right order, not a higher one
+    quad = sum(sp.diff(C, a, b).subs({v: 0 for v in ys}) * a * b for a in ys for b in ys) / 2
+    ok &= ledger.identity("t^2 coefficient of the remainder = (1/2) Y^T H(0) Y", remainder.coeff(t, 2) - quad)
+    ok &= ledger.fact("(1/2) Y^T H(0) Y is not identically zero for a generic cost", sp.expand(quad) != 0)
     return ok
 
 

@@ -102,6 +102,11 @@ def check_prop_a1(ctx: Context | None = None) -> Verdict:
 # --- Section 2.1: the time q ---------------------------------------------------
 
 
+def q_integrand(norm: sp.Expr) -> sp.Expr:
+    """The corrected time change: q(t) = int_0^t ||theta(t1)||^(L-2) dt1."""
+    return norm ** (L - 2)
+
+
 def check_q_time(ctx: Context | None = None) -> Verdict:
     ledger = Ledger()
     q, q1, tt = sp.symbols("q q1 tt", real=True)
@@ -113,13 +118,18 @@ def check_q_time(ctx: Context | None = None) -> Verdict:
     printed_rhs = sp.Integral(n(q1) ** (L - 2), (q1, 0, q))
     printed_consistent = sp.simplify(sp.diff(printed_rhs, q) - 1) == 0
     ledger.fact("printed q(t) definition is consistent (d/dq of both sides agree)", printed_consistent)
-    # corrected: q'(t) = ||theta(t)||^(L-2); printed t'(q) = ||theta(q)||^(2-L); the two are inverse
-    ok = ledger.identity("q'(t) t'(q) = 1 with q(t) = int_0^t ||theta||^(L-2) dt", n(q) ** (L - 2) * n(q) ** (2 - L) - 1)
-    # q-dynamics: chain rule dt/dq = ||theta||^(2-L) applied to Prop. A.1
-    ok &= ledger.identity("d||theta||/dq = -L ||theta|| L0(theta_bar)",
-                          n(q) ** (2 - L) * (-L * n(q) ** (L - 1) * ell(q)) - (-L * n(q) * ell(q)))
+    # corrected: q(t) = int_0^t ||theta(t1)||^(L-2) dt1; printed t(q) = int_0^q ||theta(q1)||^(2-L) dq1.  Both
+    # derivatives are taken by sympy from these integrals (nt is ||theta|| in t-time, n in q-time: nt(t) = n(q)).
+    nt, t1 = sp.Function("nt", positive=True), sp.Symbol("t1", real=True)
+    q_prime = sp.diff(sp.Integral(q_integrand(nt(t1)), (t1, 0, tt)), tt).subs(nt(tt), n(q))
+    t_prime = sp.diff(sp.Integral(n(q1) ** (2 - L), (q1, 0, q)), q)
+    ok = ledger.identity("q'(t) t'(q) = 1 with q(t) = int_0^t ||theta||^(L-2) dt", q_prime * t_prime - 1)
+    # q-dynamics: chain rule d/dq = t'(q) d/dt applied to Prop. A.1's rates
+    norm_rate_t = -L * n(q) ** (L - 1) * ell(q)  # Prop. A.1: d||theta||/dt (proved in prop-a1)
+    direction_factor_t = n(q) ** (L - 2)  # Prop. A.1: d theta_bar/dt = -||theta||^(L-2) (I - P) grad L0
+    ok &= ledger.identity("d||theta||/dq = -L ||theta|| L0(theta_bar)", t_prime * norm_rate_t - (-L * n(q) * ell(q)))
     ok &= ledger.identity("d theta_bar/dq = -(I - P) grad L0(theta_bar)  (scalar factor)",
-                          n(q) ** (2 - L) * n(q) ** (L - 2) - 1)
+                          t_prime * direction_factor_t - 1)
     # closed form of the norm: solves the q-ODE with the right initial value
     closed = n0 * sp.exp(-L * sp.Integral(ell(q1), (q1, 0, q)))
     ok &= ledger.identity("||theta(q)|| = ||theta(0)|| exp(-L int L0) solves the q-ODE",
@@ -178,29 +188,34 @@ def width_one_flow(depth: int) -> dict[str, Any]:
         act = sp.Max(w * act, 0)
     loss = -(ws[-1] * act)
     grad_at_rho = [sp.diff(loss, w).subs({v: 1 for v in ws}) for w in ws]
-    w = sp.Function("w")
+    speed = -grad_at_rho[0]  # grad L0(rho) = -s rho with rho = (1, ..., 1)
+    # the flow's velocity at w_1 = ... = w_L = w, from the loss (each coordinate: the same by symmetry)
+    wv = sp.Symbol("w", positive=True)
+    velocity = [-sp.diff(loss, v).subs({u: wv for u in ws}) for v in ws]
     sol = sp.exp(t - t0) if depth == 2 else (1 - (depth - 2) * (t - t0)) ** sp.Rational(-1, depth - 2)
-    ode_residual = sp.simplify(sp.diff(sol, t) - sol ** (depth - 1))
+    ode_residual = sp.simplify(sp.diff(sol, t) - velocity[0].subs(wv, sol))
     return {
         "grad_at_rho": grad_at_rho,
-        "speed": sp.S(1),
+        "speed": speed,
         "w(t)": sol,
-        "ode_ok": ode_residual == 0 and sol.subs(t, t0) == 1 and all(g == -1 for g in grad_at_rho),
-        "R(t)": sp.sqrt(depth) * sol,
-        "R0": sp.sqrt(depth),
+        "ode_ok": (ode_residual == 0 and sol.subs(t, t0) == 1 and all(g == -speed for g in grad_at_rho)
+                   and all(sp.simplify(v - velocity[0]) == 0 for v in velocity)),
+        "R(t)": sp.sqrt(len(ws)) * sol,  # ||(w, ..., w)|| with w(t) > 0 before blow-up
+        "R0": sp.sqrt(len(ws)),  # ||rho||
     }
 
 
 def verify_prop22(rate: sp.Expr, ledger: Ledger) -> bool:
     """Does ||theta(t)|| = norm_formula(rate) hold?  Symbolic L, plus exact width-one flows."""
     ok = ledger.identity("rate matches the flow: rate = L^(1-L/2) s", rate - derived_rate())
-    # the formula solves its own ODE and starts at R0 (symbolic L != 2).  Write R = B^(1/(2-L)) with the
-    # base B = R0^(2-L) + (2-L) rate (t - t0) > 0 before blow-up, so dR/dt = dR/dB * (2-L) rate.
-    B = sp.Symbol("B", positive=True)
-    Rdot = sp.diff(B ** (1 / (2 - L)), B) * (2 - L) * rate
-    ok &= ledger.identity("formula solves R' = rate R^(L-1) (L != 2)",
-                          sp.powdenest(Rdot - rate * (B ** (1 / (2 - L))) ** (L - 1), force=True))
+    # the formula solves its own ODE and starts at R0 (symbolic L != 2).  R = B^(1/(2-L)) with the base
+    # B = R0^(2-L) + (2-L) rate (t - t0) > 0 before blow-up; sympy differentiates the formula in t, and the
+    # base is then named B (a positive symbol) so that powers combine.
     Rt = norm_formula(rate)
+    B = sp.Symbol("B", positive=True)
+    Rdot = sp.diff(Rt, t).xreplace({Rt.base: B})
+    ok &= ledger.identity("formula solves R' = rate R^(L-1) (L != 2)",
+                          sp.powdenest(Rdot - rate * Rt.xreplace({Rt.base: B}) ** (L - 1), force=True))
     ok &= ledger.identity("formula at t0 is R0", sp.powdenest(Rt.subs(t, t0), force=True) - R0)
     R2 = norm_formula(rate, 2)
     ok &= ledger.identity("L = 2: formula solves R' = rate R", sp.diff(R2, t) - rate.subs(L, 2) * R2)
@@ -257,14 +272,29 @@ def check_prop22(ctx: Context | None = None) -> Verdict:
 r_, Xn = sp.symbols("r X_F", positive=True)
 
 
-def derived_bound(rate: sp.Expr, depth: Any = L) -> sp.Expr:
-    """Time for R' = rate R^(L-1) to grow from R0 to sqrt(L) (r/||X||_F)^(1/L)."""
+def output_bound(R: sp.Expr, depth: Any = L) -> sp.Expr:
+    """||Y|| <= (||theta||/sqrt(L))^L ||X||_F (Lemma A.4 on the sphere of radius ||theta||)."""
+    return (R / sp.sqrt(depth)) ** depth * Xn
+
+
+def reach_norm(depth: Any = L) -> sp.Expr:
+    """The norm at which output_bound reaches r: sqrt(L) (r/||X||_F)^(1/L)."""
+    depth = sp.S(depth)
+    return sp.sqrt(depth) * (r_ / Xn) ** (1 / depth)
+
+
+def time_to_reach(rate: sp.Expr, target: sp.Expr, depth: Any = L) -> sp.Expr:
+    """Time for R' = rate R^(L-1) to grow from R0 to ``target``."""
     depth = sp.S(depth)
     rate = rate.subs(L, depth)
-    target = sp.sqrt(depth) * (r_ / Xn) ** (1 / sp.S(depth))
     if depth == 2:
         return sp.log(target / R0) / rate
     return (R0 ** (2 - depth) - target ** (2 - depth)) / ((depth - 2) * rate)
+
+
+def derived_bound(rate: sp.Expr, depth: Any = L) -> sp.Expr:
+    """Time for R' = rate R^(L-1) to grow from R0 to sqrt(L) (r/||X||_F)^(1/L)."""
+    return time_to_reach(rate, reach_norm(depth), depth)
 
 
 def printed_bound(depth: Any = L) -> sp.Expr:
@@ -278,11 +308,20 @@ def escape_counterexample() -> dict[str, Any]:
     """Depth 3, width one, X = [8], G = [-1], theta(t0) = rho = (1, 1, 1): s = 8, and since the
     network stays balanced ||Y|| = (||theta||/sqrt 3)^3 ||X||_F exactly.  With w(t) the common
     weight, w' = 8 w^2, so ||Y|| = 8 w^3 reaches r = 8 (11/10)^3 at t1 - t0 = (1 - 10/11)/8 = 1/88."""
-    a, w0, w1 = sp.Integer(8), sp.Integer(1), sp.Rational(11, 10)
-    r = a * w1**3
-    true_time = (1 / w0 - 1 / w1) / a
+    x_data, w0, w1 = sp.Integer(8), sp.Integer(1), sp.Rational(11, 10)
+    ws = sp.symbols("w1:4", positive=True)
+    output = x_data * sp.Mul(*ws)  # Y = w3 relu(w2 relu(w1 x)) on w > 0
+    loss = -output  # L0 = Tr[G^T Y] with G = [-1]
+    grad = [sp.diff(loss, v) for v in ws]
+    a = -grad[0].subs({v: 1 for v in ws})  # the speed: grad L0(rho) = -a rho at rho = (1, 1, 1)
+    # the balanced flow w' = -dL0/dw_i at w_1 = w_2 = w_3 = w, solved by sympy from w(0) = w0
+    w, tau = sp.Function("w"), sp.Symbol("tau", positive=True)
+    velocity = -grad[0].subs({v: w(tau) for v in ws})
+    path = sp.dsolve(sp.Eq(w(tau).diff(tau), velocity), w(tau), ics={w(0): w0}).rhs
+    (true_time,) = sp.solve(sp.Eq(path, w1), tau)
+    r = output.subs({v: w1 for v in ws})  # ||Y|| when w reaches w1
     printed = printed_bound(3).subs({R0: sp.sqrt(3) * w0, r_: r, s: a})
-    corrected = derived_bound(CORRECTED_RATE, 3).subs({R0: sp.sqrt(3) * w0, r_: r, s: a, Xn: a})
+    corrected = derived_bound(CORRECTED_RATE, 3).subs({R0: sp.sqrt(3) * w0, r_: r, s: a, Xn: x_data})
     return {
         "t1 - t0 (exact flow)": true_time,
         "printed lower bound": sp.simplify(printed),
@@ -308,10 +347,20 @@ def check_escape_time_bound(ctx: Context | None = None) -> Verdict:
     cx = escape_counterexample()
     corrected = Ledger()
     ok = verify_escape_bound(lambda d: derived_bound(CORRECTED_RATE, d), corrected)
-    # the time to reach R is increasing in R (so a lower bound on R(t1) bounds t1 - t0 below)
+    # the time to reach R is increasing in R (so a lower bound on R(t1) bounds t1 - t0 below): dT/dR is
+    # 1/(rate R^(L-1)) > 0, T(R0) = 0, and the target norm is where output_bound reaches r
     R = sp.Symbol("R", positive=True)
-    T_of_R = (R0 ** (2 - L) - R ** (2 - L)) / ((L - 2) * CORRECTED_RATE)
-    ok &= corrected.identity("dT/dR = R^(1-L) / rate (> 0)", sp.simplify(sp.diff(T_of_R, R) - R ** (1 - L) / CORRECTED_RATE))
+    for depth in (L, 2):
+        tag = "L != 2" if depth is L else "L = 2"
+        T_of_R = time_to_reach(CORRECTED_RATE, R, depth)
+        dT = sp.diff(T_of_R, R)
+        ok &= corrected.identity(f"dT/dR = 1/(rate R^(L-1)) [{tag}]",
+                                 sp.simplify(dT - 1 / (CORRECTED_RATE.subs(L, depth) * R ** (depth - 1))))
+        ok &= corrected.fact(f"dT/dR > 0 [{tag}]", bool(sp.simplify(dT).is_positive))
+        ok &= corrected.identity(f"T(R0) = 0 [{tag}]", T_of_R.subs(R, R0))
+        ok &= corrected.identity(f"output bound at the target norm is r [{tag}]",
+                                 sp.powdenest(sp.expand_power_base(output_bound(reach_norm(depth), depth), force=True),
+                                              force=True) - r_)
     ok &= corrected.fact("corrected bound holds on the exact depth-3 flow", cx["corrected_holds"])
     ev = {
         "printed": "(||theta0||^(2-L) - L^((2-L)/2) r^((2-L)/L)) / ((L-2) L s); L = 2: (log(sqrt(L) r^(1/L)) - log||theta0||)/(2s)",

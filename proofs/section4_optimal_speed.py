@@ -27,6 +27,9 @@ Each step below is an identity that reduces to 0 (or a sign fact decided exactly
 
 from __future__ import annotations
 
+import itertools
+from typing import Any
+
 import sympy as sp
 
 from certify.claims.base import Context
@@ -34,13 +37,20 @@ from certify.kernel.verdict import Verdict
 from proofs._sym import Ledger
 
 
-def relu_lower_bound(ledger: Ledger) -> bool:
+def relu_lower_bound(ledger: Ledger, relu: Any = None) -> bool:
     """relu(z) - t z >= 0 for t in [0, 1]: (1 - t) z on z >= 0 and (-t) z on z < 0, each a product of
-    non-negative factors."""
-    z, t = sp.symbols("z t", real=True)
+    non-negative factors.  The sign is read off relu(z) - t z itself (``relu`` defaults to max(z, 0))."""
+    relu = (lambda v: sp.Max(v, 0)) if relu is None else relu
+    t = sp.Symbol("t", real=True)
     zp, zn, one_minus_t, tt = sp.symbols("z_p z_n s_t t_nn", nonnegative=True)
-    ok = ledger.identity("z >= 0: relu(z) - t z = (1 - t) z", sp.Max(zp, 0) - (1 - one_minus_t) * zp - one_minus_t * zp)
-    ok &= ledger.identity("z < 0: relu(z) - t z = t |z|", sp.Max(-zn, 0) - tt * (-zn) - tt * zn)
+    pos_case = relu(zp) - t * zp  # z = z_p >= 0
+    neg_case = relu(-zn) - t * (-zn)  # z = -z_n <= 0
+    ok = ledger.identity("z >= 0: relu(z) - t z = (1 - t) z", pos_case - (1 - t) * zp)
+    ok &= ledger.identity("z < 0: relu(z) - t z = t |z|", neg_case - t * zn)
+    # t in [0, 1]: t = 1 - s_t with s_t >= 0 (t <= 1) and t = t_nn >= 0 (t >= 0)
+    ok &= ledger.fact("z >= 0, t <= 1: relu(z) - t z >= 0",
+                      bool(sp.expand(pos_case.subs(t, 1 - one_minus_t)).is_nonnegative))
+    ok &= ledger.fact("z <= 0, t >= 0: relu(z) - t z >= 0", bool(sp.expand(neg_case.subs(t, tt)).is_nonnegative))
     return ok
 
 
@@ -97,23 +107,25 @@ def attainment(ledger: Ledger, units: int = 3) -> bool:
     norm_W1 = sum((sp.sqrt(lam[i]) * sp.cos(ang[i])) ** 2 + (sp.sqrt(lam[i]) * sp.sin(ang[i])) ** 2
                   for i in range(units))
     ok &= ledger.identity("||W1||^2 = sum_i ||sqrt(lam_i) u_i||^2 = sum lam_i for unit u_i", norm_W1 - sum(lam))
-    signs = sp.symbols(f"sg0:{units}", positive=True)  # e_i^2 for e_i = +-1 is 1; kept symbolic, then set
-    norm_W2 = sum(signs[i] * lam[i] for i in range(units))  # sum (e_i sqrt(lam_i))^2 = sum e_i^2 lam_i
-    ok &= ledger.identity("(e_i sqrt(lam_i))^2 = e_i^2 lam_i", sum((e[i] * sp.sqrt(lam[i])) ** 2 - e[i] ** 2 * lam[i]
-                                                                   for i in range(units)))
-    ok &= ledger.identity("||W2||^2 = sum e_i^2 lam_i = sum lam_i when every e_i^2 = 1",
-                          norm_W2.subs({signs[i]: 1 for i in range(units)}) - sum(lam))
+    # ||W2||^2 for W2 = (e_i sqrt(lam_i)), computed for every choice of signs e_i = +-1
+    for signs in itertools.product((1, -1), repeat=units):
+        W2 = [signs[i] * sp.sqrt(lam[i]) for i in range(units)]
+        ok &= ledger.identity(f"||W2||^2 = sum lam_i for e = {signs}", sum(v**2 for v in W2) - sum(lam))
     return ok
 
 
 def arc_maximum(ledger: Ledger) -> bool:
     """On an arc, w . u(phi) = ||w|| cos(phi - phi_w) has derivative -||w|| sin(phi - phi_w), zero only at
     phi_w and phi_w + pi: so off the direction of w the maximum over an arc shorter than pi is at an end."""
-    phi, pw, r = sp.symbols("phi phi_w r", real=True)
+    phi, pw, psi = sp.symbols("phi phi_w psi", real=True)
+    r = sp.Symbol("r", positive=True)  # ||w|| > 0
     f = r * sp.cos(phi - pw)
-    ok = ledger.identity("d/dphi [r cos(phi - phi_w)] = -r sin(phi - phi_w)", sp.diff(f, phi) + r * sp.sin(phi - pw))
-    ok &= ledger.fact("sin vanishes on one period only at 0 and pi",
-                      set(sp.solveset(sp.sin(phi), phi, sp.Interval.Ropen(0, 2 * sp.pi))) == {0, sp.pi})
+    df = sp.diff(f, phi)
+    ok = ledger.identity("d/dphi [r cos(phi - phi_w)] = -r sin(phi - phi_w)", df + r * sp.sin(phi - pw))
+    # the zeros of the derivative itself, over one period of phi - phi_w = psi
+    zeros = sp.solveset(sp.expand_trig(df.subs(phi, psi + pw)), psi, sp.Interval.Ropen(0, 2 * sp.pi))
+    ok &= ledger.fact("f' vanishes on one period only at phi - phi_w = 0 and pi",
+                      isinstance(zeros, sp.FiniteSet) and set(zeros) == {0, sp.pi})
     c, s_ = sp.symbols("c s", real=True)
     w1, w2 = sp.symbols("w1 w2", real=True)
     ok &= ledger.identity("||w||^2 - (w . u)^2 = (w x u)^2 for unit u = (c, s)",
