@@ -278,3 +278,44 @@ def test_lemma_a4_is_exact_without_rational_arrays(monkeypatch):
     W1 *= 1 / np.sqrt(np.sum(W1 * W1))
     inst = Instance(X=np.ones((1024, 1)), G=np.ones((1, 1)), weights=(W1, np.ones((1, 1024)) / 64))
     assert instance_checks.check_lemma_a4(inst).status is Status.CERTIFIED
+
+
+@pytest.mark.parametrize("name", ["[/red]", "[bold green]certified[/bold green] all", "esc\x1b[31mred\x00"])
+def test_meta_names_are_shown_as_text_not_markup(tmp_path, capsys, name):
+    a = _arrays(EXAMPLE1)
+    a["meta"] = np.array(json.dumps({"name": name}))
+    code, out, err = _cli(capsys, "instance", str(_save(tmp_path / "n.npz", **a)))
+    assert code in (ExitCode.OK, ExitCode.FINDINGS), err
+    assert "\x1b" not in out and "\x00" not in out
+    if name.startswith("[bold"):
+        assert "[bold green]certified[/bold green] all" in out  # printed literally, not styled
+
+
+def test_lone_surrogates_in_meta_are_refused(tmp_path, capsys):
+    a = _arrays(EXAMPLE1)
+    a["meta"] = np.array('{"name": "\\ud800"}')
+    code, _, err = _cli(capsys, "instance", str(_save(tmp_path / "s.npz", **a)))
+    _one_line_error(code, err, "surrogate")
+
+
+def test_a_damaged_result_store_is_ignored(tmp_path, capsys, monkeypatch):
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "lemma-a4.json").write_text(json.dumps({"id": "lemma-a4", "title": "t", "method": "symbolic",
+                                                     "status": "proved", "margin": None, "message": "m",
+                                                     "seconds": "abc", "seed": 0}))
+    monkeypatch.setenv("CERTIFY_RESULTS", str(store))
+    code, out, err = _cli(capsys, "show", "lemma-a4")
+    assert code == ExitCode.OK and "no evidence stored yet" in out, err
+
+
+def test_huge_exact_values_display_as_finite_lower_ends():
+    import sys
+
+    from flint import arb, fmpq
+
+    from certify.kernel.compare import lower_float
+
+    assert lower_float(fmpq(10) ** 400) == sys.float_info.max
+    assert lower_float(-(fmpq(10) ** 400)) == -float("inf")
+    assert lower_float(arb(10) ** 400) == sys.float_info.max

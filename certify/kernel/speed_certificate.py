@@ -77,6 +77,15 @@ MAX_DIGITS = 2000
 #: multipliers): sums over points keep their denominators below it, so no sum of coprime denominators can
 #: grow numbers without bound.  Floats share powers of two, so float data stay far below.
 MAX_COMMON_DENOMINATOR_DIGITS = MAX_DIGITS
+#: the most digits of any numerator, denominator or common denominator among the numbers the upper-bound
+#: check multiplies (patterns x cells times): the data X and G, the rays, the multipliers and the upper
+#: end.  Float64 data need at most 309 + 324; the search writes multipliers and the upper end with about
+#: 12 significant digits.  This caps the size of the numbers, as MAX_PATTERN_CELLS caps their count.
+MAX_CHECK_DIGITS = 700
+#: the most work of the upper-bound check, in units of vectors x cells x points x max(1, D/100)^2 with D
+#: the most digits of a number it multiplies (measured here: about 3 microseconds a unit, so under a
+#: minute).  Float data of ordinary scale cost D of about 17 digits; data near 1e-300 about 320.
+MAX_CHECK_COST = 2**24
 
 _RATIONAL = re.compile(r"^-?([0-9]+)(?:/([0-9]+))?$")
 _DECIMAL = re.compile(r"^-?([0-9]+)(?:\.([0-9]+))?(?:[eE]([-+]?[0-9]{1,6}))?$")
@@ -197,11 +206,22 @@ def _common_denominator_digits(numbers: Any) -> int:
     return len(str(common))
 
 
-def _bounded_group(numbers: list[Any], where: str) -> None:
+def _bounded_group(numbers: list[Any], where: str, limit: int = MAX_COMMON_DENOMINATOR_DIGITS) -> None:
     digits = _common_denominator_digits(numbers)
-    if digits > MAX_COMMON_DENOMINATOR_DIGITS:
-        raise CertificateFormatError(f"{where}: the common denominator has {digits} digits (at most "
-                                     f"{MAX_COMMON_DENOMINATOR_DIGITS})")
+    if digits > limit:
+        raise CertificateFormatError(f"{where}: the common denominator has {digits} digits (at most {limit})")
+    if limit < MAX_DIGITS:  # the numerators too (each number's own size is already at most MAX_DIGITS)
+        for x in numbers:
+            for q in ((x.a, x.b) if isinstance(x, QSqrt2) else (x,)):
+                if abs(int(q.p)).bit_length() > 3.33 * limit:
+                    raise CertificateFormatError(f"{where}: a numerator of more than {limit} digits")
+
+
+def _digits(x: Any) -> int:
+    """Decimal digits (rounded up) of the longest numerator or denominator in an exact number."""
+    parts = (x.a, x.b) if isinstance(x, QSqrt2) else (x,)
+    bits = max(max(abs(int(q.p)).bit_length(), int(q.q).bit_length()) for q in parts)
+    return int(bits * 0.30103) + 1
 
 
 def _size(obj: Any, where: str, limit: int, what: str) -> int:
@@ -233,7 +253,7 @@ def parse_certificate(doc: Any) -> Certificate:
     X = _matrix(raw_X, "data.X", rows=2)
     N = len(X[0])
     G = _matrix(_field(data, "G", list, "data"), "data.G", rows=1, cols=N)
-    _bounded_group([v for r in X + G for v in r], "data")
+    _bounded_group([v for r in X + G for v in r], "data", MAX_CHECK_DIGITS)
     digest = _field(data, "sha256", str, "data")
     lower = _field(doc, "lower", dict, "certificate")
     lo = parse_number(_field(lower, "value", (str, int, list), "lower"), "lower.value")
@@ -267,6 +287,7 @@ def parse_certificate(doc: Any) -> Certificate:
         raise CertificateFormatError(f"{vectors} sign pattern(s) x {m} cells = {vectors * m} support values: more "
                                      f"than this checker evaluates ({MAX_PATTERN_CELLS})")
     rays = [tuple(r) for r in _matrix(raw_rays, "upper.rays", cols=2)]
+    _bounded_group([v for r in rays for v in r] + [up], "upper.rays and upper.value", MAX_CHECK_DIGITS)
     raw_active = _field(upper, "active", list, "upper")
     if len(raw_active) != len(rays):
         raise CertificateFormatError(f"upper.active: one active set per cell ({len(rays)}), got {len(raw_active)}")
@@ -298,7 +319,14 @@ def parse_certificate(doc: Any) -> Certificate:
         if key in mult:
             raise CertificateFormatError(f"{where}: sign {sign} and subset {sorted(subset)[:12]} given twice")
         mult[key] = t
-    _bounded_group([v for t in mult.values() for v in t.values()], "upper.multipliers")
+    _bounded_group([v for t in mult.values() for v in t.values()], "upper.multipliers", MAX_CHECK_DIGITS)
+    digits = max(_digits(v) for v in [v for r in X + G for v in r] + [v for r in rays for v in r] + [up]
+                 + [v for t in mult.values() for v in t.values()])
+    cost = vectors * m * N * max(1.0, digits / 100) ** 2
+    if cost > MAX_CHECK_COST:
+        raise CertificateFormatError(f"the upper-bound check would cost {cost:.3g} units ({vectors} vector(s) x {m} "
+                                     f"cells x {N} points with numbers of {digits} digits; at most "
+                                     f"{MAX_CHECK_COST}, about a minute): use fewer points or shorter numbers")
     return Certificate(depth, X, G, digest, lo, weights, up, rays, active, mult)
 
 
