@@ -182,3 +182,22 @@ def test_a_report_missing_a_required_check_is_not_ok():
     assert not CheckReport(full[:-1], None, None, 2, [2, 1]).ok  # a step skipped
     assert not CheckReport([], None, None, 2, [2, 1]).ok  # nothing checked proves nothing
     assert not CheckReport(full, None, None, 3, [2, 1, 1]).ok  # depth 3 needs its multipliers
+
+
+def test_the_size_of_the_numbers_is_bounded_with_their_count(monkeypatch):
+    import json as _json
+
+    import pytest as _pytest
+
+    from certify.kernel import speed_certificate as sc
+    from certify.paths import data_dir
+
+    doc = _json.loads((data_dir() / "certificates" / "example1-depth3.json").read_text())
+    assert sc.check_document(doc).ok
+    monkeypatch.setattr(sc, "MAX_CHECK_COST", 100)
+    with _pytest.raises(sc.CertificateFormatError, match="would cost"):
+        sc.check_document(doc)
+    monkeypatch.undo()
+    monkeypatch.setattr(sc, "MAX_CHECK_DIGITS", 10)
+    with _pytest.raises(sc.CertificateFormatError, match="digits"):
+        sc.check_document(doc)
