@@ -83,9 +83,10 @@ MAX_COMMON_DENOMINATOR_DIGITS = MAX_DIGITS
 #: 12 significant digits.  This caps the size of the numbers, as MAX_PATTERN_CELLS caps their count.
 MAX_CHECK_DIGITS = 700
 #: the most work of the upper-bound check, in units of vectors x cells x points x max(1, D/100)^2 with D
-#: the most digits of a number it multiplies (measured here: about 3 microseconds a unit, so under a
-#: minute).  Float data of ordinary scale cost D of about 17 digits; data near 1e-300 about 320.
-MAX_CHECK_COST = 2**24
+#: the most digits of a number it multiplies (measured here: 3 to 8 microseconds a unit, depending on the
+#: load, so about a minute at the limit).  Float data of ordinary scale have D of about 17 digits, data
+#: near 1e-300 about 320.
+MAX_CHECK_COST = 2**23
 
 _RATIONAL = re.compile(r"^-?([0-9]+)(?:/([0-9]+))?$")
 _DECIMAL = re.compile(r"^-?([0-9]+)(?:\.([0-9]+))?(?:[eE]([-+]?[0-9]{1,6}))?$")
