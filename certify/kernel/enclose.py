@@ -36,6 +36,7 @@ anywhere in 1e-300..1e300 are enclosed tightly rather than overflowing or underf
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -82,6 +83,7 @@ def down(x):
     return np.nextafter(x, -INF)
 
 
+@functools.lru_cache(maxsize=4096)
 def gamma(k: int) -> float:
     """An upper bound (as a float) of gamma_k = k u / (1 - k u)."""
     if k * U >= 0.5:
@@ -112,6 +114,7 @@ def sum_nonneg_up(x: np.ndarray, axis=None):
     return _inflate(np.sum(x, axis=axis), max(n, 1))
 
 
+@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
 def _axis_norms_up(A: np.ndarray, spec: str, k: int) -> np.ndarray:
     """Upper bounds of the Euclidean norms along one axis of A (``spec`` 'ij,ij->i' for rows), computed on
     A 2^-e (max entry in [1/2, 1)) so that neither squares of large entries overflow nor squares of tiny
@@ -119,6 +122,9 @@ def _axis_norms_up(A: np.ndarray, spec: str, k: int) -> np.ndarray:
     _check_mode()
     A = np.asarray(A, dtype=np.float64)
     size = A.shape[0] if spec.endswith("i") else A.shape[1]
+    sq = np.einsum(spec, A, A)
+    if size and np.all(np.isfinite(sq)) and float(np.min(sq)) >= _NO_UNDERFLOW:  # the common case: one pass
+        return up(np.sqrt(_inflate(sq, max(k, 1))))
     if not np.all(np.isfinite(A)):
         return np.full(size, INF)
     sc = _scaled(A)
@@ -139,6 +145,11 @@ def row_norms_up(A: np.ndarray) -> np.ndarray:
 def col_norms_up(A: np.ndarray) -> np.ndarray:
     """Upper bounds of the Euclidean norms of the columns of A."""
     return _axis_norms_up(A, "ij,ij->j", np.shape(A)[0])
+
+
+#: a computed sum of squares at least this large is enclosed tightly without scaling (the n eta underflow
+#: slack is negligible beside it); below it, or on overflow, the data are scaled by a power of two first
+_NO_UNDERFLOW = 2.0**-800
 
 
 def _scaled(x: np.ndarray) -> tuple[np.ndarray, int] | None:
@@ -165,9 +176,13 @@ def _scaled_sum_sq_bounds(y: np.ndarray) -> tuple[arb, arb]:
     return lo, hi
 
 
+@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
 def norm_up(x: np.ndarray) -> float:
     """Upper bound of the Frobenius (Euclidean) norm of an array (inf if not finite or too large)."""
     flat = np.ravel(np.asarray(x, dtype=np.float64))
+    s = float(np.dot(flat, flat))
+    if math.isfinite(s) and s >= _NO_UNDERFLOW:  # the common case: no scaling needed for a tight bound
+        return float(up(math.sqrt(float(_inflate(s, max(flat.size, 1))))))
     if not np.all(np.isfinite(flat)):
         return INF
     sc = _scaled(flat)
@@ -180,9 +195,15 @@ def norm_up(x: np.ndarray) -> float:
         return float(up(np.ldexp(bound, e)))  # inf on overflow: still an upper bound
 
 
+@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
 def norm_sq_ball(x: np.ndarray) -> arb:
     """A ball containing the exact sum of squares of the entries of ``x`` (WHOLE if an entry is not finite)."""
     flat = np.ravel(np.asarray(x, dtype=np.float64))
+    n = max(flat.size, 1)
+    s = float(np.dot(flat, flat))
+    if math.isfinite(s) and s >= _NO_UNDERFLOW:  # the common case: |fl - S| <= gamma_n S + n eta, tight here
+        g, slack = arb(gamma(n)), arb(n) * arb(ETA)
+        return _sound(_between((arb(s) - slack) / (1 + g), (arb(s) + slack) / (1 - g)))
     if not np.all(np.isfinite(flat)):
         return WHOLE
     sc = _scaled(flat)
