@@ -21,13 +21,13 @@ singular values above ``RANK_RTOL`` times the largest one of that layer.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
 
 from certify.errors import InputError
+from certify.limits import env_limit
 
 #: a singular value counts towards a layer's numerical rank when it exceeds RANK_RTOL * s_1(W_l)
 RANK_RTOL = 1e-3
@@ -226,12 +226,15 @@ def sphere_starts(rng: np.random.Generator, widths: Sequence[int], restarts: int
     return project([np.stack([d[l] for d in draws]) for l in range(L)])
 
 
+def max_exponent(A: np.ndarray) -> int:
+    """e with max|A| in [2^(e-1), 2^e), or 0 for a zero (or empty) array."""
+    big = float(np.max(np.abs(A))) if np.size(A) else 0.0
+    return math.frexp(big)[1] if big > 0 else 0
+
+
 def scale_exponents(X: np.ndarray, G: np.ndarray) -> tuple[int, int]:
     """(a, b) with max|X| in [2^(a-1), 2^a) and max|G| in [2^(b-1), 2^b) (0 for a zero array)."""
-    def exponent(A: np.ndarray) -> int:
-        big = float(np.max(np.abs(A))) if A.size else 0.0
-        return math.frexp(big)[1] if big > 0 else 0
-    return exponent(X), exponent(G)
+    return max_exponent(X), max_exponent(G)
 
 
 def check_scale(X: np.ndarray, G: np.ndarray) -> None:
@@ -253,19 +256,6 @@ def learning_rates(steps: int, lr: float, anneal: float = ANNEAL, final_factor: 
     return rates
 
 
-def _budget(name: str, default: int) -> int:
-    text = os.environ.get(name)
-    if text is None or text.strip() == "":
-        return default
-    try:
-        value = int(text.strip())
-    except ValueError:
-        raise InputError(f"{name}={text[:30]!r}: expected a positive integer") from None
-    if value < 1:
-        raise InputError(f"{name}={text[:30]!r}: expected a positive integer")
-    return value
-
-
 def batch_cost(widths: Sequence[int], points: int, restarts: int, steps: int, record: bool) -> tuple[int, int]:
     """(bytes, multiply-adds): an estimate of the peak memory and the work of :func:`escape_directions`."""
     L = len(widths) - 1
@@ -278,8 +268,8 @@ def batch_cost(widths: Sequence[int], points: int, restarts: int, steps: int, re
 def check_budget(widths: Sequence[int], points: int, restarts: int, steps: int, record: bool = False) -> None:
     """Refuse, before allocating, a batch beyond ESCAPE_MAX_BYTES or ESCAPE_MAX_WORK (or their variables)."""
     nbytes, work = batch_cost(widths, points, restarts, steps, record)
-    max_bytes = _budget(ESCAPE_MAX_BYTES_ENV, ESCAPE_MAX_BYTES)
-    max_work = _budget(ESCAPE_MAX_WORK_ENV, ESCAPE_MAX_WORK)
+    max_bytes = env_limit(ESCAPE_MAX_BYTES_ENV, ESCAPE_MAX_BYTES)
+    max_work = env_limit(ESCAPE_MAX_WORK_ENV, ESCAPE_MAX_WORK)
     what = f"{restarts} restarts x widths {_short(widths)} x {points} points x {steps} steps"
     if nbytes > max_bytes:
         raise InputError(f"{what} needs about {nbytes / 2**30:.3g} GiB, beyond the budget of {max_bytes} bytes; use "

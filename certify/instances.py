@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -48,6 +47,7 @@ import numpy as np
 
 from certify import jsonio
 from certify.errors import InputError, InstanceError
+from certify.limits import env_limit
 
 #: the most bytes the arrays of one file may take once read as float64 (all together)
 MAX_ARRAY_BYTES = 2 * 2**30
@@ -60,16 +60,8 @@ _BINARY64_INTEGERS = 2**53  # every integer of absolute value <= 2^53 is a binar
 
 def max_array_bytes() -> int:
     """:data:`MAX_ARRAY_BYTES`, or ``$CERTIFY_MAX_ARRAY_BYTES`` when set (a positive integer)."""
-    env = os.environ.get("CERTIFY_MAX_ARRAY_BYTES")
-    if not env:
-        return MAX_ARRAY_BYTES
-    try:
-        value = int(env)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise InstanceError(f"CERTIFY_MAX_ARRAY_BYTES must be a positive integer, got {env[:30]!r}")
-    return value
+    return env_limit("CERTIFY_MAX_ARRAY_BYTES", MAX_ARRAY_BYTES)
+
 
 _WEIGHT_KEY = re.compile(r"^W([1-9][0-9]*)$")
 
@@ -205,21 +197,26 @@ def exact_float64(a: np.ndarray, key: str, where: str = "") -> np.ndarray:
     return out
 
 
+def npy_header(zf: zipfile.ZipFile, member: str | zipfile.ZipInfo) -> tuple[tuple[int, ...], np.dtype]:
+    """Shape and dtype declared in the header of an .npy member of a zip archive, read without loading
+    the data; ValueError (or the zip module's own errors) when it is not a readable header."""
+    with zf.open(member) as fh:
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+        elif version in ((2, 0), (3, 0)):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+        else:
+            raise ValueError(f"unsupported .npy version {version}")
+    return tuple(int(n) for n in shape), np.dtype(dtype)
+
+
 def _member_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, where: str) -> tuple[tuple[int, ...], np.dtype]:
-    """Shape and dtype declared in an .npy member's header, read without loading the data."""
     try:
-        with zf.open(info) as fh:
-            version = np.lib.format.read_magic(fh)
-            if version == (1, 0):
-                shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
-            elif version in ((2, 0), (3, 0)):
-                shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
-            else:
-                raise ValueError(f"unsupported .npy version {version}")
+        return npy_header(zf, info)
     except Exception as exc:
         msg = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
         raise InstanceError(f"{where}member {info.filename!r} is not a readable .npy array ({msg})") from None
-    return tuple(int(n) for n in shape), np.dtype(dtype)
 
 
 def _check_budget(p: Path, keep: tuple[str, ...] | None) -> None:

@@ -308,11 +308,10 @@ def scaled_floats(A: np.ndarray) -> np.ndarray:
     """A times a power of two that brings its largest entry into [0.5, 1): exact, except that entries
     below 2^-1074 of the largest one underflow (the search is untrusted; the checker uses the data as
     given).  A zero array is returned as it is."""
+    from certify.escape import max_exponent
+
     A = np.asarray(A, dtype=np.float64)
-    big = float(np.max(np.abs(A))) if A.size else 0.0
-    if big == 0:
-        return A.copy()
-    return np.ldexp(A, -math.frexp(big)[1])
+    return np.ldexp(A, -max_exponent(A))  # a zero array stays as it is (exponent 0)
 
 
 def validate_data(X: np.ndarray, G: np.ndarray) -> None:

@@ -34,3 +34,12 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> sub
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "certify", *args], capture_output=True, text=True,
                           cwd=cwd or ROOT, env=full_env, timeout=300)
+
+
+def one_line_error(capsys, *needles: str) -> str:
+    """What a refused input must print: exactly one line on stderr, 'certify: error: ...', holding each needle."""
+    err = capsys.readouterr().err
+    assert err.startswith("certify: error:") and err.count("\n") == 1, err
+    for needle in needles:
+        assert needle in err, err
+    return err

@@ -16,16 +16,12 @@ from certify.cli import main
 from certify.datasets import example1_data
 from certify.experiments import data as D
 
+from tests.conftest import one_line_error as _one_line_error
+
 DATA = Path(__file__).resolve().parents[1] / "data"
 EXAMPLE1 = str(DATA / "instances" / "example1.npz")
 
 
-def _one_line_error(capsys, *needles):
-    err = capsys.readouterr().err
-    assert err.startswith("certify: error:") and err.count("\n") == 1, err
-    for needle in needles:
-        assert needle in err, err
-    return err
 
 
 def _npz(tmp_path, name, **arrays):

@@ -15,16 +15,12 @@ from certify.kernel import speed_certificate as K
 from certify.optimum import arrangement, exact_data, _q
 from certify import optimum
 
+from tests.conftest import one_line_error as _one_line_error
+
 DATA = Path(__file__).resolve().parents[1] / "data"
 CERT3 = json.loads((DATA / "certificates" / "example1-depth3.json").read_text())
 
 
-def _one_line_error(capsys, *needles):
-    err = capsys.readouterr().err
-    assert err.startswith("certify: error:") and err.count("\n") == 1, err
-    for needle in needles:
-        assert needle in err, err
-    return err
 
 
 def _write(tmp_path, doc, name="c.json"):

@@ -15,7 +15,7 @@ import pytest
 from certify.cli import ExitCode, main
 from certify.claims.base import Context
 from certify.instances import Instance, exact_float64, load_data, load_instance, save_instance
-from certify.errors import InstanceError
+from certify.errors import InputError, InstanceError
 from certify.kernel.verdict import Status, Verdict
 from certify.paths import instances_dir
 
@@ -200,7 +200,7 @@ def test_the_size_limit_can_be_raised_and_lowered(tmp_path, monkeypatch):
     monkeypatch.setenv("CERTIFY_MAX_ARRAY_BYTES", "1000000")
     assert load_instance(EXAMPLE1).depth >= 1
     monkeypatch.setenv("CERTIFY_MAX_ARRAY_BYTES", "lots")
-    with pytest.raises(InstanceError, match="positive integer"):
+    with pytest.raises(InputError, match="CERTIFY_MAX_ARRAY_BYTES must be a positive integer"):
         load_instance(EXAMPLE1)
 
 
@@ -217,7 +217,6 @@ def test_object_arrays_are_refused_from_the_header(tmp_path):
 # --- 7. a check that exits, and bugs: exit 3 with one line, the traceback under --debug -----------
 
 def test_system_exit_in_a_check_is_an_error_result():
-    from certify.claims.base import Claim
     from certify.runner import run_claim
 
     claim = next(iter(__import__("certify.claims", fromlist=["CATALOG"]).CATALOG))

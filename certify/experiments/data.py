@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import gzip
 import math
-import os
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -26,6 +25,8 @@ from typing import Any
 import numpy as np
 
 from certify.errors import InputError
+from certify.instances import npy_header
+from certify.limits import env_limit
 
 # --- limits on files the user hands to ``certify figures --data`` --------------------------------------
 #: the most bytes an image or label array may hold as stored (the idx header's or the npy header's
@@ -155,12 +156,7 @@ _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f
 
 def max_data_bytes() -> int:
     """MAX_DATA_BYTES, or the value of the environment variable MAX_DATA_BYTES_ENV."""
-    text = os.environ.get(MAX_DATA_BYTES_ENV, "").strip()
-    if not text:
-        return MAX_DATA_BYTES
-    if not text.isdigit() or int(text) < 1:
-        raise InputError(f"{MAX_DATA_BYTES_ENV}={text[:30]!r}: expected a positive integer (bytes)")
-    return int(text)
+    return env_limit(MAX_DATA_BYTES_ENV, MAX_DATA_BYTES)
 
 
 def _too_big(p: Path, shape: tuple[int, ...], dtype: np.dtype, limit: int) -> InputError:
@@ -227,17 +223,9 @@ def _npy_header(p: Path, archive: zipfile.ZipFile, key: str) -> tuple[tuple[int,
     """Shape and dtype of the member ``key`` of an .npz, from its npy header alone (nothing else is read)."""
     name = key + ".npy" if key + ".npy" in archive.namelist() else key
     try:
-        with archive.open(name) as fh:
-            version = np.lib.format.read_magic(fh)
-            if version == (1, 0):
-                shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
-            elif version in ((2, 0), (3, 0)):
-                shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
-            else:  # pragma: no cover - read_magic refuses other versions
-                raise ValueError(f"npy format version {version}")
+        return npy_header(archive, name)
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as exc:
         raise InputError(f"{p}: member {key!r} is not a readable npy array ({str(exc).splitlines()[0][:80]})") from None
-    return tuple(int(n) for n in shape), np.dtype(dtype)
 
 
 _IMAGE_KEYS = ("x", "X", "images", "x_train", "data")

@@ -51,6 +51,12 @@ INF = math.inf
 WHOLE = arb(0, math.inf)
 
 
+def _quiet(f):
+    """Run ``f`` without numpy's overflow, underflow and invalid warnings: this module handles them (a bound
+    that is not finite becomes WHOLE), so they would only be noise on the user's terminal."""
+    return np.errstate(over="ignore", invalid="ignore", under="ignore")(f)
+
+
 def _ball(x) -> arb:
     """A float that bounds a quantity, as a ball: itself when finite, :data:`WHOLE` otherwise."""
     x = float(x)
@@ -72,13 +78,13 @@ def _rounding_is_nearest() -> bool:
 ROUNDING_OK = _rounding_is_nearest()
 
 
-@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
+@_quiet
 def up(x):
     """One ulp above: an upper bound of the exact result of the operation that produced ``x``."""
     return np.nextafter(x, INF)
 
 
-@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
+@_quiet
 def down(x):
     return np.nextafter(x, -INF)
 
@@ -98,7 +104,7 @@ def _check_mode() -> None:
         raise RuntimeError("the floating-point rounding mode is not round-to-nearest: no enclosure is valid")
 
 
-@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
+@_quiet
 def _inflate(fl_value, n: int):
     """Upper bound of a non-negative exact sum of n rounded terms, from its computed value.
 
@@ -107,14 +113,14 @@ def _inflate(fl_value, n: int):
     return up(up(up(fl_value) + n * ETA) * up(1.0 + 2.0 * gamma(n)))
 
 
-@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
+@_quiet
 def sum_nonneg_up(x: np.ndarray, axis=None):
     """Upper bound of sum(x) (x >= 0, exact floats), in any summation order."""
     n = x.size if axis is None else x.shape[axis]
     return _inflate(np.sum(x, axis=axis), max(n, 1))
 
 
-@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
+@_quiet
 def _axis_norms_up(A: np.ndarray, spec: str, k: int) -> np.ndarray:
     """Upper bounds of the Euclidean norms along one axis of A (``spec`` 'ij,ij->i' for rows), computed on
     A 2^-e (max entry in [1/2, 1)) so that neither squares of large entries overflow nor squares of tiny
@@ -133,8 +139,7 @@ def _axis_norms_up(A: np.ndarray, spec: str, k: int) -> np.ndarray:
     y, e = sc
     sq = np.einsum(spec, y, y)  # entries <= k: no overflow
     bound = up(_inflate(sq, max(k, 1)) + 2 * max(k, 1) * ETA)  # + the rounding of the scaling
-    with np.errstate(over="ignore"):
-        return up(np.ldexp(up(np.sqrt(bound)), e))
+    return up(np.ldexp(up(np.sqrt(bound)), e))
 
 
 def row_norms_up(A: np.ndarray) -> np.ndarray:
@@ -164,19 +169,19 @@ def _scaled(x: np.ndarray) -> tuple[np.ndarray, int] | None:
     return np.ldexp(x, -e), e
 
 
-def _scaled_sum_sq_bounds(y: np.ndarray) -> tuple[arb, arb]:
-    """Balls lo, hi with lo <= sum (x_i 2^-e)^2 <= hi, from y = _scaled(x)[0] (|y_i| < 1)."""
-    n = max(y.size, 1)
-    s = float(np.dot(y, y))  # <= n: no overflow
-    g = arb(gamma(n))
-    slack = arb(n) * arb(ETA)  # underflow in the products
-    scaling = 2 * arb(n) * arb(ETA)  # |y_i^2 - (x_i 2^-e)^2| <= (eta/2)(2 + eta/2) < 2 eta
-    lo = (arb(s) - slack) / (1 + g) - scaling  # |fl - T| <= g T + n eta
-    hi = (arb(s) + slack) / (1 - g) + scaling
+def _sum_sq_bounds(s: float, n: int, scaled: bool) -> tuple[arb, arb]:
+    """Balls lo, hi around the exact sum of squares T of n floats whose computed sum is s:
+    |s - T| <= gamma_n T + n eta (the n eta for underflow in the products).  With ``scaled``, the floats
+    are y = fl(x 2^-e) (|y_i| < 1) and the bounds are for sum (x_i 2^-e)^2: each rounding of the scaling
+    moves a square by at most (eta/2)(2 + eta/2) < 2 eta."""
+    g, slack = arb(gamma(n)), arb(n) * arb(ETA)
+    lo, hi = (arb(s) - slack) / (1 + g), (arb(s) + slack) / (1 - g)
+    if scaled:
+        lo, hi = lo - 2 * slack, hi + 2 * slack
     return lo, hi
 
 
-@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
+@_quiet
 def norm_up(x: np.ndarray) -> float:
     """Upper bound of the Frobenius (Euclidean) norm of an array (inf if not finite or too large)."""
     flat = np.ravel(np.asarray(x, dtype=np.float64))
@@ -189,28 +194,26 @@ def norm_up(x: np.ndarray) -> float:
     if sc is None:
         return 0.0
     y, e = sc
-    hi = _scaled_sum_sq_bounds(y)[1].sqrt().upper()  # bound of the scaled norm, <= sqrt(n) + tiny
+    hi = _sum_sq_bounds(float(np.dot(y, y)), max(y.size, 1), True)[1].sqrt().upper()  # <= sqrt(n) + tiny
     bound = float(up(float(up(float(hi.mid()))) if hi.is_finite() else INF))
-    with np.errstate(over="ignore"):
-        return float(up(np.ldexp(bound, e)))  # inf on overflow: still an upper bound
+    return float(up(np.ldexp(bound, e)))  # inf on overflow: still an upper bound
 
 
-@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
+@_quiet
 def norm_sq_ball(x: np.ndarray) -> arb:
     """A ball containing the exact sum of squares of the entries of ``x`` (WHOLE if an entry is not finite)."""
     flat = np.ravel(np.asarray(x, dtype=np.float64))
     n = max(flat.size, 1)
     s = float(np.dot(flat, flat))
-    if math.isfinite(s) and s >= _NO_UNDERFLOW:  # the common case: |fl - S| <= gamma_n S + n eta, tight here
-        g, slack = arb(gamma(n)), arb(n) * arb(ETA)
-        return _sound(_between((arb(s) - slack) / (1 + g), (arb(s) + slack) / (1 - g)))
+    if math.isfinite(s) and s >= _NO_UNDERFLOW:  # the common case: tight without scaling
+        return _sound(_between(*_sum_sq_bounds(s, n, False)))
     if not np.all(np.isfinite(flat)):
         return WHOLE
     sc = _scaled(flat)
     if sc is None:
         return arb(0)  # every entry is zero (of either sign): the sum of squares is exactly 0
     y, e = sc
-    lo, hi = _scaled_sum_sq_bounds(y)
+    lo, hi = _sum_sq_bounds(float(np.dot(y, y)), n, True)  # the dot is <= n: no overflow
     four_e = arb(2) ** (2 * e)  # exact power of two
     return _sound(_between(lo * four_e, hi * four_e))
 
@@ -268,13 +271,13 @@ class Enclosure:
         return float(up(total + self.const))
 
 
-@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
+@_quiet
 def _abs_matvec_up(A: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Upper bound of |A| x for x >= 0 (exact floats)."""
     return _inflate(np.abs(A) @ x, max(A.shape[1], 1))
 
 
-@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
+@_quiet
 def matmul(W: np.ndarray, Z: Enclosure) -> Enclosure:
     """Enclosure of W Z for an exact float matrix W and an enclosure Z."""
     _check_mode()
@@ -282,8 +285,7 @@ def matmul(W: np.ndarray, Z: Enclosure) -> Enclosure:
     k = W.shape[1]
     if k != Z.shape[0]:
         raise ValueError(f"shapes {W.shape} and {Z.shape} do not multiply")
-    with np.errstate(over="ignore", invalid="ignore"):  # an overflow leaves inf/NaN: balls from it are WHOLE
-        mid = W @ Z.mid
+    mid = W @ Z.mid  # an overflow leaves inf/NaN: balls from it are WHOLE
     g = gamma(k)
     rows, cols = [], []
     # rounding error of fl(W mid): gamma_k |W||mid| + k eta <= gamma_k ||W_i|| ||mid_j|| + k eta
@@ -341,7 +343,7 @@ def frobenius_ball(Z: Enclosure) -> arb:
     return _sound(_between(mid_norm - rad, mid_norm + rad))
 
 
-@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
+@_quiet
 def inner_ball(G: np.ndarray, Z: Enclosure) -> arb:
     """A ball containing Tr[G^T Z] = sum_ij G_ij Z_ij."""
     G = np.asarray(G, dtype=np.float64)
@@ -355,7 +357,7 @@ def inner_ball(G: np.ndarray, Z: Enclosure) -> arb:
     return _sound(arb(s) + arb(0, 1) * err)
 
 
-@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
+@_quiet
 def matvec_norm_ball(Z: Enclosure, v: np.ndarray) -> arb:
     """A ball containing ||Z v|| for every Z in the enclosure (v exact floats)."""
     v = np.asarray(v, dtype=np.float64)
@@ -379,7 +381,7 @@ def top_singular_lower(Z: Enclosure, v: np.ndarray) -> arb:
     return low if low.is_finite() else arb(0)
 
 
-@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
+@_quiet
 def top_singular_upper_enclosure(Z: Enclosure, x: np.ndarray) -> arb:
     """An upper bound of s_1(Z) for every Z in the enclosure (entries of any sign).
 
@@ -398,12 +400,11 @@ def top_singular_upper_enclosure(Z: Enclosure, x: np.ndarray) -> arb:
     z = up(_abs_matvec_up(abs_mid.T, y) + Z.radius_transpose_times_up(y))  # >= U^T y >= U^T U x
     if not np.all(np.isfinite(z)):
         return WHOLE
-    with np.errstate(over="ignore"):
-        ratio = float(np.max(up(z / x)))
+    ratio = float(np.max(up(z / x)))
     return _sound(_ball(ratio).sqrt().upper())
 
 
-@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
+@_quiet
 def _matvec_with_error(Z: Enclosure, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """y = fl(mid v) and an entrywise upper bound e with |Z v - y| <= e for every Z in the enclosure."""
     k = v.size
@@ -412,7 +413,7 @@ def _matvec_with_error(Z: Enclosure, v: np.ndarray) -> tuple[np.ndarray, np.ndar
     return y, up(e + Z.radius_times_up(v))
 
 
-@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
+@_quiet
 def _rmatvec_with_error(Z: Enclosure, y: np.ndarray, ey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """z = fl(mid^T y) and e with |Z^T w - z| <= e for every Z in the enclosure and |w - y| <= ey."""
     m = y.size
@@ -430,7 +431,7 @@ def _vector_norm_ball(x: np.ndarray, e: np.ndarray) -> arb:
     return _sound(_between(center - err, center + err))
 
 
-@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
+@_quiet
 def top_singular_upper_gram(Z: Enclosure, v: np.ndarray) -> arb:
     """Upper bound of s_1(Z) from a witness v, tight when one singular value dominates.
 
@@ -460,7 +461,7 @@ def top_singular_upper_gram(Z: Enclosure, v: np.ndarray) -> arb:
     return _sound(sqrt_ball(lam).upper())
 
 
-@np.errstate(over="ignore", invalid="ignore", under="ignore")  # overflow is handled: balls from it are WHOLE
+@_quiet
 def perron_vector(B: np.ndarray, iterations: int = 30) -> np.ndarray:
     """A positive test vector for Collatz-Wielandt: power iterations on |B|^T |B| (untrusted; any x > 0
     gives a valid bound, a good one a tight bound)."""
