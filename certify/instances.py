@@ -297,8 +297,6 @@ def _from_arrays(contents: dict[str, np.ndarray], p: Path | None, require_nonzer
             layers[int(m.group(1))] = a
         elif key == "meta":
             meta = _parse_meta(a, where)
-        elif key not in ("X", "G"):
-            raise InstanceError(f"{where}unexpected array {key!r} (allowed: X, G, W1..WL, meta)")
     L = len(layers)
     if L > MAX_LAYERS:
         raise InstanceError(f"{where}{L} weight matrices, beyond the limit of {MAX_LAYERS} (MAX_LAYERS)")
@@ -313,18 +311,14 @@ def _from_arrays(contents: dict[str, np.ndarray], p: Path | None, require_nonzer
         meta=meta,
         path=p,
     )
-    for key, a in (("X", inst.X), ("G", inst.G)):  # the dtype first: validate's isfinite needs numbers
-        if a.dtype.kind not in "fiu" or a.dtype.kind == "b":
-            raise InstanceError(f"{where}{key} must hold real numbers, got dtype {a.dtype}")
-    inst = Instance(
-        X=exact_float64(inst.X, "X", where) if inst.X.ndim == 2 else inst.X,
-        G=exact_float64(inst.G, "G", where) if inst.G.ndim == 2 else inst.G,
-        weights=tuple(exact_float64(W, f"W{l}", where) if W.ndim == 2 and W.dtype.kind in "fiu" else W
-                      for l, W in enumerate(inst.weights, start=1)),
+    validate(inst, require_nonzero_G=require_nonzero_G)  # dtypes, shapes, finiteness, on the arrays as stored
+    return Instance(  # then every entry exactly as a float64, or a refusal naming the first that is not one
+        X=exact_float64(inst.X, "X", where),
+        G=exact_float64(inst.G, "G", where),
+        weights=tuple(exact_float64(W, f"W{l}", where) for l, W in enumerate(inst.weights, start=1)),
         meta=meta,
         path=p,
     )
-    return validate(inst, require_nonzero_G=require_nonzero_G)
 
 
 def _parse_meta(a: np.ndarray, where: str) -> dict[str, Any]:
