@@ -46,13 +46,12 @@ def float_path(Ws, X, G):
 
 def certified_path(Ws, X, G):
     from certify.instances import Instance
-    from certify.kernel import enclose as E
-    from certify.rigorous import enclose_network, enclosure_ratios
+    from certify.rigorous import enclose_network, weight_ratios
 
     inst = Instance(X=X, G=G, weights=tuple(Ws))
     net = enclose_network(inst, exact_norm=False)
-    ratios = [enclosure_ratios(Z) for Z in net.post] + [enclosure_ratios(E.Enclosure.exact(W)) for W in Ws]
-    gaps = [E.gap_ratio_ball(Z) for Z in net.pre[:-1]]
+    ratios = list(net.activations) + [weight_ratios(W) for W in Ws]
+    gaps = net.gaps
     return {"trace": net.loss, "ratios": [r.ratio for r in ratios], "gaps": gaps}
 
 

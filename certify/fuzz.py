@@ -108,10 +108,10 @@ def prop34_evaluate(case: tuple[Instance, float], bound_factor: float = 1.0) -> 
     violated = False
     if slack < -TOL:  # confirm with enclosures: only a certain violation counts
         from certify.kernel.verdict import Status
-        from certify.rigorous import activation_ratios, check_prop34, enclose_network
+        from certify.rigorous import check_prop34, enclose_network
 
         net = enclose_network(inst)
-        v = check_prop34(net, [activation_ratios(Z) for Z in net.post], ps=(p,), tighten=bound_factor)
+        v = check_prop34(net, net.activations, ps=(p,), tighten=bound_factor)
         violated = v.status is Status.REFUTED
         ev["rigorous"] = v.status.value
     return Evaluation(slack, violated, ev, inst)

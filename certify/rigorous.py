@@ -2,7 +2,8 @@
 
 Floats (numpy, power iteration) only *propose* witnesses here: top singular vectors and Perron
 vectors.  Every number that enters a verdict is an ``arb`` ball produced by
-:mod:`certify.kernel.enclose` from float64 BLAS results and a-priori rounding-error bounds.
+:mod:`certify.kernel.normwise` and :mod:`certify.kernel.enclose` from float64 BLAS results and
+a-priori rounding-error bounds.
 
 Layers are indexed as in the paper: weights W_l and preactivations Z_l for l = 1..L, activations
 Z_l^s for l = 0..L-1 with Z_0^s = X.  Prop. 3.4 counts the activations l = 0..L-1 (its product
@@ -20,9 +21,11 @@ from flint import arb, fmpq
 
 from certify.instances import Instance
 from certify.kernel import enclose as E
+from certify.kernel import normwise as NW
 from certify.kernel.arith import EXACT, sum_of_squares_exact
-from certify.kernel.compare import lower_float, nearest_float
+from certify.kernel.compare import Truth, compare_le, lower_float, nearest_float
 from certify.kernel.verdict import Status, Verdict
+from certify.limits import env_limit
 
 DEFAULT_PS = (0.1, 0.25, 0.5, 0.75, 0.9)
 
@@ -65,53 +68,92 @@ def ball_interval(b: arb, floor: float | None = None, ceil: float | None = None)
 class RatioSet:
     """Certified ratios of one matrix: rank-one ratio, s_1 bounds, Frobenius norm."""
 
-    ratio: arb
+    ratio: arb  # a ball containing [ratio_low, ratio_high] (for display)
     s1_low: arb
     s1_high: arb
     frobenius: arb
+    ratio_low: arb  # its lower end bounds the ratio from below
+    ratio_high: arb  # its upper end bounds the ratio from above (decisions use these two, not the wide ball)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ratio": ball_interval(self.ratio, 0.0, 1.0),
+        return {"ratio": [ball_interval(self.ratio_low, 0.0, 1.0)[0], ball_interval(self.ratio_high, 0.0, 1.0)[1]],
                 "s1": [ball_interval(self.s1_low, 0.0)[0], ball_interval(self.s1_high, 0.0)[1]],
                 "frobenius": ball_interval(self.frobenius, 0.0)}
 
 
-def enclosure_ratios(Z: E.Enclosure) -> RatioSet:
-    """Rank-one ratio, s_1 bounds and Frobenius norm of a matrix known through an enclosure."""
+def enclosure_ratios(Z: NW.NormEnclosure) -> RatioSet:
+    """Rank-one ratio, s_1 bounds and Frobenius norm of a matrix known through a norm-wise enclosure."""
     v = power_iteration(Z.mid)
-    fro = E.frobenius_ball(Z)
-    lo = E.top_singular_lower(Z, v)
-    hi = E.top_singular_upper_enclosure(Z, E.perron_vector(Z.mid, iterations=10))
-    gram = E.top_singular_upper_gram(Z, v)
-    for other in (gram, fro.upper() if fro.is_finite() else gram):
-        if other < hi:
-            hi = other
-    return RatioSet(E.rank_one_ratio_ball(fro, lo, hi), lo, hi, fro)
+    fro = NW.frobenius_ball(Z)
+    lo = NW.top_singular_lower(Z, v)
+    hi = NW.top_singular_upper(Z, E.perron_vector(Z.mid, iterations=10), v)
+    if fro.is_finite() and (not hi.is_finite() or fro.upper() < hi):
+        hi = fro.upper()
+    r_lo, r_hi = E.rank_one_ratio_bounds(fro, lo, hi)
+    return RatioSet(E.rank_one_ratio_ball(fro, lo, hi), lo, hi, fro, r_lo, r_hi)
 
 
-def activation_ratios(Z: E.Enclosure) -> RatioSet:
+def activation_ratios(Z: NW.NormEnclosure) -> RatioSet:
     return enclosure_ratios(Z)
 
 
 def weight_ratios(W: np.ndarray) -> RatioSet:
-    return enclosure_ratios(E.Enclosure.exact(W))
+    return enclosure_ratios(NW.NormEnclosure.exact(W))
+
+
+#: entries of theta up to which ||theta||^2 is summed exactly (fmpq) for the report; beyond it, a ball,
+#: and the exact sum only when a comparison the ball cannot decide needs it (CERTIFY_EXACT_ENTRIES)
+EXACT_ENTRIES_LIMIT = 2**21
+
+
+def exact_entries_limit() -> int:
+    return env_limit("CERTIFY_EXACT_ENTRIES", EXACT_ENTRIES_LIMIT)
+
+
+def theta_squared(weights: Sequence[np.ndarray], exact: bool | None = None) -> Any:
+    """||theta||^2: exact (fmpq) within the exact-entries budget (or when ``exact`` is True), else a ball."""
+    entries = sum(int(W.size) for W in weights)
+    if exact is None:
+        exact = entries <= exact_entries_limit()
+    if exact:
+        return sum((sum_of_squares_exact(W) for W in weights), fmpq(0))
+    return _sum_balls(E.norm_sq_ball(W) for W in weights)
 
 
 @dataclass
 class EnclosedNetwork:
-    """The forward pass of an instance as enclosures, with the scalars every claim needs."""
+    """The certified per-layer quantities of an instance's forward pass, and the scalars every claim needs.
+
+    The pass is norm-wise (:mod:`certify.kernel.normwise`) and streamed: each layer's ratios are computed
+    and its matrices dropped, so memory stays near that of one float forward pass.  ``pre``/``post`` keep the
+    enclosures only when asked for (tests).
+    """
 
     inst: Instance
-    pre: list[E.Enclosure]  # Z_1..Z_L
-    post: list[E.Enclosure]  # Z_0^s..Z_{L-1}^s
+    activations: list[RatioSet]  # Z_0^s..Z_{L-1}^s
+    gaps: list[arb]  # ReLU gaps of Z_1..Z_{L-1}
+    radii: list[dict[str, float]]  # per preactivation Z_l: the norm-wise radius, absolute and relative
     x_norm: arb
     g_norm: arb
     loss: arb  # Tr[G^T Y]
-    theta_sq: Any  # fmpq (exact) or arb (large networks)
+    theta_sq: Any  # fmpq (exact) or arb (beyond the exact budget)
+    pre: list[NW.NormEnclosure] = field(default_factory=list)  # Z_1..Z_L, only with keep=True
+    post: list[NW.NormEnclosure] = field(default_factory=list)  # Z_0^s..Z_{L-1}^s, only with keep=True
 
     @property
     def depth(self) -> int:
         return self.inst.depth
+
+    def theta_sq_at_most(self, bound: int) -> Truth:
+        """Is ||theta||^2 <= bound?  A ball that cannot decide is replaced by the exact sum when the instance
+        is within the exact-entries budget (or the ball's width is the only obstacle and the sum is cheap)."""
+        t = compare_le(self.theta_sq, fmpq(bound) if isinstance(self.theta_sq, fmpq) else arb(bound))
+        if t is Truth.UNKNOWN and isinstance(self.theta_sq, arb):
+            entries = sum(int(W.size) for W in self.inst.weights)
+            if entries <= 8 * exact_entries_limit():  # the exact sum costs about 0.25 s per million entries
+                self.theta_sq = theta_squared(self.inst.weights, exact=True)
+                t = compare_le(self.theta_sq, fmpq(bound))
+        return t
 
     def speed_on_sphere(self) -> arb:
         """s = -L0(rho), rho = sqrt(L) theta/||theta|| (homogeneity: L0(rho) = (L/||theta||^2)^(L/2) L0(theta))."""
@@ -122,29 +164,49 @@ class EnclosedNetwork:
         return -self.loss * scale
 
 
+def _relative(radius: arb, mid: np.ndarray) -> dict[str, float]:
+    r = NW.upper_float(radius) if radius.is_finite() else math.inf
+    size = E.norm_up(mid)
+    return {"radius": r, "relative": (r / size) if size > 0 and math.isfinite(r) else (0.0 if r == 0 else math.inf)}
 
 
-def enclose_network(inst: Instance, exact_norm: bool | None = None) -> EnclosedNetwork:
-    """Enclose the forward pass.  ||theta||^2 is exact (fmpq) for small networks, a ball otherwise."""
-    if exact_norm is None:
-        exact_norm = True  # exact at numpy speed (sum_of_squares_exact); balls only when asked for
-    act = E.Enclosure.exact(inst.X)
-    pre, post = [], [act]
+def enclose_network(inst: Instance, exact_norm: bool | None = None, keep: bool = False) -> EnclosedNetwork:
+    """Stream the norm-wise forward pass, computing each layer's certified ratios as it goes.
+
+    ||theta||^2 is exact within the exact-entries budget (``exact_norm`` forces either way).
+    """
+    act = NW.NormEnclosure.exact(inst.X)
+    activations = [activation_ratios(act)]
+    gaps: list[arb] = []
+    radii: list[dict[str, float]] = []
+    pre: list[NW.NormEnclosure] = []
+    post: list[NW.NormEnclosure] = [act] if keep else []
+    loss = E.WHOLE
     for l, W in enumerate(inst.weights, start=1):
-        Z = E.matmul(W, act)
-        pre.append(Z)
+        Z = NW.layer(W, act)
+        radii.append(_relative(Z.radius, Z.mid))
+        if keep:
+            pre.append(Z)
         if l < inst.depth:
-            act = E.relu(Z)
-            post.append(act)
+            gaps.append(NW.gap_ratio_ball(Z))
+            act = NW.relu(Z)
+            del Z
+            activations.append(activation_ratios(act))
+            if keep:
+                post.append(act)
+        else:
+            loss = NW.inner_ball(inst.G, Z)
     return EnclosedNetwork(
         inst=inst,
-        pre=pre,
-        post=post,
+        activations=activations,
+        gaps=gaps,
+        radii=radii,
         x_norm=E.norm_ball(inst.X),
         g_norm=E.norm_ball(inst.G),
-        loss=E.inner_ball(inst.G, pre[-1]),
-        theta_sq=(sum((sum_of_squares_exact(W) for W in inst.weights), fmpq(0)) if exact_norm
-                  else _sum_balls(E.norm_sq_ball(W) for W in inst.weights)),
+        loss=loss,
+        theta_sq=theta_squared(inst.weights, exact_norm),
+        pre=pre,
+        post=post,
     )
 
 
@@ -172,9 +234,15 @@ def check_prop34(net: EnclosedNetwork, ratios: Sequence[RatioSet], ps: Sequence[
     """
     L = net.depth
     ev: dict[str, Any] = {"||theta||^2": str(net.theta_sq), "L": L, "Tr[G^T Y]": ball_str(net.loss)}
-    if not (net.theta_sq <= L):
-        return Verdict(Status.SKIPPED, f"hypothesis ||theta||^2 <= L fails (||theta||^2 = "
-                       f"{nearest_float(net.theta_sq) if not isinstance(net.theta_sq, arb) else float(net.theta_sq.mid()):.6g} > {L}): Prop. 3.4 says nothing here", None, ev)
+    within = net.theta_sq_at_most(L)
+    ev["||theta||^2"] = str(net.theta_sq)
+    shown = nearest_float(net.theta_sq) if not isinstance(net.theta_sq, arb) else float(net.theta_sq.mid())
+    if within is Truth.FALSE:
+        return Verdict(Status.SKIPPED, f"hypothesis ||theta||^2 <= L fails (||theta||^2 = {shown:.6g} > {L}): "
+                       "Prop. 3.4 says nothing here", None, ev)
+    if within is Truth.UNKNOWN:
+        return Verdict(Status.UNDECIDED, f"hypothesis ||theta||^2 <= L not decided (||theta||^2 = {shown:.6g}, "
+                       "beyond the exact budget; raise CERTIFY_EXACT_ENTRIES)", None, ev)
     if not (net.loss < 0):
         return Verdict(Status.SKIPPED, "hypothesis Tr[G^T Z_L] <= -s0 < 0 not certified (Tr[G^T Y] = "
                        f"{ball_str(net.loss)}): Prop. 3.4 says nothing here", None, ev)
@@ -185,8 +253,8 @@ def check_prop34(net: EnclosedNetwork, ratios: Sequence[RatioSet], ps: Sequence[
     margins = []
     for p in ps:
         bound = prop34_bound(net, s0, p) * arb(tighten)
-        good = [l for l, r in enumerate(ratios) if r.ratio <= bound]
-        bad = [l for l, r in enumerate(ratios) if r.ratio > bound]
+        good = [l for l, r in enumerate(ratios) if r.ratio_high.upper() <= bound]
+        bad = [l for l, r in enumerate(ratios) if r.ratio_low.lower() > bound]
         need = (1 - fmpq(*float(p).as_integer_ratio())) * L
         if fmpq(len(good)) >= need:
             st = Status.CERTIFIED
@@ -253,11 +321,12 @@ def theorem31_report(net: EnclosedNetwork, act: Sequence[RatioSet], weights: Seq
             root = arb(l).sqrt()
             bound = 8 * c / (1 - c / root) / root
             entry["bound"] = ball_interval(bound)
-            measured = [weights[l - 1].ratio] + ([act[l].ratio, gaps[l - 1]] if l < L else [])
-            if all(m <= bound for m in measured):
+            highs = [weights[l - 1].ratio_high.upper()] + ([act[l].ratio_high.upper(), gaps[l - 1].upper()] if l < L else [])
+            lows = [weights[l - 1].ratio_low.lower()] + ([act[l].ratio_low.lower(), gaps[l - 1].lower()] if l < L else [])
+            if all(m <= bound for m in highs):
                 entry["status"] = "all ratios certified below the bound"
                 below += 1
-            elif any(m > bound for m in measured):
+            elif any(m > bound for m in lows):
                 entry["status"] = "some ratio certified above the bound"
             else:
                 entry["status"] = "undecided"
@@ -277,14 +346,13 @@ def escape_direction(inst: Instance) -> Verdict:
     (a preactivation exactly 0) makes L0 non-differentiable there, and the answer then depends on
     relu'(0); it is reported as undecided.
     """
+    from certify.instance_checks import exact_work, exact_work_limit
     from certify.network import forward, loss_gradient
 
-    from certify.instance_checks import EXACT_WORK_LIMIT, exact_work
-
-    work = exact_work(inst)
-    if work > EXACT_WORK_LIMIT:
-        return Verdict(Status.SKIPPED, f"instance too large for the exact gradient ({work} > {EXACT_WORK_LIMIT} "
-                       "multiply-adds); see the float estimates", None, {})
+    work, limit = exact_work(inst), exact_work_limit()
+    if work > limit:
+        return Verdict(Status.SKIPPED, f"instance too large for the exact gradient ({work} > {limit} "
+                       "multiply-adds, CERTIFY_EXACT_WORK); see the float estimates", None, {"work": work})
     Ws = [EXACT.array(W) for W in inst.weights]
     fp = forward(Ws, inst.X, EXACT)
     ties = sum(1 for Z in fp.pre[:-1] for z in Z.ravel() if z == 0)
@@ -364,15 +432,16 @@ class InstanceCertificate:
 
     verdicts: dict[str, Verdict] = field(default_factory=dict)
     quantities: dict[str, Any] = field(default_factory=dict)
+    network: EnclosedNetwork | None = None
 
 
 def certify_instance(inst: Instance, ps: Sequence[float] = DEFAULT_PS, theta0_norm: float | None = None,
                      r: float | None = None) -> InstanceCertificate:
     net = enclose_network(inst)
-    act = [activation_ratios(Z) for Z in net.post]
+    act = net.activations
     wts = [weight_ratios(W) for W in inst.weights]
-    gaps = [E.gap_ratio_ball(Z) for Z in net.pre[:-1]]
-    out = InstanceCertificate()
+    gaps = net.gaps
+    out = InstanceCertificate(network=net)
     out.verdicts["prop3.4"] = check_prop34(net, act, ps)
     out.verdicts["thm3.1"] = theorem31_report(net, act, wts, gaps)
     claimed = inst.meta.get("claimed_speed")
@@ -390,6 +459,7 @@ def certify_instance(inst: Instance, ps: Sequence[float] = DEFAULT_PS, theta0_no
                 **({"W_ratio": wts[l - 1].to_dict()} if l >= 1 else {}),
                 **({"activation_ratio": act[l].to_dict()} if l < inst.depth else {}),
                 **({"relu_gap": ball_interval(gaps[l - 1], 0.0, 1.0)} if 1 <= l < inst.depth else {}),
+                **({"preactivation_radius": net.radii[l - 1]} if l >= 1 else {}),
             }
             for l in range(0, inst.depth + 1)
         },

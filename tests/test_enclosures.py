@@ -8,7 +8,8 @@ import pytest
 from flint import arb, ctx, fmpq
 
 from certify.kernel import enclose as E
-from certify.rigorous import activation_ratios, check_prop34, enclose_network, weight_ratios
+from certify.kernel import normwise as NW
+from certify.rigorous import check_prop34, enclose_network, weight_ratios
 from certify.instances import Instance
 from certify.kernel.verdict import Status
 
@@ -65,18 +66,24 @@ def random_instance(seed):
 @pytest.mark.parametrize("seed", range(40))
 def test_enclosures_contain_50_digit_references(seed):
     inst = random_instance(seed)
-    net = enclose_network(inst)
+    net = enclose_network(inst, keep=True)
     pre, post = ref_forward(inst.weights, inst.X)
+    assert len(net.pre) == len(pre) == inst.depth and len(net.post) == len(post)  # nothing passes vacuously
     for Z_enc, Z_ref in zip(net.pre, pre):
-        assert contains(E.frobenius_ball(Z_enc), ref_fro(Z_ref))
-        # every entry lies within the radius bound of the mid
-        rad = E.Enclosure(Z_enc.mid, Z_enc.rows, Z_enc.cols, Z_enc.const).max_entry_radius_up()
-        diff = max(abs(mpmath.mpf(float(Z_enc.mid[i, j])) - Z_ref[i, j]) for i in range(Z_ref.rows) for j in range(Z_ref.cols))
-        assert diff <= rad
+        assert contains(NW.frobenius_ball(Z_enc), ref_fro(Z_ref))
+        # the exact preactivation lies within the radius of the double-double centre mid + lo, and within
+        # the wider radius of mid alone
+        lo = Z_enc.lo if Z_enc.lo is not None else np.zeros_like(Z_enc.mid)
+        cells = [(i, j) for i in range(Z_ref.rows) for j in range(Z_ref.cols)]
+        dist = mpmath.sqrt(mpmath.fsum((mpmath.mpf(float(Z_enc.mid[i, j])) + mpmath.mpf(float(lo[i, j]))
+                                        - Z_ref[i, j]) ** 2 for i, j in cells))
+        assert contains(Z_enc.radius.upper().union(arb(0)), dist)
+        dist_mid = mpmath.sqrt(mpmath.fsum((mpmath.mpf(float(Z_enc.mid[i, j])) - Z_ref[i, j]) ** 2 for i, j in cells))
+        assert contains(Z_enc.mid_radius().union(arb(0)), dist_mid)
     trace = mpmath.fsum(mpmath.mpf(float(g)) * y for g, y in zip(inst.G.ravel(), pre[-1]))
     assert contains(net.loss, trace)
-    for enc, ref in zip(net.post, post):  # X itself (any sign) and the non-negative activations
-        r = activation_ratios(enc)
+    assert len(net.activations) == len(post)
+    for r, ref in zip(net.activations, post):  # X itself (any sign) and the non-negative activations
         sv = ref_svals(ref)
         total = mpmath.fsum(s**2 for s in sv)
         if total > 0:
@@ -87,20 +94,23 @@ def test_enclosures_contain_50_digit_references(seed):
         sv = ref_svals(ref_matrix(W))
         assert contains(r.ratio, 1 - sv[0] ** 2 / mpmath.fsum(s**2 for s in sv))
         assert contains(E.top_singular_upper(W).union(arb(0)), sv[0])
-    for enc, ref in zip(net.pre[:-1], pre[:-1]):
+        assert contains(NW.spectral_norm_upper(W).union(arb(0)), sv[0])
+    assert len(net.gaps) == len(pre) - 1
+    for gap, ref in zip(net.gaps, pre[:-1]):
         num = mpmath.fsum(min(x, 0) ** 2 for x in ref)
         den = mpmath.fsum(x**2 for x in ref)
         if den > 0:
-            assert contains(E.gap_ratio_ball(enc), num / den)
+            assert contains(gap, num / den)
 
 
 def test_enclosures_are_tight():
     rng = np.random.default_rng(11)
     Ws = [rng.standard_normal((8, 5)), rng.standard_normal((8, 8)), rng.standard_normal((3, 8))]
     inst = Instance(X=rng.standard_normal((5, 20)), G=rng.standard_normal((3, 20)), weights=tuple(Ws))
-    net = enclose_network(inst)
-    fro = E.frobenius_ball(net.pre[-1])
-    assert float(fro.rad()) <= 1e-10 * float(abs(fro.mid())) + 1e-300
+    net = enclose_network(inst, keep=True)
+    fro = NW.frobenius_ball(net.pre[-1])
+    assert float(fro.rad()) <= 1e-14 * float(abs(fro.mid())) + 1e-300
+    assert all(r["relative"] < 1e-14 for r in net.radii)
 
 
 def test_witness_quality_does_not_matter_for_soundness():
@@ -182,7 +192,7 @@ def _nearly_rank_one(seed, L=4):
 def test_prop34_certifies_on_nearly_rank_one_data():
     inst = _nearly_rank_one(0)
     net = enclose_network(inst)
-    ratios = [activation_ratios(Z) for Z in net.post]
+    ratios = net.activations
     v = check_prop34(net, ratios, ps=(0.25, 0.5))
     assert v.status is Status.CERTIFIED, v.message
     assert not v.evidence["per_p"]["0.5"]["vacuous"]
@@ -198,7 +208,7 @@ def test_prop34_tightened_past_the_true_ratios_does_not_certify(seed):
     Y = Ws[3] @ np.maximum(Ws[2] @ np.maximum(Ws[1] @ np.maximum(Ws[0] @ X, 0), 0), 0)
     inst = Instance(X=X, G=-Y, weights=tuple(Ws))
     net = enclose_network(inst)
-    ratios = [activation_ratios(Z) for Z in net.post]
+    ratios = net.activations
     assert check_prop34(net, ratios, ps=(0.5,)).status is Status.CERTIFIED
     smallest = min(float(r.ratio.lower()) for r in ratios)
     assert smallest > 0

@@ -42,12 +42,12 @@ def test_prop34_counts_the_activations_from_l_equal_0():
     # with p < 1/L the count (1-p)L exceeds L - 1: only the reading l = 0..L-1 (X included) can meet it
     L, p = 4, 0.1
     assert F._needed(p, L) == 4 > L - 1
-    from certify.rigorous import activation_ratios, check_prop34, enclose_network
+    from certify.rigorous import check_prop34, enclose_network
     from certify.paths import instances_dir
 
     inst = load_instance(instances_dir() / "nearly-rank-one-depth4.npz")
     net = enclose_network(inst)
-    v = check_prop34(net, [activation_ratios(Z) for Z in net.post], ps=(p,))
+    v = check_prop34(net, net.activations, ps=(p,))
     assert v.status is Status.CERTIFIED
     assert v.evidence["per_p"][str(p)]["layers_certified_below"] == [0, 1, 2, 3]
 

@@ -11,7 +11,7 @@ from certify.instance_checks import check_lemma_a4
 from certify.instances import Instance, load_instance
 from certify.kernel.verdict import Status, from_comparison, from_exact_identity
 from certify.paths import instances_dir
-from certify.rigorous import activation_ratios, check_claimed_speed, check_prop34, enclose_network
+from certify.rigorous import check_claimed_speed, check_prop34, enclose_network
 from proofs import appendix_a1_homogeneity as a1
 from proofs import appendix_a4_depth as a4
 from proofs import appendix_a5_weak_control as a5
@@ -38,7 +38,7 @@ def _caught(result) -> bool:
 def _instance_variants():
     inst = load_instance(instances_dir() / "nearly-rank-one-depth4.npz")
     net = enclose_network(inst)
-    ratios = [activation_ratios(Z) for Z in net.post]
+    ratios = net.activations
     smallest = min(float(r.ratio.lower()) for r in ratios)
     bound = float(arb(check_prop34(net, ratios, ps=(0.5,)).evidence["per_p"]["0.5"]["bound"][1]).mid())
     rng = np.random.default_rng(0)

@@ -151,7 +151,7 @@ def snapshot_instance(result: ExperimentResult, key: str = SNAPSHOT):
 
 def prop34_case(result: ExperimentResult) -> Verdict:
     """Prop. 3.4's count on the snapshot, certified by the kernel's enclosures."""
-    from certify.rigorous import DEFAULT_PS, activation_ratios, check_prop34, enclose_network
+    from certify.rigorous import DEFAULT_PS, check_prop34, enclose_network
 
     skip = _no_escape(result, "Prop. 3.4 at the snapshot")
     if skip:
@@ -160,7 +160,7 @@ def prop34_case(result: ExperimentResult) -> Verdict:
         return Verdict(Status.SKIPPED, "no weights kept at the snapshot", None, {"settings": result.settings()})
     inst = snapshot_instance(result)
     net = enclose_network(inst)
-    v = check_prop34(net, [activation_ratios(Z) for Z in net.post], DEFAULT_PS)
+    v = check_prop34(net, net.activations, DEFAULT_PS)
     v.evidence["step"] = result.snapshots[SNAPSHOT].step
     v.evidence["settings"] = result.settings()
     return v

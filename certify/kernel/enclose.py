@@ -486,15 +486,28 @@ def top_singular_upper(A: np.ndarray) -> arb:
     return top_singular_upper_enclosure(Enclosure.exact(A), perron_vector(A))
 
 
+def rank_one_ratio_bounds(fro: arb, s1_low: arb, s1_high: arb) -> tuple[arb, arb]:
+    """(low, high): balls whose low.lower() and high.upper() bound sum_{i>=2} s_i^2 / sum_i s_i^2 =
+    1 - s_1^2/||Z||_F^2 from below and above, within [0, 1].  Kept as two narrow balls rather than one ball
+    spanning [low, high]: a wide ball's radius is stored with 30 bits, which would move its upper end by
+    about 1e-9 of the width."""
+    zero, one = arb(0), arb(1)
+    if not (fro > 0) or not fro.is_finite():
+        return zero, one  # the ratio is undefined (Z = 0) or the norm is unknown
+    f_lo, f_hi = fro.lower(), fro.upper()
+    s_lo = s1_low.lower() if s1_low.lower() >= 0 else zero
+    hi = (1 - (s_lo * s_lo) / (f_hi * f_hi)).upper()
+    lo = (1 - (s1_high.upper() ** 2) / (f_lo * f_lo)).lower() if s1_high.is_finite() else zero
+    if not hi.is_finite() or not (hi <= 1):
+        hi = one
+    if not lo.is_finite() or not (lo >= 0):
+        lo = zero
+    return lo, hi
+
+
 def rank_one_ratio_ball(fro: arb, s1_low: arb, s1_high: arb) -> arb:
     """Enclosure of sum_{i>=2} s_i^2 / sum_i s_i^2 = 1 - s_1^2/||Z||_F^2, clipped to [0, 1]."""
-    whole = arb(0).union(arb(1))
-    if not (fro > 0) or not fro.is_finite():
-        return whole  # the ratio is undefined (Z = 0) or the norm is unknown
-    f_lo, f_hi = fro.lower(), fro.upper()
-    s_lo = s1_low.lower() if s1_low.lower() >= 0 else arb(0)
-    hi = 1 - (s_lo * s_lo) / (f_hi * f_hi)
-    lo = 1 - (s1_high.upper() ** 2) / (f_lo * f_lo) if s1_high.is_finite() else arb(0)
+    lo, hi = rank_one_ratio_bounds(fro, s1_low, s1_high)
     return _sound(_between(lo, hi, 0.0, 1.0))
 
 

@@ -1,0 +1,404 @@
+"""Norm-wise enclosures of a ReLU network's forward pass (trusted kernel).
+
+An entrywise enclosure carries a radius for every entry through |W|, and the radius then grows with
+depth faster than the values (about sqrt(width) per layer on random weights).  The quantities the paper
+needs (Frobenius norms, top singular values, rank-one ratios, ReLU gaps, Tr[G^T Y]) are all norm-wise,
+so this module encloses a layer's exact preactivation Z by a float matrix ``mid`` and one number, an upper
+bound of ||Z - mid||_F.  Two facts keep that number small through depth:
+
+* **Accurate products.**  fl(W A) is off by up to gamma_k |W||A|, about k u relative to |W||A|.  Here the
+  product is formed from an error-free splitting (Ozaki's scheme, as in Ozaki, Ogita, Oishi, Rump,
+  *Numer. Algorithms* 59 (2012)): W = W1 + W2 and A = A1 + A2, where W1 = diag(2^e) I_W and
+  A1 = I_A diag(2^f) hold integers |I| <= 2^beta with k 2^(2 beta) <= 2^53.  Every partial sum of
+  I_W I_A is then an integer below 2^53, so BLAS computes that product *exactly* in any order, blocked,
+  threaded, with or without FMA.  The two remaining products W1 A2 and W2 A have factors 2^-beta
+  smaller, so their rounding is about 2^-beta k u; the result, rounded once to float64, is within about
+  u ||Z||_F of the exact product.  Three BLAS products instead of one.
+* **Propagation through spectral norms.**  With A the exact activation and Ahat the float one,
+  ||W A - Zhat||_F <= ||W||_2 ||A - Ahat||_F + ||W Ahat - Zhat||_F, and ReLU is 1-Lipschitz entrywise,
+  so ||relu(Z) - relu(Zhat)||_F <= ||Z - Zhat||_F.  ||W||_2 is bounded above by a Cholesky certificate
+  (see :func:`spectral_norm_upper`), within about 1e-9 of the true value, so the relative radius grows
+  by ||W_l||_2 ||A_(l-1)||_F / ||Z_l||_F per layer (about 2 on random weights, 1 on nearly rank-one
+  ones) starting from about u.
+
+Assumptions: those of :mod:`certify.kernel.enclose` (binary64, round to nearest, a product of k terms
+formed as some sum of the k products, no Strassen-type multiplication; LAPACK's Cholesky may be any
+algorithm, since its output is only a witness that is checked by a residual bound).  Where the
+splitting's exponents would leave the normal range (data near 1e-300 or 1e300) the product falls back
+to one BLAS product with the a-priori bound gamma_k ||W||_F ||A||_F, which is valid but looser.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+from flint import arb
+
+from certify.kernel import enclose as E
+from certify.kernel.compare import lower_float
+
+U = E.U
+ETA = E.ETA
+
+
+def upper_float(b: arb) -> float:
+    """The smallest float >= every point of the ball ``b`` (inf when unbounded)."""
+    return -lower_float(-b)
+
+
+def _arb_up(x: float) -> arb:
+    return E._ball(x)
+
+
+# --- accurate products ---------------------------------------------------------------------------
+
+
+def split_bits(k: int) -> int:
+    """beta with k 2^(2 beta) <= 2^53: products of two beta-bit integers summed k times stay exact."""
+    if k < 1:
+        raise ValueError("an inner dimension is at least 1")
+    c = (k - 1).bit_length()  # ceil(log2 k)
+    return (53 - c) // 2
+
+
+def _exponents(M: np.ndarray, axis: int) -> np.ndarray:
+    """For each row (axis=1) or column (axis=0): the e with max|entry| <= 2^e (0 for an all-zero line)."""
+    peak = np.max(np.abs(M), axis=axis, initial=0.0)
+    e = np.frexp(peak)[1].astype(np.int64)  # peak = m 2^e with m in [1/2, 1), so peak < 2^e
+    return np.where(peak > 0, e, 0)
+
+
+@E._quiet
+def _split(M: np.ndarray, e: np.ndarray, beta: int, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """(I, R): I integer-valued with |I| <= 2^beta, and R = M - I 2^(e - beta) along ``axis`` (rows for
+    axis=1, columns for axis=0).  Scaling by a power of two upwards is exact (the result stays below 2^beta)
+    and rint is exact; the caller checks that 2^(e - beta) is a normal-range factor, so I 2^(e - beta) is
+    exact too, and R is then the exact difference of two floats within 2^(e - beta - 1) of each other
+    (Rump, Ogita, Oishi, SIAM J. Sci. Comput. 31 (2008), Lemma 3.3); the bound in
+    :func:`accurate_product` nevertheless allows a rounding of u|R| in it."""
+    shape = (-1, 1) if axis == 1 else (1, -1)
+    up_scale = np.ldexp(1.0, (beta - e)).reshape(shape)
+    I = np.rint(M * up_scale)
+    down_scale = np.ldexp(1.0, (e - beta)).reshape(shape)
+    R = M - I * down_scale
+    return I, R
+
+
+def _scales_in_range(e: np.ndarray, f: np.ndarray, beta: int, c: int) -> bool:
+    """Every factor 2^(e_i - beta), 2^(f_j - beta) is a normal float, and every entry of
+    I_W I_A 2^(e_i + f_j - 2 beta) (an integer below 2^(2 beta + c) <= 2^53 times that power) is exactly
+    representable: no overflow above, no power below 2^-1074."""
+    if e.size == 0 or f.size == 0:
+        return True
+    lo_e, hi_e, lo_f, hi_f = int(e.min()), int(e.max()), int(f.min()), int(f.max())
+    return (lo_e - beta >= -1022 and lo_f - beta >= -1022 and hi_e - beta <= 1000 and hi_f - beta <= 1000
+            and lo_e + lo_f - 2 * beta >= -1074 and hi_e + hi_f + c <= 1020)
+
+
+@E._quiet
+def two_sum(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(s, t) with s = fl(a + b) and s + t = a + b exactly (Knuth's TwoSum: error-free under round to
+    nearest whatever the magnitudes, barring overflow; t is then at most half an ulp of s, so s and s + t
+    have the same sign).  Consumes a and b (their buffers are reused)."""
+    s = a + b
+    bb = s - a
+    b -= bb  # b - bb
+    np.subtract(s, bb, out=bb)  # s - bb
+    a -= bb  # a - (s - bb)
+    a += b
+    return s, a
+
+
+@E._quiet
+def product_pair(W: np.ndarray, A_hi: np.ndarray, A_lo: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, arb]:
+    """(Z_hi, Z_lo, bound): float matrices with ||W (A_hi + A_lo) - (Z_hi + Z_lo)||_F <= bound.upper(), for
+    exact float W (m x k) and A_hi, A_lo (k x n; A_lo None for zero).
+
+    W A_hi = W1 A1 + W1 A2 + W2 A_hi exactly, for the splitting of the module docstring (W2 = W - W1,
+    A2 = A_hi - A1 as real numbers).  P1 = I_W I_A is exact; P2 = fl(I_W A2) and P3 = fl(W2 A_hi) carry
+    gamma_k |I_W||A2| and gamma_k |W2||A_hi| plus k eta (underflow) per entry, bounded in Frobenius norm by
+    Cauchy-Schwarz (gamma_k ||W1||_F ||A2||_F, ...); a rounding of u|R| in a remainder R = fl(M - I 2^s)
+    would add u ||R||_F ||other||_F.  T = fl(W A_lo) carries gamma_k ||W||_F ||A_lo||_F.  The sums
+    Q = fl(fl(2^e P2 + P3) + T) add at most u|result| + eta/2 per entry each (round to nearest), and
+    (Z_hi, Z_lo) = TwoSum(2^(e+f) P1, Q) is exact.  Scalings by powers of two are exact in range.
+    The bound is therefore about 2^-beta k u |W||A|: far below the u |Z| of storing Z in one float.
+    """
+    E._check_mode()
+    W = np.asarray(W, dtype=np.float64)
+    A_hi = np.asarray(A_hi, dtype=np.float64)
+    m, k = W.shape
+    if A_hi.shape[0] != k:
+        raise ValueError(f"shapes {W.shape} and {A_hi.shape} do not multiply")
+    n = A_hi.shape[1]
+    finite = np.all(np.isfinite(W)) and np.all(np.isfinite(A_hi)) and (A_lo is None or np.all(np.isfinite(A_lo)))
+    if not finite:
+        return np.full((m, n), np.nan), np.zeros((m, n)), E.WHOLE
+    beta = split_bits(k)
+    c = (k - 1).bit_length()
+    e, f = _exponents(W, 1), _exponents(A_hi, 0)
+    if not _scales_in_range(e, f, beta, c):
+        Z, rho = plain_product(W, A_hi)
+        if A_lo is not None:
+            T, rho_lo = plain_product(W, A_lo)
+            Z, lo = two_sum(Z, T)
+            return Z, lo, E._sound((rho + rho_lo).upper())
+        return Z, np.zeros_like(Z), rho
+    I_W, W2 = _split(W, e, beta, 1)
+    I_A, A2 = _split(A_hi, f, beta, 0)
+    g = arb(E.gamma(k))
+    kETA = arb(k) * arb(ETA)
+    cells = arb(m * n).sqrt()
+    pow_e = np.ldexp(1.0, e - beta)[:, None]
+    pow_f = np.ldexp(1.0, f - beta)[None, :]
+    top_e = _arb_up(float(np.max(pow_e, initial=0.0)))
+    # ||W1||_F with W1 = diag(2^(e - beta)) I_W, from the row norms of I_W (each scaled exactly)
+    n_W1 = _arb_up(E.norm_up(E.up(E.row_norms_up(I_W) * pow_e[:, 0])))
+    n_W2, n_A2, n_A = (_arb_up(E.norm_up(x)) for x in (W2, A2, A_hi))
+    # rounding of fl(I_W A2), scaled by rows, and of fl(W2 A); k eta (underflow) per entry of each, and
+    # eta/2 per entry where the row scaling of fl(I_W A2) lands in the subnormal range
+    err = g * (n_W1 * n_A2 + n_W2 * n_A) + kETA * (top_e + 1) * cells + arb(ETA) * cells
+    # the splitting remainders, in case their subtraction was not exact: |dA2| <= u|A2|, |dW2| <= u|W2|
+    err += arb(U) * (n_W1 * n_A2 + n_W2 * n_A)
+    Q = I_W @ A2
+    del A2
+    Q *= pow_e
+    tmp = W2 @ A_hi
+    del W2
+    Q += tmp
+    err += arb(U) * _arb_up(E.norm_up(Q)) + arb(ETA) * cells  # rounding of that sum
+    if A_lo is not None:
+        np.matmul(W, A_lo, out=tmp)
+        err += g * _arb_up(E.norm_up(W)) * _arb_up(E.norm_up(A_lo)) + kETA * cells
+        Q += tmp
+        err += arb(U) * _arb_up(E.norm_up(Q)) + arb(ETA) * cells
+    del tmp
+    Z = I_W @ I_A  # exact: integers below 2^53
+    del I_A, I_W
+    Z *= pow_e
+    Z *= pow_f  # exact scalings (range checked)
+    hi, lo = two_sum(Z, Q)
+    if not (np.all(np.isfinite(hi)) and np.all(np.isfinite(lo))):
+        return hi, lo, E.WHOLE
+    return hi, lo, E._sound(err.upper())
+
+
+def accurate_product(W: np.ndarray, A: np.ndarray) -> tuple[np.ndarray, arb]:
+    """(Zhat, bound): one float64 matrix within bound.upper() of W A in Frobenius norm (exact floats W, A):
+    the pair of :func:`product_pair` with its low part folded into the bound."""
+    hi, lo, rho = product_pair(W, A)
+    return hi, E._sound((rho + _arb_up(E.norm_up(lo))).upper())
+
+
+@E._quiet
+def plain_product(W: np.ndarray, A: np.ndarray) -> tuple[np.ndarray, arb]:
+    """(fl(W A), bound of ||W A - fl(W A)||_F) from the a-priori bound gamma_k ||W||_F ||A||_F + k eta sqrt(mn)."""
+    E._check_mode()
+    W = np.asarray(W, dtype=np.float64)
+    A = np.asarray(A, dtype=np.float64)
+    k = W.shape[1]
+    Z = W @ A
+    if not np.all(np.isfinite(Z)):
+        return Z, E.WHOLE
+    err = (arb(E.gamma(k)) * _arb_up(E.norm_up(W)) * _arb_up(E.norm_up(A))
+           + arb(k) * arb(ETA) * arb(Z.size).sqrt())
+    return Z, E._sound(err.upper())
+
+
+# --- spectral norms --------------------------------------------------------------------------------
+
+
+def _largest_eigenvalue_estimate(S: np.ndarray, iterations: int = 40) -> float:
+    """Untrusted estimate (from below) of the largest eigenvalue of a symmetric PSD float matrix: power
+    iterations from a deterministic start.  It only has to be within a few percent: the certificate in
+    :func:`spectral_norm_upper` tries margins above it, and a bound of ||W||_2 that is 1% loose widens a
+    propagated radius by 1% per layer, not by orders of magnitude."""
+    p = S.shape[0]
+    x = np.ones(p) / math.sqrt(p)
+    lam = 0.0
+    for _ in range(iterations):
+        y = S @ x
+        nrm = float(np.linalg.norm(y))
+        if not (nrm > 0 and math.isfinite(nrm)):
+            break
+        lam = float(x @ y)
+        x = y / nrm
+    return lam
+
+
+@E._quiet
+def spectral_norm_upper(W: np.ndarray) -> arb:
+    """A ball whose upper end bounds ||W||_2, the largest singular value of an exact float matrix W.
+
+    With S = W^T W (or W W^T, the smaller) and a float mu a little above an estimate of lambda_max(S):
+    S_hat = fl(S) has ||S_hat - S||_2 <= gamma_k ||W||_F^2 + p k eta; M = fl(mu I - S_hat) (only its
+    diagonal is rounded, by at most u|M_ii|); if LAPACK's Cholesky gives L, then for any real L
+    mu I - S = L L^T + (M - L L^T) - (M - (mu I - S_hat)) + (S_hat - S) >= -eps I with
+    eps >= ||M - L L^T||_2 + u max|M_ii| + ||S_hat - S||_2, and ||M - L L^T||_2 <= (1 + u) ||fl(M - F)||_F
+    + gamma_p ||L||_F^2 for F = fl(L L^T).  So lambda_max(S) <= mu + eps: a residual check, nothing
+    about the Cholesky algorithm is trusted.  W is first scaled by a power of two (max entry in [1/2, 1));
+    when the certificate fails (Cholesky breaks down) the Frobenius norm is the bound.
+    """
+    E._check_mode()
+    W = np.asarray(W, dtype=np.float64)
+    fro = E.norm_ball(W)
+    if W.size == 0 or not fro.is_finite():
+        return fro
+    if fro.upper() <= 0:
+        return arb(0)
+    sc = E._scaled(W)
+    if sc is None:
+        return arb(0)
+    Ws, scale_exp = sc
+    m, k = Ws.shape
+    # |Ws - W 2^-s| <= eta/2 entrywise (only a subnormal result rounds): ||.||_2 <= sqrt(mk) eta/2
+    scaling_err = arb(m * k).sqrt() * arb(ETA)
+    S = Ws.T @ Ws if k <= m else Ws @ Ws.T
+    inner = m if k <= m else k
+    p = S.shape[0]
+    fro_s = _arb_up(E.norm_up(Ws))
+    gram_err = arb(E.gamma(inner)) * fro_s * fro_s + arb(p) * arb(inner) * arb(ETA)
+    est = _largest_eigenvalue_estimate(S)
+    bound = None
+    if math.isfinite(est) and est > 0:
+        for margin in (2.0**-7, 2.0**-4, 2.0**-1, 2.0**1):
+            mu = float(E.up(est * (1.0 + margin)))
+            M = -S
+            idx = np.diag_indices(p)
+            M[idx] = mu - S[idx]
+            try:
+                L = scipy.linalg.cholesky(M, lower=True, check_finite=False)
+            except np.linalg.LinAlgError:
+                continue
+            if not np.all(np.isfinite(L)):
+                continue
+            F = L @ L.T
+            n_L = _arb_up(E.norm_up(L))
+            resid = _arb_up(E.norm_up(M - F)) * (1 + arb(U)) + arb(E.gamma(p)) * n_L * n_L
+            resid += 2 * arb(p) * arb(p) * arb(ETA)  # underflow in the products of F and in M - F
+            diag_err = arb(U) * _arb_up(float(np.max(np.abs(M[idx]), initial=0.0)))
+            eps = resid + diag_err + gram_err
+            lam = arb(mu) + eps
+            bound = E.sqrt_ball(lam).upper()
+            break
+    if bound is None or not (bound < fro_s):
+        bound = fro_s.upper()
+    return E._sound(((bound + scaling_err) * arb(2) ** scale_exp).upper())
+
+
+# --- norm-wise enclosures ---------------------------------------------------------------------------
+
+
+@dataclass
+class NormEnclosure:
+    """A real matrix Z known as ||Z - (mid + lo)||_F <= radius.upper(); ``mid`` and ``lo`` are float64
+    (``lo`` None for zero; mid + lo is meant exactly, a double-double value).  Quantities computed from
+    ``mid`` alone use the wider radius radius + ||lo||_F (:meth:`mid_radius`)."""
+
+    mid: np.ndarray
+    radius: arb
+    lo: np.ndarray | None = None
+    _mid_radius: arb | None = None
+
+    @classmethod
+    def exact(cls, A: np.ndarray) -> "NormEnclosure":
+        A = np.asarray(A, dtype=np.float64)
+        if A.ndim != 2:
+            raise ValueError("an enclosure holds a matrix")
+        return cls(A, arb(0))
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.mid.shape  # type: ignore[return-value]
+
+    def mid_radius(self) -> arb:
+        """An upper bound (ball's upper end) of ||Z - mid||_F: radius + ||lo||_F; WHOLE if unknown."""
+        if self._mid_radius is None:
+            r = self.radius.upper() if self.radius.is_finite() else E.WHOLE
+            if self.lo is not None and r.is_finite():
+                r = E._sound((r + _arb_up(E.norm_up(self.lo))).upper())
+            self._mid_radius = r
+        return self._mid_radius
+
+
+def relu(Z: NormEnclosure) -> NormEnclosure:
+    """relu is 1-Lipschitz entrywise, so ||relu(Z) - relu(mid + lo)||_F <= ||Z - (mid + lo)||_F.  When lo is
+    at most half an ulp of mid (a TwoSum pair), mid + lo has the sign of mid, and relu(mid + lo) is
+    (max(mid, 0), lo where mid > 0): computed exactly."""
+    if Z.lo is None:
+        return NormEnclosure(np.maximum(Z.mid, 0.0), Z.radius)
+    keep = Z.mid > 0
+    mid = np.where(keep, Z.mid, 0.0)
+    lo = np.where(keep, Z.lo, 0.0)
+    zero_mid = Z.mid == 0
+    if np.any(zero_mid & (Z.lo != 0)):  # not a normalised pair: fall back to the 1-Lipschitz bound on mid
+        return NormEnclosure(np.maximum(Z.mid, 0.0), Z.mid_radius())
+    return NormEnclosure(mid, Z.radius, lo)
+
+
+def negative_part(Z: NormEnclosure) -> NormEnclosure:
+    """min(Z, 0), 1-Lipschitz as well (on mid, with the wider radius)."""
+    return NormEnclosure(np.minimum(Z.mid, 0.0), Z.mid_radius())
+
+
+def layer(W: np.ndarray, A: NormEnclosure, spectral: arb | None = None) -> NormEnclosure:
+    """Enclosure of W A for an exact float W: with Ahat = A.mid + A.lo and Zhat = Z_hi + Z_lo,
+    ||W A - Zhat||_F <= ||W||_2 ||A - Ahat||_F + ||W Ahat - Zhat||_F.
+
+    ``spectral`` is an upper bound of ||W||_2 (computed here when needed and not given)."""
+    hi, lo, rho = product_pair(W, A.mid, A.lo)
+    if A.radius.is_zero():
+        return NormEnclosure(hi, rho, lo)
+    sigma = spectral if spectral is not None else spectral_norm_upper(W)
+    rad = sigma.upper() * (A.radius.upper() if A.radius.is_finite() else E.WHOLE) + rho
+    return NormEnclosure(hi, E._sound(rad.upper()), lo)
+
+
+def frobenius_ball(Z: NormEnclosure) -> arb:
+    """||Z||_F lies within ||Z - mid||_F of ||mid||_F (triangle inequality)."""
+    c = E.norm_ball(Z.mid)
+    r = Z.mid_radius()
+    return E._sound(E._between(c - r, c + r))
+
+
+def top_singular_lower(Z: NormEnclosure, v: np.ndarray) -> arb:
+    """s_1(Z) >= s_1(mid) - ||Z - mid||_2 >= ||mid v|| / ||v|| - radius (Weyl)."""
+    low = E.top_singular_lower(E.Enclosure.exact(Z.mid), v) - Z.mid_radius()
+    low = low.lower()
+    return low if (low.is_finite() and low > 0) else arb(0)
+
+
+def top_singular_upper(Z: NormEnclosure, perron: np.ndarray, v: np.ndarray | None = None) -> arb:
+    """s_1(Z) <= s_1(mid) + radius, with s_1(mid) bounded by Collatz-Wielandt on |mid| (tight for
+    non-negative activations), by the Gram bound from ``v`` when given, and by ||mid||_F."""
+    mid = E.Enclosure.exact(Z.mid)
+    best = E.top_singular_upper_enclosure(mid, perron)
+    cands = [E.norm_ball(Z.mid).upper()]
+    if v is not None:
+        cands.append(E.top_singular_upper_gram(mid, v))
+    for other in cands:
+        if other.is_finite() and (not best.is_finite() or other < best):
+            best = other
+    return E._sound((best + Z.mid_radius()).upper())
+
+
+def inner_ball(G: np.ndarray, Z: NormEnclosure) -> arb:
+    """Tr[G^T Z] lies within ||G||_F radius of Tr[G^T (mid + lo)] (Cauchy-Schwarz)."""
+    base = E.inner_ball(G, E.Enclosure.exact(Z.mid))
+    if Z.lo is not None:
+        base += E.inner_ball(G, E.Enclosure.exact(Z.lo))
+    r = Z.radius.upper() if Z.radius.is_finite() else E.WHOLE
+    return E._sound(base + arb(0, 1) * (E.norm_ball(G).upper() * r))
+
+
+def gap_ratio_ball(Z: NormEnclosure) -> arb:
+    """||min(Z, 0)||_F^2 / ||Z||_F^2, clipped to [0, 1]."""
+    num = frobenius_ball(negative_part(Z))
+    den = frobenius_ball(Z)
+    if not (den > 0) or not den.is_finite():
+        return arb(0).union(arb(1))
+    r = (num * num) / (den * den)
+    return E._sound(E._between(r, r, 0.0, 1.0))
