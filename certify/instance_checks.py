@@ -27,6 +27,7 @@ from certify.kernel.verdict import (
     from_exact_identity,
     show,
 )
+from certify.limits import env_limit
 from certify.network import localized_loss, loss_gradient
 
 #: rational scale factors used for the homogeneity check
@@ -37,8 +38,12 @@ def _exact_weights(inst: Instance) -> list:
     return [EXACT.array(W) for W in inst.weights]
 
 
-#: multiply-adds of one forward pass up to which the exact (fmpq) identities are evaluated
+#: multiply-adds of one forward pass up to which exact (fmpq) arithmetic is used (CERTIFY_EXACT_WORK raises it)
 EXACT_WORK_LIMIT = 300_000
+
+
+def exact_work_limit() -> int:
+    return env_limit("CERTIFY_EXACT_WORK", EXACT_WORK_LIMIT)
 
 
 def exact_work(inst: Instance) -> int:
@@ -47,11 +52,12 @@ def exact_work(inst: Instance) -> int:
 
 
 def _too_large(inst: Instance, what: str) -> Verdict | None:
-    work = exact_work(inst)
-    if work <= EXACT_WORK_LIMIT:
+    work, limit = exact_work(inst), exact_work_limit()
+    if work <= limit:
         return None
     return Verdict(Status.SKIPPED, f"{work} multiply-adds per pass is beyond the exact-arithmetic budget "
-                   f"({EXACT_WORK_LIMIT}); {what} is proved symbolically for every network", None, {"work": work})
+                   f"({limit}, CERTIFY_EXACT_WORK); {what} is proved symbolically for every network", None,
+                   {"work": work})
 
 
 def check_homogeneity(inst: Instance) -> Verdict:
@@ -91,26 +97,48 @@ def check_euler(inst: Instance) -> Verdict:
 
 
 def check_lemma_a4(inst: Instance, bound: fmpq = fmpq(1)) -> Verdict:
-    """prod_l ||W_l||_F <= bound (1 in the lemma) given ||theta||^2 <= L, both decided exactly."""
+    """prod_l ||W_l||_F <= bound (1 in the lemma) given ||theta||^2 <= L.
+
+    Decided exactly (fmpq sums of squares) within the exact-entries budget; beyond it with balls around
+    the sums of squares (relative width about 1e-13), falling back to the exact sums when a ball cannot
+    decide and the exact sum is affordable.
+    """
+    from certify.kernel import enclose as E
+    from certify.rigorous import exact_entries_limit
+
     L = inst.depth
-    sq = [sum_of_squares_exact(W) for W in inst.weights]  # exact at numpy speed, whatever the size
-    total = sum(sq, fmpq(0))
-    ev = {"||theta||^2": show(total), "L": L}
-    if compare_le(total, fmpq(L)) is not Truth.TRUE:
+    entries = sum(int(W.size) for W in inst.weights)
+    exact = entries <= exact_entries_limit()
+    while True:
+        sq = [sum_of_squares_exact(W) if exact else E.norm_sq_ball(W) for W in inst.weights]
+        zero, target = (fmpq(0), fmpq(L)) if exact else (arb(0), arb(L))
+        total = sum(sq, zero)
+        prod_sq = fmpq(1) if exact else arb(1)
+        for s in sq:
+            prod_sq *= s
+        rhs = bound * bound if exact else arb(bound * bound)
+        decided = compare_le(total, target) is not Truth.UNKNOWN and compare_le(prod_sq, rhs) is not Truth.UNKNOWN
+        if exact or decided or entries > 8 * exact_entries_limit():
+            break
+        exact = True  # a ball could not decide: the exact sums settle it
+    ev = {"||theta||^2": show(total), "L": L, "arithmetic": "exact" if exact else "enclosed"}
+    within = compare_le(total, target)
+    if within is Truth.FALSE:
+        shown = nearest_float(total) if exact else float(total.mid())
         return Verdict(
             Status.SKIPPED,
-            f"hypothesis ||theta||^2 <= L fails ({nearest_float(total):.6g} > {L}); Lemma A.4 says nothing here",
+            f"hypothesis ||theta||^2 <= L fails ({shown:.6g} > {L}); Lemma A.4 says nothing here",
             None,
             ev,
         )
-    prod_sq = fmpq(1)
-    for s in sq:
-        prod_sq *= s
-    # prod ||W_l||_F <= 1  <=>  prod ||W_l||_F^2 <= 1 (both sides non-negative): decided exactly
-    v = from_comparison(prod_sq, bound * bound, "prod ||W_l||_F^2 <= bound^2", ev)
+    if within is Truth.UNKNOWN:
+        return Verdict(Status.UNDECIDED, "hypothesis ||theta||^2 <= L not decided beyond the exact budget "
+                       "(raise CERTIFY_EXACT_ENTRIES)", None, ev)
+    # prod ||W_l||_F <= bound  <=>  prod ||W_l||_F^2 <= bound^2 (both sides non-negative)
+    v = from_comparison(prod_sq, rhs, "prod ||W_l||_F^2 <= bound^2", ev)
     if v.status is Status.CERTIFIED:
         with working_precision(128):
-            gap = arb(bound) - arb(prod_sq).sqrt()  # encloses bound - prod ||W_l||_F
+            gap = arb(bound) - E.sqrt_ball(arb(prod_sq))  # encloses bound - prod ||W_l||_F
         v.margin = lower_float(gap)
         v.message = f"prod ||W_l||_F <= {bound} with margin >= {v.margin:.6g}"
         v.evidence["bound - prod ||W_l||_F"] = str(gap)
@@ -159,10 +187,10 @@ def lemma_a4_on_shipped(ctx: Context) -> Verdict:
 
 
 def _prop34(inst: Instance) -> Verdict:
-    from certify.rigorous import activation_ratios, check_prop34, enclose_network
+    from certify.rigorous import check_prop34, enclose_network
 
     net = enclose_network(inst)
-    return check_prop34(net, [activation_ratios(Z) for Z in net.post])
+    return check_prop34(net, net.activations)
 
 
 def prop34_on_shipped(ctx: Context) -> Verdict:
@@ -170,12 +198,10 @@ def prop34_on_shipped(ctx: Context) -> Verdict:
 
 
 def _thm31(inst: Instance) -> Verdict:
-    from certify.kernel import enclose as E
-    from certify.rigorous import activation_ratios, enclose_network, theorem31_report, weight_ratios
+    from certify.rigorous import enclose_network, theorem31_report, weight_ratios
 
     net = enclose_network(inst)
-    return theorem31_report(net, [activation_ratios(Z) for Z in net.post], [weight_ratios(W) for W in inst.weights],
-                            [E.gap_ratio_ball(Z) for Z in net.pre[:-1]])
+    return theorem31_report(net, net.activations, [weight_ratios(W) for W in inst.weights], net.gaps)
 
 
 def thm31_on_shipped(ctx: Context) -> Verdict:

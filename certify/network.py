@@ -155,9 +155,10 @@ def escape_report(weights: Weights, X: np.ndarray, G: np.ndarray) -> EscapeRepor
     s = -L0(rho) is the only speed for which grad L0(rho) = -s rho can hold.
     """
     rho = to_sphere(weights)
-    s = -float(localized_loss(rho, X, G))
-    g = flatten(loss_gradient(rho, X, G))
-    r = g + s * flatten(rho)
-    res = float(np.linalg.norm(r))
-    gn = float(np.linalg.norm(g))
-    return EscapeReport(s, res, res / gn if gn > 0 else math.inf)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):  # estimates: inf/nan are reported as such
+        s = -float(localized_loss(rho, X, G))
+        g = flatten(loss_gradient(rho, X, G))
+        r = g + s * flatten(rho)
+        res = float(np.linalg.norm(r))
+        gn = float(np.linalg.norm(g))
+        return EscapeReport(s, res, res / gn if gn > 0 else math.inf)
