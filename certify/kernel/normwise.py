@@ -38,6 +38,7 @@ import scipy.linalg
 from flint import arb
 
 from certify.kernel import enclose as E
+from certify.kernel.arith import working_precision
 from certify.kernel.compare import lower_float
 
 U = E.U
@@ -51,6 +52,125 @@ def upper_float(b: arb) -> float:
 
 def _arb_up(x: float) -> arb:
     return E._ball(x)
+
+
+# --- accurate sums of squares ----------------------------------------------------------------------
+
+
+@E._quiet
+def _tree_sum(x: np.ndarray) -> tuple[float, float, float, int]:
+    """(s, e, a, m) for non-negative finite floats x (a fresh array: it is overwritten): pairwise sums by
+    TwoSum, level by level, so that the exact total is s + (sum of the m TwoSum errors) exactly; e and a are
+    the float sums of those errors and of their absolute values (each np.sum of at most len(x) terms)."""
+    x = np.ravel(x)
+    e_sum, a_sum, m = 0.0, 0.0, 0
+    while x.size > 1:
+        if x.size % 2:
+            x = np.append(x, 0.0)
+        pairs = x.reshape(-1, 2)
+        hi, lo = two_sum(pairs[:, 0], pairs[:, 1])  # views of x: two_sum writes into them, x is ours
+        e_sum += float(np.sum(lo))
+        a_sum += float(np.sum(np.abs(lo)))
+        m += lo.size
+        x = hi
+    return (float(x[0]) if x.size else 0.0), e_sum, a_sum, m
+
+
+def _sum_nonneg_ball(x: np.ndarray) -> arb:
+    """A ball containing the exact sum of non-negative finite floats, about u wide (relative): the
+    pairwise TwoSum tree is error-free, and the float sum of its errors (each at most u of a partial sum)
+    is off by at most gamma_m times their absolute sum plus the level-by-level accumulation: u^2 terms."""
+    s, e, a, m = _tree_sum(x)
+    if not (math.isfinite(s) and math.isfinite(e) and math.isfinite(a)):
+        return E.WHOLE
+    levels = max(m, 1).bit_length() + 1
+    g = arb(E.gamma(max(m, 1))) + arb(E.gamma(levels))
+    a_true = arb(a) / (1 - arb(E.gamma(max(m, 1))))  # a float sum of non-negative terms is >= (1 - gamma) true
+    return E._sound(arb(s) + arb(e) + arb(0, 1) * (2 * g * a_true).upper())
+
+
+@E._quiet
+def norm_sq_ball_accurate(x: np.ndarray) -> arb:
+    """A ball containing sum x_i^2, about 2u wide (relative): each fl(x_i^2) is within u x_i^2 + eta/2 of
+    x_i^2, and their sum is enclosed by :func:`_sum_nonneg_ball`.  Data whose squares overflow or become
+    subnormal in bulk are scaled by a power of two first (as in :func:`certify.kernel.enclose.norm_sq_ball`)."""
+    flat = np.ravel(np.asarray(x, dtype=np.float64))
+    if not np.all(np.isfinite(flat)):
+        return E.WHOLE
+    n = max(flat.size, 1)
+    peak = float(np.max(np.abs(flat), initial=0.0))
+    if peak == 0.0:
+        return arb(0)
+    ex = int(np.frexp(peak)[1])
+    if -400 < ex < 400:  # squares neither overflow nor underflow in bulk: no scaling needed
+        y, ex = flat, 0
+    else:
+        y = np.ldexp(flat, -ex)  # max |y| in [1/2, 1)
+    with working_precision(106):  # ball arithmetic finer than the data, so it adds no width of its own
+        S = _sum_nonneg_ball(y * y)
+        slack = arb(n) * arb(ETA) / 2  # squares that landed in the subnormal range
+        lo = (S.lower() - slack) / (1 + arb(U))
+        hi = (S.upper() + slack) / (1 - arb(U))
+        if ex:  # y = fl(x 2^-ex): each rounding of the scaling moves a square by less than 2 eta
+            lo, hi = lo - 2 * arb(n) * arb(ETA), hi + 2 * arb(n) * arb(ETA)
+        scale = arb(2) ** (2 * ex)
+        return E._sound(E._between(lo * scale, hi * scale))
+
+
+def norm_ball_accurate(x: np.ndarray) -> arb:
+    """A ball containing the Euclidean (Frobenius) norm of x, about u wide (relative)."""
+    with working_precision(106):  # ball arithmetic finer than the float data, so it adds no width of its own
+        return E.sqrt_ball(norm_sq_ball_accurate(x))
+
+
+_VELTKAMP = 134217729.0  # 2^27 + 1
+
+
+@E._quiet
+def _veltkamp(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """a = hi + lo exactly, each with at most 26 significant bits (Veltkamp's splitting, round to nearest,
+    valid for |a| < 2^995: callers scale first)."""
+    c = _VELTKAMP * a
+    hi = c - (c - a)
+    return hi, a - hi
+
+
+@E._quiet
+def dot_ball_accurate(x: np.ndarray, y: np.ndarray) -> arb:
+    """A ball containing sum x_i y_i, about u^2 sum |x_i y_i| wide: each product is split into four exact
+    products of 26-bit halves (an underflowing one is off by at most eta/2), and the 4n products are summed
+    by the error-free TwoSum tree of :func:`_tree_sum`.  Both vectors are first scaled by powers of two to a
+    largest entry in [1/2, 1) when their exponents are extreme (each scaled entry then off by eta/2 at most)."""
+    a = np.ravel(np.asarray(x, dtype=np.float64))
+    b = np.ravel(np.asarray(y, dtype=np.float64))
+    if a.shape != b.shape:
+        raise ValueError("the vectors differ in length")
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        return E.WHOLE
+    n = max(a.size, 1)
+    pa, pb = float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0))
+    if pa == 0.0 or pb == 0.0:
+        return arb(0)
+    ea, eb = int(np.frexp(pa)[1]), int(np.frexp(pb)[1])
+    scaling_err = arb(0)
+    if not (-400 < ea < 400 and -400 < eb < 400):
+        a, b = np.ldexp(a, -ea), np.ldexp(b, -eb)  # |a|, |b| < 1: the roundings move the sum by < n eta
+        scaling_err = arb(n) * arb(ETA)
+    else:
+        ea = eb = 0
+    a_hi, a_lo = _veltkamp(a)
+    b_hi, b_lo = _veltkamp(b)
+    terms = np.concatenate((a_hi * b_hi, a_hi * b_lo, a_lo * b_hi, a_lo * b_lo))
+    with working_precision(128):
+        s, e, absum, m = _tree_sum(terms)
+        if not (math.isfinite(s) and math.isfinite(e) and math.isfinite(absum)):
+            return E.WHOLE
+        levels = max(m, 1).bit_length() + 1
+        g = arb(E.gamma(max(m, 1))) + arb(E.gamma(levels))
+        a_true = arb(absum) / (1 - arb(E.gamma(max(m, 1))))
+        err = 2 * g * a_true + 2 * arb(n) * arb(ETA) + scaling_err  # sums, underflowing products, scaling
+        total = (arb(s) + arb(e) + arb(0, 1) * err.upper()) * arb(2) ** (ea + eb)
+        return E._sound(total)
 
 
 # --- accurate products ---------------------------------------------------------------------------
@@ -87,15 +207,17 @@ def _split(M: np.ndarray, e: np.ndarray, beta: int, axis: int) -> tuple[np.ndarr
     return I, R
 
 
-def _scales_in_range(e: np.ndarray, f: np.ndarray, beta: int, c: int) -> bool:
-    """Every factor 2^(e_i - beta), 2^(f_j - beta) is a normal float, and every entry of
-    I_W I_A 2^(e_i + f_j - 2 beta) (an integer below 2^(2 beta + c) <= 2^53 times that power) is exactly
-    representable: no overflow above, no power below 2^-1074."""
+def _scales_in_range(e: np.ndarray, f: np.ndarray, beta: int, c: int, slices: int = 2) -> bool:
+    """Every slice factor 2^(e_i - j beta), 2^(f_j - j beta) (j < slices) is a normal float, and every entry
+    of an exact slice product (an integer below 2^(2 beta + c) <= 2^53 times 2^(e_i + f_j - beta (i' + j'))
+    for the slice pairs used) is exactly representable: no overflow above, no power below 2^-1074."""
     if e.size == 0 or f.size == 0:
         return True
+    deepest = (slices - 1) * beta  # the finest slice sits (slices - 1) beta bits below the first
     lo_e, hi_e, lo_f, hi_f = int(e.min()), int(e.max()), int(f.min()), int(f.max())
-    return (lo_e - beta >= -1022 and lo_f - beta >= -1022 and hi_e - beta <= 1000 and hi_f - beta <= 1000
-            and lo_e + lo_f - 2 * beta >= -1074 and hi_e + hi_f + c <= 1020)
+    return (lo_e - beta - deepest >= -1022 and lo_f - beta - deepest >= -1022
+            and hi_e - beta <= 1000 and hi_f - beta <= 1000
+            and lo_e + lo_f - 2 * beta - deepest >= -1074 and hi_e + hi_f + c <= 1020)
 
 
 @E._quiet
@@ -113,7 +235,7 @@ def two_sum(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @E._quiet
-def product_pair(W: np.ndarray, A_hi: np.ndarray, A_lo: np.ndarray | None = None
+def product_pair(W: np.ndarray, A_hi: np.ndarray, A_lo: np.ndarray | None = None, slices: int = 2
                  ) -> tuple[np.ndarray, np.ndarray, arb]:
     """(Z_hi, Z_lo, bound): float matrices with ||W (A_hi + A_lo) - (Z_hi + Z_lo)||_F <= bound.upper(), for
     exact float W (m x k) and A_hi, A_lo (k x n; A_lo None for zero).
@@ -126,6 +248,8 @@ def product_pair(W: np.ndarray, A_hi: np.ndarray, A_lo: np.ndarray | None = None
     Q = fl(fl(2^e P2 + P3) + T) add at most u|result| + eta/2 per entry each (round to nearest), and
     (Z_hi, Z_lo) = TwoSum(2^(e+f) P1, Q) is exact.  Scalings by powers of two are exact in range.
     The bound is therefore about 2^-beta k u |W||A|: far below the u |Z| of storing Z in one float.
+    With ``slices=3`` (:func:`_product_pair_fine`) the first two beta-bit slices of each factor enter exact
+    products, and the bound drops to about 2^-beta u |W||A| (the rounding of one sum of exact products).
     """
     E._check_mode()
     W = np.asarray(W, dtype=np.float64)
@@ -140,13 +264,17 @@ def product_pair(W: np.ndarray, A_hi: np.ndarray, A_lo: np.ndarray | None = None
     beta = split_bits(k)
     c = (k - 1).bit_length()
     e, f = _exponents(W, 1), _exponents(A_hi, 0)
-    if not _scales_in_range(e, f, beta, c):
+    if not _scales_in_range(e, f, beta, c, slices):
         Z, rho = plain_product(W, A_hi)
         if A_lo is not None:
             T, rho_lo = plain_product(W, A_lo)
             Z, lo = two_sum(Z, T)
             return Z, lo, E._sound((rho + rho_lo).upper())
         return Z, np.zeros_like(Z), rho
+    if slices == 3:
+        return _product_pair_fine(W, A_hi, A_lo, e, f, beta)
+    if slices != 2:
+        raise ValueError("slices is 2 or 3")
     I_W, W2 = _split(W, e, beta, 1)
     I_A, A2 = _split(A_hi, f, beta, 0)
     g = arb(E.gamma(k))
@@ -180,6 +308,83 @@ def product_pair(W: np.ndarray, A_hi: np.ndarray, A_lo: np.ndarray | None = None
     del I_A, I_W
     Z *= pow_e
     Z *= pow_f  # exact scalings (range checked)
+    hi, lo = two_sum(Z, Q)
+    if not (np.all(np.isfinite(hi)) and np.all(np.isfinite(lo))):
+        return hi, lo, E.WHOLE
+    return hi, lo, E._sound(err.upper())
+
+
+@E._quiet
+def _product_pair_fine(W: np.ndarray, A: np.ndarray, A_lo: np.ndarray | None, e: np.ndarray, f: np.ndarray,
+                       beta: int) -> tuple[np.ndarray, np.ndarray, arb]:
+    """Three slices: W = W1 + W2 + W3 and A = A1 + A2 + A3 (W1, W2, A1, A2 beta-bit slices, scaled by
+    2^(e - beta), 2^(e - 2 beta) by rows and 2^(f - beta), 2^(f - 2 beta) by columns).  With Wr = W - W1 and
+    Ar = A - A1 (real numbers):
+
+        W A = W1 A1 + W1 A2 + W2 A1 + (W1 A3 + W3 A1 + Wr Ar)
+
+    The first three products are exact (integers below 2^53); the last three are rounded, each with a factor
+    2^-beta smaller than |W||A| on both sides, so their rounding is about 2^-2beta k u.  The remainders'
+    subtractions are exact (Rump, Ogita, Oishi 2008, Lemma 3.3); a rounding of u|R| in any of them is
+    allowed for anyway (u ||R||_F times the norm of what it multiplies)."""
+    m, k = W.shape
+    n = A.shape[1]
+    g = arb(E.gamma(k))
+    kETA = arb(k) * arb(ETA)
+    cells = arb(m * n).sqrt()
+    I_W1, Wr = _split(W, e, beta, 1)
+    I_W2, W3 = _split(Wr, e - beta, beta, 1)
+    I_A1, Ar = _split(A, f, beta, 0)
+    I_A2, A3 = _split(Ar, f - beta, beta, 0)
+    pe1 = np.ldexp(1.0, e - beta)[:, None]
+    pe2 = np.ldexp(1.0, e - 2 * beta)[:, None]
+    pf1 = np.ldexp(1.0, f - beta)[None, :]
+    pf2 = np.ldexp(1.0, f - 2 * beta)[None, :]
+    nrm = {name: _arb_up(E.norm_up(x)) for name, x in (("W", W), ("A", A), ("Wr", Wr), ("W3", W3), ("Ar", Ar),
+                                                        ("A3", A3))}
+    n_W1 = _arb_up(E.norm_up(E.up(E.row_norms_up(I_W1) * pe1[:, 0])))
+    n_A1 = _arb_up(E.norm_up(E.up(E.col_norms_up(I_A1) * pf1[0, :])))
+    top_e, top_f = (_arb_up(float(np.max(p, initial=0.0))) for p in (pe1, pf1))
+    # rounding of the three rounded products (k eta of underflow each, scaled by the largest row or column
+    # factor where a product is scaled after it is formed), plus eta/2 per entry for each scaling
+    err = g * (n_W1 * nrm["A3"] + nrm["W3"] * n_A1 + nrm["Wr"] * nrm["Ar"])
+    err += kETA * (top_e + top_f + 1) * cells + 2 * arb(ETA) * cells
+    # remainders whose subtraction might have rounded: Wr, W3 (multiplying at most |A|), Ar, A3 (at most |W|)
+    err += arb(U) * ((nrm["Wr"] + nrm["W3"]) * nrm["A"] + nrm["W"] * (nrm["Ar"] + nrm["A3"]))
+    R = I_W1 @ A3
+    del A3
+    R *= pe1
+    tmp = W3 @ I_A1
+    del W3
+    tmp *= pf1
+    R += tmp
+    np.matmul(Wr, Ar, out=tmp)
+    del Wr, Ar
+    R += tmp
+    err += 2 * (arb(U) * _arb_up(E.norm_up(R)) + arb(ETA) * cells)  # two roundings of these sums
+    if A_lo is not None:
+        np.matmul(W, A_lo, out=tmp)
+        err += g * nrm["W"] * _arb_up(E.norm_up(A_lo)) + kETA * cells
+        R += tmp
+        err += arb(U) * _arb_up(E.norm_up(R)) + arb(ETA) * cells
+    # the two exact cross products, scaled exactly, then summed with R: Q = fl(fl(P12 + P21) + R)
+    np.matmul(I_W1, I_A2, out=tmp)
+    del I_A2
+    tmp *= pe1
+    tmp *= pf2
+    Q = I_W2 @ I_A1
+    del I_W2
+    Q *= pe2
+    Q *= pf1
+    Q += tmp
+    err += arb(U) * _arb_up(E.norm_up(Q)) + arb(ETA) * cells
+    Q += R
+    del R
+    err += arb(U) * _arb_up(E.norm_up(Q)) + arb(ETA) * cells
+    Z = np.matmul(I_W1, I_A1, out=tmp)  # exact: integers below 2^53
+    del I_W1, I_A1
+    Z *= pe1
+    Z *= pf1
     hi, lo = two_sum(Z, Q)
     if not (np.all(np.isfinite(hi)) and np.all(np.isfinite(lo))):
         return hi, lo, E.WHOLE
@@ -344,12 +549,12 @@ def negative_part(Z: NormEnclosure) -> NormEnclosure:
     return NormEnclosure(np.minimum(Z.mid, 0.0), Z.mid_radius())
 
 
-def layer(W: np.ndarray, A: NormEnclosure, spectral: arb | None = None) -> NormEnclosure:
+def layer(W: np.ndarray, A: NormEnclosure, spectral: arb | None = None, slices: int = 2) -> NormEnclosure:
     """Enclosure of W A for an exact float W: with Ahat = A.mid + A.lo and Zhat = Z_hi + Z_lo,
     ||W A - Zhat||_F <= ||W||_2 ||A - Ahat||_F + ||W Ahat - Zhat||_F.
 
     ``spectral`` is an upper bound of ||W||_2 (computed here when needed and not given)."""
-    hi, lo, rho = product_pair(W, A.mid, A.lo)
+    hi, lo, rho = product_pair(W, A.mid, A.lo, slices)
     if A.radius.is_zero():
         return NormEnclosure(hi, rho, lo)
     sigma = spectral if spectral is not None else spectral_norm_upper(W)
@@ -359,15 +564,22 @@ def layer(W: np.ndarray, A: NormEnclosure, spectral: arb | None = None) -> NormE
 
 def frobenius_ball(Z: NormEnclosure) -> arb:
     """||Z||_F lies within ||Z - mid||_F of ||mid||_F (triangle inequality)."""
-    c = E.norm_ball(Z.mid)
+    c = norm_ball_accurate(Z.mid)
     r = Z.mid_radius()
     return E._sound(E._between(c - r, c + r))
 
 
 def top_singular_lower(Z: NormEnclosure, v: np.ndarray) -> arb:
-    """s_1(Z) >= s_1(mid) - ||Z - mid||_2 >= ||mid v|| / ||v|| - radius (Weyl)."""
-    low = E.top_singular_lower(E.Enclosure.exact(Z.mid), v) - Z.mid_radius()
-    low = low.lower()
+    """s_1(Z) >= s_1(mid) - ||Z - mid||_2 >= ||mid v|| / ||v|| - ||Z - mid||_F (Weyl), with mid v formed by
+    the accurate product (a pair y_hi + y_lo within rho of it) and both norms summed accurately."""
+    v = np.asarray(v, dtype=np.float64)
+    vn = norm_ball_accurate(v)
+    if not (vn > 0) or not vn.is_finite():
+        return arb(0)
+    y_hi, y_lo, rho = product_pair(Z.mid, v.reshape(-1, 1))
+    off = rho + _arb_up(E.norm_up(y_lo))  # ||mid v - y_hi||
+    yn = norm_ball_accurate(y_hi)
+    low = ((yn - off) / vn - Z.mid_radius()).lower()
     return low if (low.is_finite() and low > 0) else arb(0)
 
 
@@ -386,12 +598,13 @@ def top_singular_upper(Z: NormEnclosure, perron: np.ndarray, v: np.ndarray | Non
 
 
 def inner_ball(G: np.ndarray, Z: NormEnclosure) -> arb:
-    """Tr[G^T Z] lies within ||G||_F radius of Tr[G^T (mid + lo)] (Cauchy-Schwarz)."""
-    base = E.inner_ball(G, E.Enclosure.exact(Z.mid))
+    """Tr[G^T Z] lies within ||G||_F radius of Tr[G^T (mid + lo)] (Cauchy-Schwarz), the latter summed
+    accurately (:func:`dot_ball_accurate`)."""
+    base = dot_ball_accurate(G, Z.mid)
     if Z.lo is not None:
-        base += E.inner_ball(G, E.Enclosure.exact(Z.lo))
+        base += dot_ball_accurate(G, Z.lo)
     r = Z.radius.upper() if Z.radius.is_finite() else E.WHOLE
-    return E._sound(base + arb(0, 1) * (E.norm_ball(G).upper() * r))
+    return E._sound(base + arb(0, 1) * (norm_ball_accurate(G).upper() * r))
 
 
 def gap_ratio_ball(Z: NormEnclosure) -> arb:

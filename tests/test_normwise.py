@@ -1,0 +1,176 @@
+"""Norm-wise enclosures (certify.kernel.normwise) against exact rationals, through depth 20.
+
+Every radius the kernel reports must bound the distance, computed exactly in fmpq, between the exact
+network and the float (double-double) one, at every layer, for both product schemes (two and three
+slices), on data whose scales force each code path: the split products, the plain fallback near the
+ends of the float range, zero rows, subnormal entries and exact ties at zero.
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+import pytest
+from flint import arb, fmpq
+
+from certify.instances import Instance
+from certify.kernel import normwise as NW
+from certify.kernel.arith import EXACT, sum_of_squares_exact
+from certify.kernel.compare import encloses, endpoints
+from certify.network import forward
+from certify.rigorous import enclose_network, slices_for_depth
+
+mpmath.mp.dps = 50
+
+
+def q(x: float) -> fmpq:
+    return fmpq(*float(x).as_integer_ratio())
+
+
+def exact_matrix(A: np.ndarray):
+    return EXACT.array(A)
+
+
+def dist_sq(Z_exact, mid: np.ndarray, lo: np.ndarray | None) -> fmpq:
+    """||Z_exact - (mid + lo)||_F^2, exactly."""
+    total = fmpq(0)
+    for i in range(mid.shape[0]):
+        for j in range(mid.shape[1]):
+            d = Z_exact[i, j] - q(mid[i, j]) - (q(lo[i, j]) if lo is not None else fmpq(0))
+            total += d * d
+    return total
+
+
+def within(ball: arb, value_sq: fmpq) -> bool:
+    """value_sq <= (upper end of ball)^2, decided exactly."""
+    hi = endpoints(ball.upper().union(arb(0)))[1]
+    return value_sq <= hi * hi
+
+
+def network(seed: int, depth: int, scale_kind: str = "plain"):
+    rng = np.random.default_rng(seed)
+    widths = [int(w) for w in rng.integers(1, 6, size=depth + 1)]
+    N = int(rng.integers(1, 6))
+    Ws = [rng.standard_normal((widths[l + 1], widths[l])) * np.sqrt(2 / widths[l]) for l in range(depth)]
+    X = rng.standard_normal((widths[0], N))
+    if scale_kind == "rows":  # rows of very different magnitudes: different split exponents per row
+        Ws = [W * (10.0 ** rng.integers(-30, 30, size=(W.shape[0], 1))) for W in Ws]
+    elif scale_kind == "tiny":  # near the bottom of the range: the split falls back to plain products
+        X = X * 1e-300
+    elif scale_kind == "huge":
+        X = X * 1e300
+        Ws = [W * 1e-3 for W in Ws]
+    elif scale_kind == "subnormal":
+        X = X * 1e-310
+    elif scale_kind == "zeros":
+        for W in Ws:
+            W[0, :] = 0.0
+    elif scale_kind == "ties":  # exact zeros in preactivations: X with a repeated, cancelling structure
+        X = np.round(X * 4) / 4
+        Ws = [np.round(W * 4) / 4 for W in Ws]
+    G = rng.standard_normal((widths[-1], N))
+    return Instance(X=X, G=G, weights=tuple(Ws))
+
+
+@pytest.mark.parametrize("slices", [2, 3])
+@pytest.mark.parametrize("kind", ["plain", "rows", "tiny", "huge", "subnormal", "zeros", "ties"])
+@pytest.mark.parametrize("seed", range(3))
+def test_radius_bounds_the_exact_distance_through_depth_20(seed, kind, slices):
+    inst = network(seed, 20, kind)
+    act = NW.NormEnclosure.exact(inst.X)
+    exact = forward([exact_matrix(W) for W in inst.weights], exact_matrix(inst.X), EXACT)
+    for l, W in enumerate(inst.weights, start=1):
+        Z = NW.layer(W, act, slices=slices)
+        Z_exact = exact.pre[l - 1]
+        assert within(Z.radius, dist_sq(Z_exact, Z.mid, Z.lo)), (l, Z.radius)
+        assert within(Z.mid_radius(), dist_sq(Z_exact, Z.mid, None)), l
+        fro = NW.frobenius_ball(Z)
+        sq = sum((z * z for z in Z_exact.ravel()), fmpq(0))
+        lo_end, hi_end = endpoints(fro)
+        assert (lo_end <= 0 or lo_end * lo_end <= sq) and sq <= hi_end * hi_end, l
+        if l < inst.depth:
+            act = NW.relu(Z)
+            A_exact = exact.post[l]
+            assert within(act.radius, dist_sq(A_exact, act.mid, act.lo)), l
+        else:
+            trace = sum((q(g) * y for g, y in zip(inst.G.ravel(), Z_exact.ravel())), fmpq(0))
+            assert encloses(NW.inner_ball(inst.G, Z), trace)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_network_quantities_contain_50_digit_references(seed):
+    inst = network(seed, 16 + seed % 5)  # depths 16..20: three slices
+    assert slices_for_depth(inst.depth) == 3
+    net = enclose_network(inst, keep=True)
+    exact = forward([exact_matrix(W) for W in inst.weights], exact_matrix(inst.X), EXACT)
+    for r, A in zip(net.activations, exact.post):
+        M = mpmath.matrix([[mpmath.mpf(int(x.p)) / mpmath.mpf(int(x.q)) for x in row] for row in A.tolist()])
+        sv = sorted((abs(s) for s in mpmath.svd_r(M, compute_uv=False)), reverse=True)
+        total = mpmath.fsum(s**2 for s in sv)
+        s1 = sv[0]
+        lo, hi = float(r.s1_low.lower().mid()), float(r.s1_high.upper().mid())
+        assert lo <= s1 * (1 + 1e-30) and s1 <= hi * (1 + 1e-30) or (s1 == 0 and lo == 0)
+        if total > 0:
+            ratio = 1 - s1**2 / total
+            assert float(r.ratio_low.lower().mid()) <= ratio + 1e-30 <= float(r.ratio_high.upper().mid()) + 2e-30
+
+
+def test_three_slices_are_tighter_than_two_on_a_deep_random_network():
+    rng = np.random.default_rng(0)
+    widths = [40] * 21
+    Ws = [rng.standard_normal((40, 40)) * np.sqrt(2 / 40) for _ in range(20)]
+    X = rng.standard_normal((40, 60))
+    finals = {}
+    for slices in (2, 3):
+        act = NW.NormEnclosure.exact(X)
+        for W in Ws[:-1]:
+            act = NW.relu(NW.layer(W, act, slices=slices))
+        finals[slices] = float(act.radius.upper().mid()) / float(NW.norm_ball_accurate(act.mid).mid())
+    assert finals[3] < finals[2] / 10 and finals[3] < 1e-12, (finals, widths[0])
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 7), (7, 3), (30, 30), (50, 80), (10, 200)])
+@pytest.mark.parametrize("kind", ["gaussian", "rank-one", "zero", "tiny", "huge"])
+def test_spectral_norm_bound_holds_and_is_tight(shape, kind):
+    rng = np.random.default_rng(sum(shape))
+    W = rng.standard_normal(shape)
+    if kind == "rank-one":
+        W = np.outer(rng.standard_normal(shape[0]), rng.standard_normal(shape[1]))
+    elif kind == "zero":
+        W = np.zeros(shape)
+    elif kind == "tiny":
+        W = W * 1e-305
+    elif kind == "huge":
+        W = W * 1e300
+    bound = NW.spectral_norm_upper(W)
+    s1 = float(np.linalg.norm(W, 2)) if kind != "huge" else float(np.linalg.norm(W / 1e300, 2)) * 1e300
+    if kind == "zero":
+        assert bound.upper() <= 0 or float(bound.upper().mid()) == 0.0
+        return
+    if min(shape) <= 30 and kind not in ("tiny", "huge"):  # the exact s_1 at 50 digits
+        M = mpmath.matrix([[mpmath.mpf(float(x)) for x in row] for row in W])
+        s1_ref = max(abs(s) for s in mpmath.svd_r(M, compute_uv=False))
+        assert mpmath.mpf(float(bound.upper().mid())) >= s1_ref
+    assert float(bound.upper().mid()) >= s1 * (1 - 1e-12)
+    assert float(bound.upper().mid()) <= s1 * 1.1  # a few percent at most (margins of the certificate)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-300, 1e300, 1e-310, 1e-160, 1e160])
+@pytest.mark.parametrize("n", [1, 2, 3, 64, 1001])
+def test_accurate_sums_contain_the_exact_values(scale, n):
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal(n) * scale
+    y = rng.standard_normal(n) * (1 / scale if 1e-150 < scale < 1e150 else 1.0)
+    b = NW.norm_sq_ball_accurate(x)
+    assert encloses(b, sum_of_squares_exact(x))
+    exact_dot = sum((q(a) * q(c) for a, c in zip(x, y)), fmpq(0))
+    d = NW.dot_ball_accurate(x, y)
+    assert d.is_finite() and encloses(d, exact_dot)
+    if scale == 1.0:  # relative widths of about u
+        assert float(b.rad()) <= 4e-16 * float(b.mid())
+        assert float(d.rad()) <= 1e-25 * float(np.sum(np.abs(x * y))) + 1e-300  # about n u^2
+
+
+def test_accurate_sums_of_non_finite_data_certify_nothing():
+    assert NW.norm_sq_ball_accurate(np.array([1.0, np.inf])) is NW.E.WHOLE
+    assert NW.dot_ball_accurate(np.array([np.nan]), np.array([1.0])) is NW.E.WHOLE
