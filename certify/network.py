@@ -153,12 +153,49 @@ def escape_report(weights: Weights, X: np.ndarray, G: np.ndarray) -> EscapeRepor
 
     By Euler's identity rho^T grad L0(rho) = L L0(rho) = -L s = -s ||rho||^2, so
     s = -L0(rho) is the only speed for which grad L0(rho) = -s rho can hold.
+
+    Lean in memory: rho_l = c W_l is formed one layer at a time, one forward pass keeps the activations
+    of every ceil(sqrt(L))-th layer only, and the backward pass recomputes each segment from its
+    checkpoint (about sqrt(L) activations held at once instead of 2L); each gradient block is folded into
+    the residual as soon as it is formed.  The arithmetic is the same as backpropagation on rho.
     """
-    rho = to_sphere(weights)
+    L = len(weights)
+    norm = math.sqrt(float(squared_norm(weights)))
+    if norm == 0.0:
+        raise ValueError("theta = 0 has no direction")
+    c = math.sqrt(L) / norm
+
+    def rho(l: int) -> np.ndarray:  # rho_l, for l = 1..L
+        return np.asarray(weights[l - 1], dtype=float) * c
+
+    every = max(1, math.isqrt(L - 1) + 1) if L > 1 else 1
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):  # estimates: inf/nan are reported as such
-        s = -float(localized_loss(rho, X, G))
-        g = flatten(loss_gradient(rho, X, G))
-        r = g + s * flatten(rho)
-        res = float(np.linalg.norm(r))
-        gn = float(np.linalg.norm(g))
+        checkpoints = {0: np.asarray(X, dtype=np.float64)}
+        act = checkpoints[0]
+        for l in range(1, L + 1):
+            Z = rho(l) @ act
+            if l < L:
+                act = np.maximum(Z, 0.0)
+                if l % every == 0:
+                    checkpoints[l] = act
+        s = -float(np.sum(np.asarray(G, dtype=np.float64) * Z))
+        del Z, act
+        res_sq, grad_sq = 0.0, 0.0
+        delta = np.asarray(G, dtype=np.float64)  # dL0/dZ_L
+        top = L
+        while top >= 1:
+            base = ((top - 1) // every) * every  # the checkpoint at or below layer top - 1
+            acts = [checkpoints[base]]
+            for l in range(base + 1, top):  # recompute Z_l^s for l = base+1..top-1
+                acts.append(np.maximum(rho(l) @ acts[-1], 0.0))
+            for l in range(top, base, -1):  # layers top..base+1, with acts[l - 1 - base] = Z_(l-1)^s
+                prev = acts[l - 1 - base]
+                R = rho(l)
+                g = delta @ prev.T
+                res_sq += float(np.sum((g + s * R) ** 2))
+                grad_sq += float(np.sum(g * g))
+                if l > 1:
+                    delta = (R.T @ delta) * (prev > 0)
+            top = base
+        res, gn = math.sqrt(res_sq), math.sqrt(grad_sq)
         return EscapeReport(s, res, res / gn if gn > 0 else math.inf)

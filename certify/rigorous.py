@@ -30,20 +30,29 @@ from certify.limits import env_limit
 DEFAULT_PS = (0.1, 0.25, 0.5, 0.75, 0.9)
 
 
-def power_iteration(A: np.ndarray, iterations: int = 60) -> np.ndarray:
-    """Untrusted float estimate of the top right singular vector of A (deterministic start)."""
+def power_iteration(A: np.ndarray, iterations: int = 60, rtol: float = 1e-15) -> np.ndarray:
+    """Untrusted float estimate of the top right singular vector of A (deterministic start).
+
+    Stops early once the Rayleigh quotient of A^T A changes by less than ``rtol`` (relative) between two
+    iterations: the witness is then as good as float arithmetic makes it.  A is rescaled (a copy) only
+    when its largest entry is far enough from 1 for A^T A v to overflow or underflow."""
     A = np.asarray(A, dtype=np.float64)
     top = float(np.max(np.abs(A), initial=0.0))
-    if 0 < top < math.inf:  # singular vectors do not change with scale; A^T A v must not overflow or underflow
+    if 0 < top < math.inf and not (1e-100 < top < 1e100):  # singular vectors do not change with scale
         A = A / top
     n = A.shape[1]
     v = np.ones(n) / math.sqrt(n)
+    last = -1.0
     for _ in range(iterations):
         w = A.T @ (A @ v)
         nrm = float(np.linalg.norm(w))
         if not nrm > 0 or not math.isfinite(nrm):
             break
+        rayleigh = float(v @ w)
         v = w / nrm
+        if abs(rayleigh - last) <= rtol * abs(rayleigh):
+            break
+        last = rayleigh
     return v
 
 

@@ -272,9 +272,9 @@ class Enclosure:
 
 
 @_quiet
-def _abs_matvec_up(A: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Upper bound of |A| x for x >= 0 (exact floats)."""
-    return _inflate(np.abs(A) @ x, max(A.shape[1], 1))
+def _abs_matvec_up(A: np.ndarray, x: np.ndarray, nonneg: bool = False) -> np.ndarray:
+    """Upper bound of |A| x for x >= 0 (exact floats); ``nonneg`` says A >= 0 already (no copy)."""
+    return _inflate((A if nonneg else np.abs(A)) @ x, max(A.shape[1], 1))
 
 
 @_quiet
@@ -395,9 +395,9 @@ def top_singular_upper_enclosure(Z: Enclosure, x: np.ndarray) -> arb:
     x = np.asarray(x, dtype=np.float64)
     if np.any(~(x > 0)):
         raise ValueError("Collatz-Wielandt needs a strictly positive vector")
-    abs_mid = np.abs(Z.mid)
-    y = up(_abs_matvec_up(abs_mid, x) + Z.radius_times_up(x))  # >= U x >= 0
-    z = up(_abs_matvec_up(abs_mid.T, y) + Z.radius_transpose_times_up(y))  # >= U^T y >= U^T U x
+    abs_mid = Z.mid if (Z.mid.size == 0 or float(np.min(Z.mid)) >= 0) else np.abs(Z.mid)
+    y = up(_abs_matvec_up(abs_mid, x, True) + Z.radius_times_up(x))  # >= U x >= 0
+    z = up(_abs_matvec_up(abs_mid.T, y, True) + Z.radius_transpose_times_up(y))  # >= U^T y >= U^T U x
     if not np.all(np.isfinite(z)):
         return WHOLE
     ratio = float(np.max(up(z / x)))
@@ -465,10 +465,12 @@ def top_singular_upper_gram(Z: Enclosure, v: np.ndarray) -> arb:
 def perron_vector(B: np.ndarray, iterations: int = 30) -> np.ndarray:
     """A positive test vector for Collatz-Wielandt: power iterations on |B|^T |B| (untrusted; any x > 0
     gives a valid bound, a good one a tight bound)."""
-    B = np.abs(np.asarray(B, dtype=np.float64))
+    B = np.asarray(B, dtype=np.float64)
+    if B.size and float(np.min(B)) < 0:
+        B = np.abs(B)
     peak = float(np.max(B, initial=0.0))
-    if 0 < peak < INF:  # the Perron vector does not change with scale; B^T B x must stay in range
-        B = B / peak
+    if 0 < peak < INF and not (1e-100 < peak < 1e100):  # the Perron vector does not change with scale;
+        B = B / peak  # B^T B x must stay in range
     x = np.ones(B.shape[1])
     for _ in range(iterations):
         y = B.T @ (B @ x)

@@ -220,6 +220,16 @@ def _scales_in_range(e: np.ndarray, f: np.ndarray, beta: int, c: int, slices: in
             and lo_e + lo_f - 2 * beta - deepest >= -1074 and hi_e + hi_f + c <= 1020)
 
 
+def _scale_rows_cols(P: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """P * rows * cols in place, for powers of two rows (m x 1) and cols (1 x n), applying the factor with
+    the smaller largest value first so the intermediate cannot overflow when the result does not: with the
+    range of :func:`_scales_in_range`, both scalings are then exact."""
+    first, second = (rows, cols) if float(np.max(rows, initial=0.0)) <= float(np.max(cols, initial=0.0)) else (cols, rows)
+    P *= first
+    P *= second
+    return P
+
+
 @E._quiet
 def two_sum(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(s, t) with s = fl(a + b) and s + t = a + b exactly (Knuth's TwoSum: error-free under round to
@@ -306,8 +316,7 @@ def product_pair(W: np.ndarray, A_hi: np.ndarray, A_lo: np.ndarray | None = None
     del tmp
     Z = I_W @ I_A  # exact: integers below 2^53
     del I_A, I_W
-    Z *= pow_e
-    Z *= pow_f  # exact scalings (range checked)
+    _scale_rows_cols(Z, pow_e, pow_f)  # exact scalings (range checked)
     hi, lo = two_sum(Z, Q)
     if not (np.all(np.isfinite(hi)) and np.all(np.isfinite(lo))):
         return hi, lo, E.WHOLE
@@ -370,12 +379,10 @@ def _product_pair_fine(W: np.ndarray, A: np.ndarray, A_lo: np.ndarray | None, e:
     # the two exact cross products, scaled exactly, then summed with R: Q = fl(fl(P12 + P21) + R)
     np.matmul(I_W1, I_A2, out=tmp)
     del I_A2
-    tmp *= pe1
-    tmp *= pf2
+    _scale_rows_cols(tmp, pe1, pf2)
     Q = I_W2 @ I_A1
     del I_W2
-    Q *= pe2
-    Q *= pf1
+    _scale_rows_cols(Q, pe2, pf1)
     Q += tmp
     err += arb(U) * _arb_up(E.norm_up(Q)) + arb(ETA) * cells
     Q += R
@@ -383,8 +390,7 @@ def _product_pair_fine(W: np.ndarray, A: np.ndarray, A_lo: np.ndarray | None, e:
     err += arb(U) * _arb_up(E.norm_up(Q)) + arb(ETA) * cells
     Z = np.matmul(I_W1, I_A1, out=tmp)  # exact: integers below 2^53
     del I_W1, I_A1
-    Z *= pe1
-    Z *= pf1
+    _scale_rows_cols(Z, pe1, pf1)
     hi, lo = two_sum(Z, Q)
     if not (np.all(np.isfinite(hi)) and np.all(np.isfinite(lo))):
         return hi, lo, E.WHOLE
@@ -416,22 +422,29 @@ def plain_product(W: np.ndarray, A: np.ndarray) -> tuple[np.ndarray, arb]:
 # --- spectral norms --------------------------------------------------------------------------------
 
 
-def _largest_eigenvalue_estimate(S: np.ndarray, iterations: int = 40) -> float:
-    """Untrusted estimate (from below) of the largest eigenvalue of a symmetric PSD float matrix: power
-    iterations from a deterministic start.  It only has to be within a few percent: the certificate in
-    :func:`spectral_norm_upper` tries margins above it, and a bound of ||W||_2 that is 1% loose widens a
-    propagated radius by 1% per layer, not by orders of magnitude."""
+def _largest_eigenvalue_estimate(S: np.ndarray) -> float:
+    """Untrusted estimate of the largest eigenvalue of a symmetric PSD float matrix: LAPACK for small
+    matrices, Lanczos (ARPACK, deterministic start) otherwise, power iterations if ARPACK fails.  The
+    certificate in :func:`spectral_norm_upper` tries margins above it, so an estimate that is too low only
+    costs a retry; one that is too high only loosens the bound."""
     p = S.shape[0]
-    x = np.ones(p) / math.sqrt(p)
-    lam = 0.0
-    for _ in range(iterations):
-        y = S @ x
-        nrm = float(np.linalg.norm(y))
-        if not (nrm > 0 and math.isfinite(nrm)):
-            break
-        lam = float(x @ y)
-        x = y / nrm
-    return lam
+    if p <= 64:
+        return float(np.linalg.eigvalsh(S)[-1])
+    from scipy.sparse.linalg import ArpackError, ArpackNoConvergence, eigsh
+
+    try:
+        return float(eigsh(S, k=1, which="LA", tol=1e-6, v0=np.ones(p), return_eigenvectors=False)[0])
+    except (ArpackError, ArpackNoConvergence, ValueError):
+        x = np.ones(p) / math.sqrt(p)
+        lam = 0.0
+        for _ in range(100):
+            y = S @ x
+            nrm = float(np.linalg.norm(y))
+            if not (nrm > 0 and math.isfinite(nrm)):
+                break
+            lam = float(x @ y)
+            x = y / nrm
+        return lam
 
 
 @E._quiet
@@ -469,7 +482,7 @@ def spectral_norm_upper(W: np.ndarray) -> arb:
     est = _largest_eigenvalue_estimate(S)
     bound = None
     if math.isfinite(est) and est > 0:
-        for margin in (2.0**-7, 2.0**-4, 2.0**-1, 2.0**1):
+        for margin in (2.0**-20, 2.0**-12, 2.0**-6, 2.0**-2, 2.0**1):
             mu = float(E.up(est * (1.0 + margin)))
             M = -S
             idx = np.diag_indices(p)
