@@ -58,7 +58,8 @@ TARGET_DIRS = ("proofs", "certify/kernel")
 COPIED = ("certify", "proofs", "tests", "data", "pyproject.toml")
 
 KERNEL_TESTS = (
-    ["tests/test_kernel.py", "tests/test_enclosures.py", "tests/test_kernel_mutants.py", "tests/test_soundness.py"],
+    ["tests/test_kernel.py", "tests/test_enclosures.py", "tests/test_normwise.py", "tests/test_kernel_mutants.py",
+     "tests/test_soundness.py"],
     ["tests/test_optimum.py", "-k", "certificate"],
 )
 PROOF_TESTS = ["tests/test_proofs_ties.py"]
