@@ -148,54 +148,71 @@ class EscapeReport:
     relative_residual: float  # residual / ||grad L0(rho)||
 
 
-def escape_report(weights: Weights, X: np.ndarray, G: np.ndarray) -> EscapeReport:
+def checkpoint_stride(depth: int) -> int:
+    """Keep the activations of every this-many layers for a backward pass (about sqrt(depth))."""
+    return max(1, math.isqrt(max(depth - 1, 0)) + 1)
+
+
+def escape_report(weights: Weights, X: np.ndarray, G: np.ndarray,
+                  checkpoints: dict[int, np.ndarray] | None = None, l0: float | None = None) -> EscapeReport:
     """Speed and residual of Definition 2.1 for the direction of theta (floats).
 
     By Euler's identity rho^T grad L0(rho) = L L0(rho) = -L s = -s ||rho||^2, so
     s = -L0(rho) is the only speed for which grad L0(rho) = -s rho can hold.
 
-    Lean in memory: rho_l = c W_l is formed one layer at a time, one forward pass keeps the activations
-    of every ceil(sqrt(L))-th layer only, and the backward pass recomputes each segment from its
-    checkpoint (about sqrt(L) activations held at once instead of 2L); each gradient block is folded into
-    the residual as soon as it is formed.  The arithmetic is the same as backpropagation on rho.
+    Computed on theta itself: with rho = c theta, c = sqrt(L)/||theta||, homogeneity gives
+    L0(rho) = c^L L0(theta) and grad_l L0(rho) = c^(L-1) g_l (g_l = grad_l L0(theta)), so
+    grad L0(rho) + s rho = c^(L-1) (g - c^2 L0(theta) theta): the relative residual needs no power of c,
+    and s and the residual get theirs through logarithms (no overflow for extreme ||theta||).
+
+    Lean in memory: one forward pass keeps the activations of every :func:`checkpoint_stride`-th layer
+    (``checkpoints`` may supply them, with ``l0`` = L0(theta), from a pass already made), the backward
+    pass recomputes each segment from its checkpoint, and each gradient block is folded into the sums as
+    soon as it is formed.
     """
     L = len(weights)
-    norm = math.sqrt(float(squared_norm(weights)))
+    Ws = [np.asarray(W, dtype=np.float64) for W in weights]
+    norm = frobenius_norm(flatten(Ws)) if L else 0.0
     if norm == 0.0:
         raise ValueError("theta = 0 has no direction")
     c = math.sqrt(L) / norm
-
-    def rho(l: int) -> np.ndarray:  # rho_l, for l = 1..L
-        return np.asarray(weights[l - 1], dtype=float) * c
-
-    every = max(1, math.isqrt(L - 1) + 1) if L > 1 else 1
+    every = checkpoint_stride(L)
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):  # estimates: inf/nan are reported as such
-        checkpoints = {0: np.asarray(X, dtype=np.float64)}
-        act = checkpoints[0]
-        for l in range(1, L + 1):
-            Z = rho(l) @ act
-            if l < L:
-                act = np.maximum(Z, 0.0)
-                if l % every == 0:
-                    checkpoints[l] = act
-        s = -float(np.sum(np.asarray(G, dtype=np.float64) * Z))
-        del Z, act
+        if checkpoints is None or l0 is None:
+            checkpoints = {0: np.asarray(X, dtype=np.float64)}
+            act = checkpoints[0]
+            for l in range(1, L + 1):
+                Z = Ws[l - 1] @ act
+                if l < L:
+                    act = np.maximum(Z, 0.0)
+                    if l % every == 0:
+                        checkpoints[l] = act
+            l0 = float(np.sum(np.asarray(G, dtype=np.float64) * Z))
+            del Z, act
+        t = c * c * l0  # g - t theta is the residual direction, up to c^(L-1)
         res_sq, grad_sq = 0.0, 0.0
-        delta = np.asarray(G, dtype=np.float64)  # dL0/dZ_L
+        delta = np.asarray(G, dtype=np.float64)  # dL0/dZ_L at theta
         top = L
         while top >= 1:
             base = ((top - 1) // every) * every  # the checkpoint at or below layer top - 1
             acts = [checkpoints[base]]
             for l in range(base + 1, top):  # recompute Z_l^s for l = base+1..top-1
-                acts.append(np.maximum(rho(l) @ acts[-1], 0.0))
+                acts.append(np.maximum(Ws[l - 1] @ acts[-1], 0.0))
             for l in range(top, base, -1):  # layers top..base+1, with acts[l - 1 - base] = Z_(l-1)^s
                 prev = acts[l - 1 - base]
-                R = rho(l)
                 g = delta @ prev.T
-                res_sq += float(np.sum((g + s * R) ** 2))
-                grad_sq += float(np.sum(g * g))
+                grad_sq += float(np.einsum("ij,ij->", g, g))
+                g -= t * Ws[l - 1]
+                res_sq += float(np.einsum("ij,ij->", g, g))
+                del g
                 if l > 1:
-                    delta = (R.T @ delta) * (prev > 0)
+                    back = Ws[l - 1].T @ delta
+                    np.multiply(back, prev > 0, out=back)
+                    delta = back
             top = base
-        res, gn = math.sqrt(res_sq), math.sqrt(grad_sq)
-        return EscapeReport(s, res, res / gn if gn > 0 else math.inf)
+        log_c = math.log(c)
+        s = -math.copysign(math.exp(min(L * log_c + math.log(abs(l0)), 709.0)), l0) if l0 != 0 else 0.0
+        res_theta = math.sqrt(res_sq)
+        res = math.exp(min((L - 1) * log_c + math.log(res_theta), 709.0)) if res_theta > 0 else 0.0
+        rel = res_theta / math.sqrt(grad_sq) if grad_sq > 0 else math.inf
+        return EscapeReport(s, res, rel)

@@ -148,6 +148,7 @@ class EnclosedNetwork:
     theta_sq: Any  # fmpq (exact) or arb (beyond the exact budget)
     pre: list[NW.NormEnclosure] = field(default_factory=list)  # Z_1..Z_L, only with keep=True
     post: list[NW.NormEnclosure] = field(default_factory=list)  # Z_0^s..Z_{L-1}^s, only with keep=True
+    l0_float: float = math.nan  # Tr[G^T Y] from the float centre (an estimate, for the float report)
 
     @property
     def depth(self) -> int:
@@ -179,9 +180,10 @@ def _relative(radius: arb, mid: np.ndarray) -> dict[str, float]:
     return {"radius": r, "relative": (r / size) if size > 0 and math.isfinite(r) else (0.0 if r == 0 else math.inf)}
 
 
-#: depth from which the products use three Ozaki slices instead of two: the radius grows by about
-#: ||W_l||_2 ||Z_(l-1)^s||_F / ||Z_l||_F per layer (about 3 on random weights), from about 3e-18 relative
-#: with two slices and 1e-21 with three; beyond depth 12 two slices would leave more than 1e-12 at the end
+#: depth from which the products use three Ozaki slices (and carry each activation's low part) instead of
+#: two slices on the float activation: the radius grows by about ||W_l||_2 ||Z_(l-1)^s||_F / ||Z_l||_F per
+#: layer (about 3 on random weights), from about u = 1.1e-16 relative per layer with two slices (the
+#: activation rounded to one float) and 1e-21 with three; beyond depth 12 the first would pass 1e-11
 FINE_PRODUCTS_FROM_DEPTH = 13
 
 
@@ -190,13 +192,22 @@ def slices_for_depth(depth: int) -> int:
     return 3 if depth >= FINE_PRODUCTS_FROM_DEPTH else 2
 
 
-def enclose_network(inst: Instance, exact_norm: bool | None = None, keep: bool = False) -> EnclosedNetwork:
+def enclose_network(inst: Instance, exact_norm: bool | None = None, keep: bool = False,
+                    checkpoints: dict[int, np.ndarray] | None = None) -> EnclosedNetwork:
     """Stream the norm-wise forward pass, computing each layer's certified ratios as it goes.
 
-    ||theta||^2 is exact within the exact-entries budget (``exact_norm`` forces either way).
+    ||theta||^2 is exact within the exact-entries budget (``exact_norm`` forces either way).  A dict
+    given as ``checkpoints`` receives the float centres of the activations Z_l^s at every
+    :func:`certify.network.checkpoint_stride`-th layer, for the float escape estimate's backward pass.
     """
+    from certify.network import checkpoint_stride
+
+    stride = checkpoint_stride(inst.depth)
     act = NW.NormEnclosure.exact(inst.X)
+    if checkpoints is not None:
+        checkpoints[0] = act.mid
     activations = [activation_ratios(act)]
+    l0_float = math.nan
     gaps: list[arb] = []
     radii: list[dict[str, float]] = []
     pre: list[NW.NormEnclosure] = []
@@ -209,14 +220,20 @@ def enclose_network(inst: Instance, exact_norm: bool | None = None, keep: bool =
         if keep:
             pre.append(Z)
         if l < inst.depth:
-            gaps.append(NW.gap_ratio_ball(Z))
-            act = NW.relu(Z)
+            act, gap = NW.relu_and_gap(Z)
+            gaps.append(gap)
             del Z
+            if slices == 2:  # u of radius per layer is far below the 1e-9 aimed at when depth <= 12
+                act = NW.fold(act)
             activations.append(activation_ratios(act))
             if keep:
                 post.append(act)
+            if checkpoints is not None and l % stride == 0:
+                checkpoints[l] = act.mid
         else:
             loss = NW.inner_ball(inst.G, Z)
+            with np.errstate(over="ignore", invalid="ignore"):
+                l0_float = float(np.sum(inst.G * Z.mid))
     return EnclosedNetwork(
         inst=inst,
         activations=activations,
@@ -228,6 +245,7 @@ def enclose_network(inst: Instance, exact_norm: bool | None = None, keep: bool =
         theta_sq=theta_squared(inst.weights, exact_norm),
         pre=pre,
         post=post,
+        l0_float=l0_float,
     )
 
 
@@ -457,8 +475,8 @@ class InstanceCertificate:
 
 
 def certify_instance(inst: Instance, ps: Sequence[float] = DEFAULT_PS, theta0_norm: float | None = None,
-                     r: float | None = None) -> InstanceCertificate:
-    net = enclose_network(inst)
+                     r: float | None = None, checkpoints: dict[int, np.ndarray] | None = None) -> InstanceCertificate:
+    net = enclose_network(inst, checkpoints=checkpoints)
     act = net.activations
     wts = [weight_ratios(W) for W in inst.weights]
     gaps = net.gaps

@@ -174,3 +174,16 @@ def test_accurate_sums_contain_the_exact_values(scale, n):
 def test_accurate_sums_of_non_finite_data_certify_nothing():
     assert NW.norm_sq_ball_accurate(np.array([1.0, np.inf])) is NW.E.WHOLE
     assert NW.dot_ball_accurate(np.array([np.nan]), np.array([1.0])) is NW.E.WHOLE
+
+
+@pytest.mark.parametrize("slices", [2, 3])
+def test_blocked_products_bound_the_exact_distance(monkeypatch, slices):
+    monkeypatch.setattr(NW, "COLUMN_BLOCK", 3)  # several blocks of columns, the last one short
+    rng = np.random.default_rng(slices)
+    for trial in range(8):
+        W = rng.standard_normal((3, 5))
+        A = rng.standard_normal((5, int(rng.integers(4, 11)))) * 10.0 ** rng.integers(-6, 6, size=(1, 1))
+        A_lo = A * 2.0**-60 * rng.standard_normal(A.shape) if trial % 2 else None
+        hi, lo, bound = NW.product_pair(W, A, A_lo, slices)
+        exact = exact_matrix(W) @ (exact_matrix(A) + (exact_matrix(A_lo) if A_lo is not None else 0))
+        assert within(bound, dist_sq(exact, hi, lo)), trial

@@ -34,7 +34,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg
 from flint import arb
 
 from certify.kernel import enclose as E
@@ -58,39 +57,48 @@ def _arb_up(x: float) -> arb:
 
 
 @E._quiet
-def _tree_sum(x: np.ndarray) -> tuple[float, float, float, int]:
-    """(s, e, a, m) for non-negative finite floats x (a fresh array: it is overwritten): pairwise sums by
-    TwoSum, level by level, so that the exact total is s + (sum of the m TwoSum errors) exactly; e and a are
-    the float sums of those errors and of their absolute values (each np.sum of at most len(x) terms)."""
+def _tree_sum(x: np.ndarray) -> tuple[float, float, int, int]:
+    """(s, e, m, levels) for finite floats x (a fresh array: it is overwritten): the two halves are added
+    by TwoSum, level by level, so the exact total is s + (the sum of the m TwoSum errors) exactly; e is the
+    float sum of those errors (np.sum of each level's, then added up).  Each error is at most u times the
+    absolute value of its pair's sum, and at every level the absolute sums add up to at most
+    (1 + u)^level times the sum of |x|."""
     x = np.ravel(x)
-    e_sum, a_sum, m = 0.0, 0.0, 0
+    e_sum, m, levels = 0.0, 0, 0
     while x.size > 1:
-        if x.size % 2:
-            x = np.append(x, 0.0)
-        pairs = x.reshape(-1, 2)
-        hi, lo = two_sum(pairs[:, 0], pairs[:, 1])  # views of x: two_sum writes into them, x is ours
+        half = x.size // 2
+        odd = x[2 * half :]  # the last element when the size is odd, carried to the next level
+        hi, lo = two_sum(x[:half], x[half : 2 * half])  # views of x: two_sum writes into them, x is ours
         e_sum += float(np.sum(lo))
-        a_sum += float(np.sum(np.abs(lo)))
         m += lo.size
-        x = hi
-    return (float(x[0]) if x.size else 0.0), e_sum, a_sum, m
+        levels += 1
+        x = np.concatenate((hi, odd)) if odd.size else hi
+    return (float(x[0]) if x.size else 0.0), e_sum, m, levels
+
+
+def _tree_sum_ball(x: np.ndarray, abs_total: arb) -> arb:
+    """A ball containing the exact sum of the finite floats x, given an upper bound of sum |x_i|: the
+    TwoSum tree is error-free; the float sums of its errors are off by at most gamma_(m + levels) times the
+    errors' absolute sum, itself at most levels u (1 + u)^levels sum |x_i| (u^2-sized terms)."""
+    s, e, m, levels = _tree_sum(x)
+    if not (math.isfinite(s) and math.isfinite(e)):
+        return E.WHOLE
+    err_abs = arb(levels) * arb(U) * (1 + arb(U)) ** levels * abs_total
+    err = arb(E.gamma(max(m + levels, 1))) * err_abs
+    return E._sound(arb(s) + arb(e) + arb(0, 1) * err.upper())
 
 
 def _sum_nonneg_ball(x: np.ndarray) -> arb:
-    """A ball containing the exact sum of non-negative finite floats, about u wide (relative): the
-    pairwise TwoSum tree is error-free, and the float sum of its errors (each at most u of a partial sum)
-    is off by at most gamma_m times their absolute sum plus the level-by-level accumulation: u^2 terms."""
-    s, e, a, m = _tree_sum(x)
-    if not (math.isfinite(s) and math.isfinite(e) and math.isfinite(a)):
+    """A ball containing the exact sum of non-negative finite floats, about u wide (relative)."""
+    rough = float(np.sum(x))  # an upper bound of sum x_i after dividing by 1 - gamma_n (non-negative terms)
+    if not math.isfinite(rough):
         return E.WHOLE
-    levels = max(m, 1).bit_length() + 1
-    g = arb(E.gamma(max(m, 1))) + arb(E.gamma(levels))
-    a_true = arb(a) / (1 - arb(E.gamma(max(m, 1))))  # a float sum of non-negative terms is >= (1 - gamma) true
-    return E._sound(arb(s) + arb(e) + arb(0, 1) * (2 * g * a_true).upper())
+    abs_total = arb(rough) / (1 - arb(E.gamma(max(x.size, 1))))
+    return _tree_sum_ball(x, abs_total)
 
 
 @E._quiet
-def norm_sq_ball_accurate(x: np.ndarray) -> arb:
+def norm_sq_ball_accurate(x: np.ndarray, where: np.ndarray | None = None) -> arb:
     """A ball containing sum x_i^2, about 2u wide (relative): each fl(x_i^2) is within u x_i^2 + eta/2 of
     x_i^2, and their sum is enclosed by :func:`_sum_nonneg_ball`.  Data whose squares overflow or become
     subnormal in bulk are scaled by a power of two first (as in :func:`certify.kernel.enclose.norm_sq_ball`)."""
@@ -107,7 +115,10 @@ def norm_sq_ball_accurate(x: np.ndarray) -> arb:
     else:
         y = np.ldexp(flat, -ex)  # max |y| in [1/2, 1)
     with working_precision(106):  # ball arithmetic finer than the data, so it adds no width of its own
-        S = _sum_nonneg_ball(y * y)
+        sq = y * y
+        if where is not None:  # only the entries where the mask holds (the others count as 0)
+            sq[~np.ravel(where)] = 0.0
+        S = _sum_nonneg_ball(sq)
         slack = arb(n) * arb(ETA) / 2  # squares that landed in the subnormal range
         lo = (S.lower() - slack) / (1 + arb(U))
         hi = (S.upper() + slack) / (1 - arb(U))
@@ -162,15 +173,15 @@ def dot_ball_accurate(x: np.ndarray, y: np.ndarray) -> arb:
     b_hi, b_lo = _veltkamp(b)
     terms = np.concatenate((a_hi * b_hi, a_hi * b_lo, a_lo * b_hi, a_lo * b_lo))
     with working_precision(128):
-        s, e, absum, m = _tree_sum(terms)
-        if not (math.isfinite(s) and math.isfinite(e) and math.isfinite(absum)):
+        rough = float(np.sum(np.abs(terms)))
+        if not math.isfinite(rough):
             return E.WHOLE
-        levels = max(m, 1).bit_length() + 1
-        g = arb(E.gamma(max(m, 1))) + arb(E.gamma(levels))
-        a_true = arb(absum) / (1 - arb(E.gamma(max(m, 1))))
-        err = 2 * g * a_true + 2 * arb(n) * arb(ETA) + scaling_err  # sums, underflowing products, scaling
-        total = (arb(s) + arb(e) + arb(0, 1) * err.upper()) * arb(2) ** (ea + eb)
-        return E._sound(total)
+        abs_total = arb(rough) / (1 - arb(E.gamma(max(terms.size, 1))))
+        total = _tree_sum_ball(terms, abs_total)
+        if not total.is_finite():
+            return E.WHOLE
+        err = 2 * arb(n) * arb(ETA) + scaling_err  # underflowing products, scaling
+        return E._sound((total + arb(0, 1) * err.upper()) * arb(2) ** (ea + eb))
 
 
 # --- accurate products ---------------------------------------------------------------------------
@@ -281,54 +292,92 @@ def product_pair(W: np.ndarray, A_hi: np.ndarray, A_lo: np.ndarray | None = None
             Z, lo = two_sum(Z, T)
             return Z, lo, E._sound((rho + rho_lo).upper())
         return Z, np.zeros_like(Z), rho
-    if slices == 3:
-        return _product_pair_fine(W, A_hi, A_lo, e, f, beta)
-    if slices != 2:
+    if slices not in (2, 3):
         raise ValueError("slices is 2 or 3")
-    I_W, W2 = _split(W, e, beta, 1)
-    I_A, A2 = _split(A_hi, f, beta, 0)
-    g = arb(E.gamma(k))
-    kETA = arb(k) * arb(ETA)
-    cells = arb(m * n).sqrt()
-    pow_e = np.ldexp(1.0, e - beta)[:, None]
-    pow_f = np.ldexp(1.0, f - beta)[None, :]
-    top_e = _arb_up(float(np.max(pow_e, initial=0.0)))
-    # ||W1||_F with W1 = diag(2^(e - beta)) I_W, from the row norms of I_W (each scaled exactly)
-    n_W1 = _arb_up(E.norm_up(E.up(E.row_norms_up(I_W) * pow_e[:, 0])))
-    n_W2, n_A2, n_A = (_arb_up(E.norm_up(x)) for x in (W2, A2, A_hi))
-    # rounding of fl(I_W A2), scaled by rows, and of fl(W2 A); k eta (underflow) per entry of each, and
-    # eta/2 per entry where the row scaling of fl(I_W A2) lands in the subnormal range
-    err = g * (n_W1 * n_A2 + n_W2 * n_A) + kETA * (top_e + 1) * cells + arb(ETA) * cells
-    # the splitting remainders, in case their subtraction was not exact: |dA2| <= u|A2|, |dW2| <= u|W2|
-    err += arb(U) * (n_W1 * n_A2 + n_W2 * n_A)
-    Q = I_W @ A2
-    del A2
-    Q *= pow_e
-    tmp = W2 @ A_hi
-    del W2
-    Q += tmp
-    err += arb(U) * _arb_up(E.norm_up(Q)) + arb(ETA) * cells  # rounding of that sum
-    if A_lo is not None:
-        np.matmul(W, A_lo, out=tmp)
-        err += g * _arb_up(E.norm_up(W)) * _arb_up(E.norm_up(A_lo)) + kETA * cells
-        Q += tmp
-        err += arb(U) * _arb_up(E.norm_up(Q)) + arb(ETA) * cells
-    del tmp
-    Z = I_W @ I_A  # exact: integers below 2^53
-    del I_A, I_W
-    _scale_rows_cols(Z, pow_e, pow_f)  # exact scalings (range checked)
-    hi, lo = two_sum(Z, Q)
+    ws = _WSplit(W, e, beta, slices)
+    hi = np.empty((m, n))
+    lo = np.empty((m, n))
+    total = arb(0)
+    for j0 in range(0, n, COLUMN_BLOCK):  # blocks of columns bound the temporaries; ||E||_F^2 = sum of blocks'
+        j1 = min(n, j0 + COLUMN_BLOCK)
+        blk_lo = None if A_lo is None else A_lo[:, j0:j1]
+        run = _block_fine if slices == 3 else _block
+        h, l_, err = run(ws, A_hi[:, j0:j1], blk_lo, f[j0:j1])
+        hi[:, j0:j1] = h
+        lo[:, j0:j1] = l_
+        del h, l_
+        if not err.is_finite():
+            return hi, lo, E.WHOLE
+        total += err.upper() ** 2
     if not (np.all(np.isfinite(hi)) and np.all(np.isfinite(lo))):
         return hi, lo, E.WHOLE
-    return hi, lo, E._sound(err.upper())
+    return hi, lo, E._sound(E.sqrt_ball(total).upper())
+
+
+#: columns per block of an accurate product (the temporaries hold a few m x COLUMN_BLOCK matrices)
+COLUMN_BLOCK = 512
+
+
+class _WSplit:
+    """The W side of an accurate product, split once and reused for every block of columns."""
+
+    def __init__(self, W: np.ndarray, e: np.ndarray, beta: int, slices: int) -> None:
+        self.W, self.beta, self.slices = W, beta, slices
+        self.m, self.k = W.shape
+        self.g = arb(E.gamma(self.k))
+        self.pe1 = np.ldexp(1.0, e - beta)[:, None]
+        self.top_e = _arb_up(float(np.max(self.pe1, initial=0.0)))
+        self.I1, self.R1 = _split(W, e, beta, 1)  # W = 2^(e - beta) I1 + R1
+        # ||W1||_F with W1 = diag(2^(e - beta)) I1, from the row norms of I1 (each scaled exactly)
+        self.n_W1 = _arb_up(E.norm_up(E.up(E.row_norms_up(self.I1) * self.pe1[:, 0])))
+        self.n_W = _arb_up(E.norm_up(W))
+        self.n_R1 = _arb_up(E.norm_up(self.R1))
+        if slices == 3:
+            self.pe2 = np.ldexp(1.0, e - 2 * beta)[:, None]
+            self.I2, self.R2 = _split(self.R1, e - beta, beta, 1)  # R1 = 2^(e - 2 beta) I2 + R2
+            self.n_R2 = _arb_up(E.norm_up(self.R2))
 
 
 @E._quiet
-def _product_pair_fine(W: np.ndarray, A: np.ndarray, A_lo: np.ndarray | None, e: np.ndarray, f: np.ndarray,
-                       beta: int) -> tuple[np.ndarray, np.ndarray, arb]:
-    """Three slices: W = W1 + W2 + W3 and A = A1 + A2 + A3 (W1, W2, A1, A2 beta-bit slices, scaled by
-    2^(e - beta), 2^(e - 2 beta) by rows and 2^(f - beta), 2^(f - 2 beta) by columns).  With Wr = W - W1 and
-    Ar = A - A1 (real numbers):
+def _block(ws: _WSplit, A_hi: np.ndarray, A_lo: np.ndarray | None, f: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray, arb]:
+    """Two slices on one block of columns (see :func:`product_pair`): W = W1 + W2, A = A1 + A2."""
+    beta, g = ws.beta, ws.g
+    m, n = ws.m, A_hi.shape[1]
+    kETA = arb(ws.k) * arb(ETA)
+    cells = arb(m * n).sqrt()
+    I_A, A2 = _split(A_hi, f, beta, 0)
+    pow_f = np.ldexp(1.0, f - beta)[None, :]
+    n_A2, n_A = (_arb_up(E.norm_up(x)) for x in (A2, A_hi))
+    # rounding of fl(I_W A2), scaled by rows, and of fl(W2 A); k eta (underflow) per entry of each, and
+    # eta/2 per entry where the row scaling of fl(I_W A2) lands in the subnormal range
+    err = g * (ws.n_W1 * n_A2 + ws.n_R1 * n_A) + kETA * (ws.top_e + 1) * cells + arb(ETA) * cells
+    # the splitting remainders, in case their subtraction was not exact: |dA2| <= u|A2|, |dW2| <= u|W2|
+    err += arb(U) * (ws.n_W1 * n_A2 + ws.n_R1 * n_A)
+    Q = ws.I1 @ A2
+    del A2
+    Q *= ws.pe1
+    tmp = ws.R1 @ A_hi
+    Q += tmp
+    err += arb(U) * _arb_up(E.norm_up(Q)) + arb(ETA) * cells  # rounding of that sum
+    if A_lo is not None:
+        np.matmul(ws.W, A_lo, out=tmp)
+        err += g * ws.n_W * _arb_up(E.norm_up(A_lo)) + kETA * cells
+        Q += tmp
+        err += arb(U) * _arb_up(E.norm_up(Q)) + arb(ETA) * cells
+    Z = np.matmul(ws.I1, I_A, out=tmp)  # exact: integers below 2^53
+    del I_A
+    _scale_rows_cols(Z, ws.pe1, pow_f)  # exact scalings (range checked)
+    hi, lo = two_sum(Z, Q)
+    return hi, lo, err
+
+
+@E._quiet
+def _block_fine(ws: _WSplit, A: np.ndarray, A_lo: np.ndarray | None, f: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, arb]:
+    """Three slices on one block of columns: W = W1 + W2 + W3 and A = A1 + A2 + A3 (W1, W2, A1, A2 beta-bit
+    slices, scaled by 2^(e - beta), 2^(e - 2 beta) by rows and 2^(f - beta), 2^(f - 2 beta) by columns).
+    With Wr = W - W1 and Ar = A - A1 (real numbers):
 
         W A = W1 A1 + W1 A2 + W2 A1 + (W1 A3 + W3 A1 + Wr Ar)
 
@@ -336,65 +385,54 @@ def _product_pair_fine(W: np.ndarray, A: np.ndarray, A_lo: np.ndarray | None, e:
     2^-beta smaller than |W||A| on both sides, so their rounding is about 2^-2beta k u.  The remainders'
     subtractions are exact (Rump, Ogita, Oishi 2008, Lemma 3.3); a rounding of u|R| in any of them is
     allowed for anyway (u ||R||_F times the norm of what it multiplies)."""
-    m, k = W.shape
-    n = A.shape[1]
-    g = arb(E.gamma(k))
-    kETA = arb(k) * arb(ETA)
+    beta, g = ws.beta, ws.g
+    m, n = ws.m, A.shape[1]
+    kETA = arb(ws.k) * arb(ETA)
     cells = arb(m * n).sqrt()
-    I_W1, Wr = _split(W, e, beta, 1)
-    I_W2, W3 = _split(Wr, e - beta, beta, 1)
     I_A1, Ar = _split(A, f, beta, 0)
     I_A2, A3 = _split(Ar, f - beta, beta, 0)
-    pe1 = np.ldexp(1.0, e - beta)[:, None]
-    pe2 = np.ldexp(1.0, e - 2 * beta)[:, None]
     pf1 = np.ldexp(1.0, f - beta)[None, :]
     pf2 = np.ldexp(1.0, f - 2 * beta)[None, :]
-    nrm = {name: _arb_up(E.norm_up(x)) for name, x in (("W", W), ("A", A), ("Wr", Wr), ("W3", W3), ("Ar", Ar),
-                                                        ("A3", A3))}
-    n_W1 = _arb_up(E.norm_up(E.up(E.row_norms_up(I_W1) * pe1[:, 0])))
+    n_A, n_Ar, n_A3 = (_arb_up(E.norm_up(x)) for x in (A, Ar, A3))
     n_A1 = _arb_up(E.norm_up(E.up(E.col_norms_up(I_A1) * pf1[0, :])))
-    top_e, top_f = (_arb_up(float(np.max(p, initial=0.0))) for p in (pe1, pf1))
+    top_f = _arb_up(float(np.max(pf1, initial=0.0)))
     # rounding of the three rounded products (k eta of underflow each, scaled by the largest row or column
     # factor where a product is scaled after it is formed), plus eta/2 per entry for each scaling
-    err = g * (n_W1 * nrm["A3"] + nrm["W3"] * n_A1 + nrm["Wr"] * nrm["Ar"])
-    err += kETA * (top_e + top_f + 1) * cells + 2 * arb(ETA) * cells
+    err = g * (ws.n_W1 * n_A3 + ws.n_R2 * n_A1 + ws.n_R1 * n_Ar)
+    err += kETA * (ws.top_e + top_f + 1) * cells + 2 * arb(ETA) * cells
     # remainders whose subtraction might have rounded: Wr, W3 (multiplying at most |A|), Ar, A3 (at most |W|)
-    err += arb(U) * ((nrm["Wr"] + nrm["W3"]) * nrm["A"] + nrm["W"] * (nrm["Ar"] + nrm["A3"]))
-    R = I_W1 @ A3
+    err += arb(U) * ((ws.n_R1 + ws.n_R2) * n_A + ws.n_W * (n_Ar + n_A3))
+    R = ws.I1 @ A3
     del A3
-    R *= pe1
-    tmp = W3 @ I_A1
-    del W3
+    R *= ws.pe1
+    tmp = ws.R2 @ I_A1
     tmp *= pf1
     R += tmp
-    np.matmul(Wr, Ar, out=tmp)
-    del Wr, Ar
+    np.matmul(ws.R1, Ar, out=tmp)
+    del Ar
     R += tmp
     err += 2 * (arb(U) * _arb_up(E.norm_up(R)) + arb(ETA) * cells)  # two roundings of these sums
     if A_lo is not None:
-        np.matmul(W, A_lo, out=tmp)
-        err += g * nrm["W"] * _arb_up(E.norm_up(A_lo)) + kETA * cells
+        np.matmul(ws.W, A_lo, out=tmp)
+        err += g * ws.n_W * _arb_up(E.norm_up(A_lo)) + kETA * cells
         R += tmp
         err += arb(U) * _arb_up(E.norm_up(R)) + arb(ETA) * cells
     # the two exact cross products, scaled exactly, then summed with R: Q = fl(fl(P12 + P21) + R)
-    np.matmul(I_W1, I_A2, out=tmp)
+    np.matmul(ws.I1, I_A2, out=tmp)
     del I_A2
-    _scale_rows_cols(tmp, pe1, pf2)
-    Q = I_W2 @ I_A1
-    del I_W2
-    _scale_rows_cols(Q, pe2, pf1)
+    _scale_rows_cols(tmp, ws.pe1, pf2)
+    Q = ws.I2 @ I_A1
+    _scale_rows_cols(Q, ws.pe2, pf1)
     Q += tmp
     err += arb(U) * _arb_up(E.norm_up(Q)) + arb(ETA) * cells
     Q += R
     del R
     err += arb(U) * _arb_up(E.norm_up(Q)) + arb(ETA) * cells
-    Z = np.matmul(I_W1, I_A1, out=tmp)  # exact: integers below 2^53
-    del I_W1, I_A1
-    _scale_rows_cols(Z, pe1, pf1)
+    Z = np.matmul(ws.I1, I_A1, out=tmp)  # exact: integers below 2^53
+    del I_A1
+    _scale_rows_cols(Z, ws.pe1, pf1)
     hi, lo = two_sum(Z, Q)
-    if not (np.all(np.isfinite(hi)) and np.all(np.isfinite(lo))):
-        return hi, lo, E.WHOLE
-    return hi, lo, E._sound(err.upper())
+    return hi, lo, err
 
 
 def accurate_product(W: np.ndarray, A: np.ndarray) -> tuple[np.ndarray, arb]:
@@ -422,29 +460,32 @@ def plain_product(W: np.ndarray, A: np.ndarray) -> tuple[np.ndarray, arb]:
 # --- spectral norms --------------------------------------------------------------------------------
 
 
-def _largest_eigenvalue_estimate(S: np.ndarray) -> float:
+def _largest_eigenvalue_estimate(S: np.ndarray, steps: int = 40) -> float:
     """Untrusted estimate of the largest eigenvalue of a symmetric PSD float matrix: LAPACK for small
-    matrices, Lanczos (ARPACK, deterministic start) otherwise, power iterations if ARPACK fails.  The
-    certificate in :func:`spectral_norm_upper` tries margins above it, so an estimate that is too low only
-    costs a retry; one that is too high only loosens the bound."""
+    matrices, otherwise a few Lanczos steps (deterministic start, full reorthogonalisation) and the top
+    eigenvalue of the tridiagonal matrix.  The certificate in :func:`spectral_norm_upper` tries margins
+    above it, so an estimate that is too low only costs a retry; one that is too high only loosens the
+    bound."""
     p = S.shape[0]
     if p <= 64:
         return float(np.linalg.eigvalsh(S)[-1])
-    from scipy.sparse.linalg import ArpackError, ArpackNoConvergence, eigsh
-
-    try:
-        return float(eigsh(S, k=1, which="LA", tol=1e-6, v0=np.ones(p), return_eigenvectors=False)[0])
-    except (ArpackError, ArpackNoConvergence, ValueError):
-        x = np.ones(p) / math.sqrt(p)
-        lam = 0.0
-        for _ in range(100):
-            y = S @ x
-            nrm = float(np.linalg.norm(y))
-            if not (nrm > 0 and math.isfinite(nrm)):
-                break
-            lam = float(x @ y)
-            x = y / nrm
-        return lam
+    steps = min(steps, p)
+    Q = np.zeros((steps, p))
+    alpha, beta = [], []
+    q = np.ones(p) / math.sqrt(p)
+    for j in range(steps):
+        Q[j] = q
+        w = S @ q
+        alpha.append(float(q @ w))
+        w -= Q[: j + 1].T @ (Q[: j + 1] @ w)  # full reorthogonalisation (twice is enough)
+        w -= Q[: j + 1].T @ (Q[: j + 1] @ w)
+        b = float(np.linalg.norm(w))
+        if not (b > 1e-12 * abs(alpha[0]) and math.isfinite(b)) or j == steps - 1:
+            break
+        beta.append(b)
+        q = w / b
+    T = np.diag(alpha) + np.diag(beta[: len(alpha) - 1], 1) + np.diag(beta[: len(alpha) - 1], -1)
+    return float(np.linalg.eigvalsh(T)[-1])
 
 
 @E._quiet
@@ -488,6 +529,8 @@ def spectral_norm_upper(W: np.ndarray) -> arb:
             idx = np.diag_indices(p)
             M[idx] = mu - S[idx]
             try:
+                import scipy.linalg  # here, not at import: the command line starts faster
+
                 L = scipy.linalg.cholesky(M, lower=True, check_finite=False)
             except np.linalg.LinAlgError:
                 continue
@@ -520,6 +563,7 @@ class NormEnclosure:
     radius: arb
     lo: np.ndarray | None = None
     _mid_radius: arb | None = None
+    _mid_norm: arb | None = None  # a ball around ||mid||_F, when already computed
 
     @classmethod
     def exact(cls, A: np.ndarray) -> "NormEnclosure":
@@ -557,6 +601,14 @@ def relu(Z: NormEnclosure) -> NormEnclosure:
     return NormEnclosure(mid, Z.radius, lo)
 
 
+def fold(Z: NormEnclosure) -> NormEnclosure:
+    """The same matrix with its low part folded into the radius: ||Z - mid||_F <= radius + ||lo||_F.  The
+    next product then costs one BLAS product less, at the price of about u ||Z||_F of radius."""
+    if Z.lo is None:
+        return Z
+    return NormEnclosure(Z.mid, Z.mid_radius(), None, None, Z._mid_norm)
+
+
 def negative_part(Z: NormEnclosure) -> NormEnclosure:
     """min(Z, 0), 1-Lipschitz as well (on mid, with the wider radius)."""
     return NormEnclosure(np.minimum(Z.mid, 0.0), Z.mid_radius())
@@ -577,7 +629,9 @@ def layer(W: np.ndarray, A: NormEnclosure, spectral: arb | None = None, slices: 
 
 def frobenius_ball(Z: NormEnclosure) -> arb:
     """||Z||_F lies within ||Z - mid||_F of ||mid||_F (triangle inequality)."""
-    c = norm_ball_accurate(Z.mid)
+    if Z._mid_norm is None:
+        Z._mid_norm = norm_ball_accurate(Z.mid)
+    c = Z._mid_norm
     r = Z.mid_radius()
     return E._sound(E._between(c - r, c + r))
 
@@ -618,6 +672,27 @@ def inner_ball(G: np.ndarray, Z: NormEnclosure) -> arb:
         base += dot_ball_accurate(G, Z.lo)
     r = Z.radius.upper() if Z.radius.is_finite() else E.WHOLE
     return E._sound(base + arb(0, 1) * (norm_ball_accurate(G).upper() * r))
+
+
+def relu_and_gap(Z: NormEnclosure) -> tuple[NormEnclosure, arb]:
+    """(relu(Z), its ReLU gap ||min(Z, 0)||_F^2 / ||Z||_F^2) with two accurate sums of squares of mid
+    (all entries, negative entries) instead of three: ||max(mid, 0)||^2 is their difference."""
+    with working_precision(106):
+        total = norm_sq_ball_accurate(Z.mid)
+        neg = norm_sq_ball_accurate(Z.mid, where=Z.mid < 0)
+        pos = E._sound(E._between(total - neg, total - neg))  # >= 0 in truth
+        r = Z.mid_radius()
+        n_all, n_neg = E.sqrt_ball(total), E.sqrt_ball(neg)
+        num = E._sound(E._between(n_neg - r, n_neg + r))
+        den = E._sound(E._between(n_all - r, n_all + r))
+        if not (den > 0) or not den.is_finite():
+            gap = arb(0).union(arb(1))
+        else:
+            g = (num * num) / (den * den)
+            gap = E._sound(E._between(g, g, 0.0, 1.0))
+        act = relu(Z)
+        act._mid_norm = E.sqrt_ball(pos)
+    return act, gap
 
 
 def gap_ratio_ball(Z: NormEnclosure) -> arb:
