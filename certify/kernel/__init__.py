@@ -9,7 +9,14 @@ and dull on purpose:
 * ``compare`` three-valued comparisons: a ball comparison that is not certain is
               ``UNKNOWN``, never ``FALSE``;
 * ``verdict`` the verdict record and the few functions that build one from a
-              checked comparison.
+              checked comparison;
+* ``enclose`` entrywise enclosures of float64 matrix products and the norms,
+              singular-value bounds and ratios built on them;
+* ``normwise`` norm-wise enclosures of a network's forward pass (error-free
+              split products, spectral-norm certificates, accurate sums), the
+              ones ``certify instance`` uses at any depth;
+* ``quadratic``, ``speed_certificate`` the exact checkers of optimal-speed
+              certificates.
 
 Nothing in this package imports from the rest of ``certify``.  Code outside it
 (floats, scipy, solvers, random search) may propose witnesses; only the

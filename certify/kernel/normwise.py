@@ -3,29 +3,34 @@
 An entrywise enclosure carries a radius for every entry through |W|, and the radius then grows with
 depth faster than the values (about sqrt(width) per layer on random weights).  The quantities the paper
 needs (Frobenius norms, top singular values, rank-one ratios, ReLU gaps, Tr[G^T Y]) are all norm-wise,
-so this module encloses a layer's exact preactivation Z by a float matrix ``mid`` and one number, an upper
-bound of ||Z - mid||_F.  Two facts keep that number small through depth:
+so this module encloses a layer's exact preactivation Z by a float pair mid + lo (a double-double
+value; lo may be absent) and one number, an upper bound of ||Z - (mid + lo)||_F.  Three things keep
+that number small through depth:
 
-* **Accurate products.**  fl(W A) is off by up to gamma_k |W||A|, about k u relative to |W||A|.  Here the
-  product is formed from an error-free splitting (Ozaki's scheme, as in Ozaki, Ogita, Oishi, Rump,
-  *Numer. Algorithms* 59 (2012)): W = W1 + W2 and A = A1 + A2, where W1 = diag(2^e) I_W and
-  A1 = I_A diag(2^f) hold integers |I| <= 2^beta with k 2^(2 beta) <= 2^53.  Every partial sum of
-  I_W I_A is then an integer below 2^53, so BLAS computes that product *exactly* in any order, blocked,
-  threaded, with or without FMA.  The two remaining products W1 A2 and W2 A have factors 2^-beta
-  smaller, so their rounding is about 2^-beta k u; the result, rounded once to float64, is within about
-  u ||Z||_F of the exact product.  Three BLAS products instead of one.
-* **Propagation through spectral norms.**  With A the exact activation and Ahat the float one,
-  ||W A - Zhat||_F <= ||W||_2 ||A - Ahat||_F + ||W Ahat - Zhat||_F, and ReLU is 1-Lipschitz entrywise,
-  so ||relu(Z) - relu(Zhat)||_F <= ||Z - Zhat||_F.  ||W||_2 is bounded above by a Cholesky certificate
-  (see :func:`spectral_norm_upper`), within about 1e-9 of the true value, so the relative radius grows
-  by ||W_l||_2 ||A_(l-1)||_F / ||Z_l||_F per layer (about 2 on random weights, 1 on nearly rank-one
-  ones) starting from about u.
+* **Accurate products** (:func:`product_pair`).  fl(W A) is off by up to gamma_k |W||A|, about k u
+  relative to |W||A|.  Here the product is formed from an error-free splitting (Ozaki's scheme: Ozaki,
+  Ogita, Oishi, Rump, *Numer. Algorithms* 59 (2012)): W = W1 + W2 and A = A1 + A2, where
+  W1 = diag(2^(e - beta)) I_W and A1 = I_A diag(2^(f - beta)) hold integers |I| <= 2^beta with
+  k 2^(2 beta) <= 2^53.  Every partial sum of I_W I_A is then an integer of at most 53 bits, so BLAS
+  computes that product *exactly* in any order, blocked, threaded, with or without FMA.  The remaining
+  products have a factor 2^-beta smaller, so their rounding is about 2^-beta k u, and the sum is kept
+  as a TwoSum pair.  With three slices the leading cross products are exact too and the error drops
+  to about 2^-beta u |W||A|.
+* **Propagation through spectral norms** (:func:`layer`).  With A the exact activation and Ahat the
+  float one, ||W A - Zhat||_F <= ||W||_2 ||A - Ahat||_F + ||W Ahat - Zhat||_F, and ReLU is 1-Lipschitz
+  entrywise.  ||W||_2 is bounded above by a Cholesky residual certificate (:func:`spectral_norm_upper`),
+  within about 1e-6 of the true value, so the relative radius grows by ||W_l||_2 ||A_(l-1)||_F / ||Z_l||_F
+  per layer (about 3 on random weights, 1 on nearly rank-one ones).
+* **Accurate sums** (:func:`norm_sq_ball_accurate`, :func:`dot_ball_accurate`): sums of squares and
+  dot products by an error-free TwoSum tree, about u wide, instead of the a-priori gamma_n bound
+  (2e-10 relative for two million entries).
 
-Assumptions: those of :mod:`certify.kernel.enclose` (binary64, round to nearest, a product of k terms
-formed as some sum of the k products, no Strassen-type multiplication; LAPACK's Cholesky may be any
-algorithm, since its output is only a witness that is checked by a residual bound).  Where the
-splitting's exponents would leave the normal range (data near 1e-300 or 1e300) the product falls back
-to one BLAS product with the a-priori bound gamma_k ||W||_F ||A||_F, which is valid but looser.
+Assumptions: those of :mod:`certify.kernel.enclose` (binary64, round to nearest, gradual underflow, a
+product of k terms formed as some sum of the k products, no Strassen-type multiplication); LAPACK's
+Cholesky and the Lanczos estimate may be any algorithm, since their outputs are only witnesses checked
+by a residual bound.  Where the splitting's exponents would leave the normal range (data near 1e-300
+or 1e300) a product falls back to one BLAS product with the a-priori bound gamma_k ||W||_F ||A||_F,
+which is valid but looser.
 """
 
 from __future__ import annotations
