@@ -15,8 +15,8 @@ and dull on purpose:
 * ``normwise`` norm-wise enclosures of a network's forward pass (error-free
               split products, spectral-norm certificates, accurate sums), the
               ones ``certify instance`` uses at any depth;
-* ``quadratic``, ``speed_certificate`` the exact checkers of optimal-speed
-              certificates.
+* ``quadratic`` exact arithmetic in Q(sqrt 2);
+* ``speed_certificate`` the exact checker of optimal-speed certificates.
 
 Nothing in this package imports from the rest of ``certify``.  Code outside it
 (floats, scipy, solvers, random search) may propose witnesses; only the
