@@ -172,7 +172,13 @@ def escape_report(weights: Weights, X: np.ndarray, G: np.ndarray,
     """
     L = len(weights)
     Ws = [np.asarray(W, dtype=np.float64) for W in weights]
-    norm = frobenius_norm(flatten(Ws)) if L else 0.0
+    peak = max((float(np.max(np.abs(W), initial=0.0)) for W in Ws), default=0.0)
+    if not (peak > 0 and math.isfinite(peak)):
+        norm = peak
+    elif 1e-100 < peak < 1e100:  # the squares neither overflow nor underflow: no scaled copy of theta
+        norm = math.sqrt(sum(float(np.dot(W.ravel(), W.ravel())) for W in Ws))
+    else:
+        norm = peak * math.sqrt(sum(float(np.sum((W / peak) ** 2)) for W in Ws))
     if norm == 0.0:
         raise ValueError("theta = 0 has no direction")
     c = math.sqrt(L) / norm

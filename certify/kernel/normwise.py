@@ -513,13 +513,15 @@ def spectral_norm_upper(W: np.ndarray) -> arb:
         return fro
     if fro.upper() <= 0:
         return arb(0)
-    sc = E._scaled(W)
-    if sc is None:
-        return arb(0)
-    Ws, scale_exp = sc
-    m, k = Ws.shape
-    # |Ws - W 2^-s| <= eta/2 entrywise (only a subnormal result rounds): ||.||_2 <= sqrt(mk) eta/2
-    scaling_err = arb(m * k).sqrt() * arb(ETA)
+    peak = float(np.max(np.abs(W)))
+    scale_exp = int(np.frexp(peak)[1])
+    m, k = W.shape
+    if -200 < scale_exp < 200:  # the Gram matrix neither overflows nor underflows in bulk: no scaling
+        Ws, scale_exp, scaling_err = W, 0, arb(0)
+    else:
+        Ws = np.ldexp(W, -scale_exp)  # max entry in [1/2, 1)
+        # |Ws - W 2^-s| <= eta/2 entrywise (only a subnormal result rounds): ||.||_2 <= sqrt(mk) eta/2
+        scaling_err = arb(m * k).sqrt() * arb(ETA)
     S = Ws.T @ Ws if k <= m else Ws @ Ws.T
     inner = m if k <= m else k
     p = S.shape[0]
@@ -534,9 +536,7 @@ def spectral_norm_upper(W: np.ndarray) -> arb:
             idx = np.diag_indices(p)
             M[idx] = mu - S[idx]
             try:
-                import scipy.linalg  # here, not at import: the command line starts faster
-
-                L = scipy.linalg.cholesky(M, lower=True, check_finite=False)
+                L = np.linalg.cholesky(M)  # LAPACK's potrf; lower triangular
             except np.linalg.LinAlgError:
                 continue
             if not np.all(np.isfinite(L)):
