@@ -643,15 +643,17 @@ def frobenius_ball(Z: NormEnclosure) -> arb:
 
 def top_singular_lower(Z: NormEnclosure, v: np.ndarray) -> arb:
     """s_1(Z) >= s_1(mid) - ||Z - mid||_2 >= ||mid v|| / ||v|| - ||Z - mid||_F (Weyl), with mid v formed by
-    the accurate product (a pair y_hi + y_lo within rho of it) and both norms summed accurately."""
+    the accurate product (a pair y = y_hi + y_lo within rho of it) and ||y||^2, ||v||^2 summed from exact
+    products (||y_hi + y_lo||^2 = y_hi.y_hi + 2 y_hi.y_lo + y_lo.y_lo), so the bound loses about u^2, not u."""
     v = np.asarray(v, dtype=np.float64)
-    vn = norm_ball_accurate(v)
-    if not (vn > 0) or not vn.is_finite():
-        return arb(0)
-    y_hi, y_lo, rho = product_pair(Z.mid, v.reshape(-1, 1))
-    off = rho + _arb_up(E.norm_up(y_lo))  # ||mid v - y_hi||
-    yn = norm_ball_accurate(y_hi)
-    low = ((yn - off) / vn - Z.mid_radius()).lower()
+    with working_precision(128):
+        vn = E.sqrt_ball(dot_ball_accurate(v, v))
+        if not (vn > 0) or not vn.is_finite():
+            return arb(0)
+        y_hi, y_lo, rho = product_pair(Z.mid, v.reshape(-1, 1))
+        y_sq = dot_ball_accurate(y_hi, y_hi) + 2 * dot_ball_accurate(y_hi, y_lo) + dot_ball_accurate(y_lo, y_lo)
+        yn = E.sqrt_ball(E._sound(E._between(y_sq, y_sq)))
+        low = ((yn - rho) / vn - Z.mid_radius()).lower()
     return low if (low.is_finite() and low > 0) else arb(0)
 
 
