@@ -43,7 +43,8 @@ CHECKS = {
 def _quantity(value: Any) -> dict[str, Any]:
     """A scalar of the report: exact (an fmpq, shown exactly) or enclosed (a ball, shown as an interval)."""
     if isinstance(value, arb):
-        return {"kind": "enclosed", "interval": ball_interval(value), "float": float(value.mid())}
+        return {"kind": "enclosed", "interval": ball_interval(value),
+                "float": float(value.mid()) if value.is_finite() else None}
     return {"kind": "exact", "exact": show(value), "float": nearest_float(value)}
 
 
@@ -110,8 +111,12 @@ def print_instance_report(report: dict[str, Any], console: Any) -> None:
     console.print(f"[bold]{markup_safe(report['name'])}[/bold] ({markup_safe(report['file'])}): depth {report['depth']}, "
                   f"widths {report['widths']}, {report['n_points']} points")
     sq, l0 = report["squared_norm"], report["localized_loss"]
-    console.print(f"||theta||^2 = {sq['float']:.6g} ({sq['kind']})   "
-                  f"L0(theta) = Tr[G^T Y] = {l0['float']:.6g} ({l0['kind']})   (exact values or intervals in --json)")
+
+    def shown(q: dict) -> str:
+        return "unknown" if q["float"] is None else f"{q['float']:.6g}"
+
+    console.print(f"||theta||^2 = {shown(sq)} ({sq['kind']})   "
+                  f"L0(theta) = Tr[G^T Y] = {shown(l0)} ({l0['kind']})   (exact values or intervals in --json)")
     est = report["direction_float_estimates"]
     if est:
         console.print(f"direction on the sphere ||rho||^2 = L (float estimates, not certified): speed s = "

@@ -182,9 +182,14 @@ def escape_report(weights: Weights, X: np.ndarray, G: np.ndarray,
     if norm == 0.0:
         raise ValueError("theta = 0 has no direction")
     c = math.sqrt(L) / norm
+    if not (abs(L * math.log(c)) < 200 and math.isfinite(norm)):
+        # theta far from the sphere: its own L0 and gradient may overflow or underflow where rho's do not
+        return _escape_report_on_sphere(Ws, X, G, c)
     every = checkpoint_stride(L)
+    reuse = (checkpoints is not None and l0 is not None and math.isfinite(l0)
+             and all(np.all(np.isfinite(a)) for a in checkpoints.values()))
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):  # estimates: inf/nan are reported as such
-        if checkpoints is None or l0 is None:
+        if not reuse:
             checkpoints = {0: np.asarray(X, dtype=np.float64)}
             act = checkpoints[0]
             for l in range(1, L + 1):
@@ -216,9 +221,44 @@ def escape_report(weights: Weights, X: np.ndarray, G: np.ndarray,
                     np.multiply(back, prev > 0, out=back)
                     delta = back
             top = base
+        if not (math.isfinite(l0) and math.isfinite(res_sq)):  # an overflow somewhere: nothing to estimate
+            return EscapeReport(math.nan, math.nan, math.nan)
         log_c = math.log(c)
-        s = -math.copysign(math.exp(min(L * log_c + math.log(abs(l0)), 709.0)), l0) if l0 != 0 else 0.0
+
+        def times_power(x: float, power: int) -> float:  # x c^power without forming c^power
+            if x == 0:
+                return 0.0
+            e = power * log_c + math.log(abs(x))
+            return math.copysign(math.exp(e) if e < 709.7 else math.inf, x)
+
+        s = -times_power(l0, L)
         res_theta = math.sqrt(res_sq)
-        res = math.exp(min((L - 1) * log_c + math.log(res_theta), 709.0)) if res_theta > 0 else 0.0
+        res = times_power(res_theta, L - 1)
         rel = res_theta / math.sqrt(grad_sq) if grad_sq > 0 else math.inf
         return EscapeReport(s, res, rel)
+
+
+def _escape_report_on_sphere(Ws: list[np.ndarray], X: np.ndarray, G: np.ndarray, c: float) -> EscapeReport:
+    """:func:`escape_report` computed on rho = c theta itself (each rho_l formed when needed), for theta
+    so far from the sphere that working on theta would overflow or underflow."""
+    L = len(Ws)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        rho = [W * c for W in Ws]
+        acts = [np.asarray(X, dtype=np.float64)]
+        for l in range(1, L):
+            acts.append(np.maximum(rho[l - 1] @ acts[-1], 0.0))
+        Y = rho[-1] @ acts[-1]
+        s = -float(np.sum(np.asarray(G, dtype=np.float64) * Y))
+        res_sq, grad_sq = 0.0, 0.0
+        delta = np.asarray(G, dtype=np.float64)
+        for l in range(L, 0, -1):
+            g = delta @ acts[l - 1].T
+            grad_sq += float(np.einsum("ij,ij->", g, g))
+            g += s * rho[l - 1]
+            res_sq += float(np.einsum("ij,ij->", g, g))
+            if l > 1:
+                delta = (rho[l - 1].T @ delta) * (acts[l - 1] > 0)
+        if not (math.isfinite(s) and math.isfinite(res_sq)):  # an overflow somewhere: nothing to estimate
+            return EscapeReport(s, math.nan, math.nan)
+        res = math.sqrt(res_sq)
+        return EscapeReport(s, res, res / math.sqrt(grad_sq) if grad_sq > 0 else math.inf)

@@ -42,6 +42,11 @@ def power_iteration(A: np.ndarray, iterations: int = 60, rtol: float = 1e-15) ->
         A = A / top
     n = A.shape[1]
     v = np.ones(n) / math.sqrt(n)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):  # a witness: no warnings to print
+        return _power_steps(A, v, iterations, rtol)
+
+
+def _power_steps(A: np.ndarray, v: np.ndarray, iterations: int, rtol: float) -> np.ndarray:
     last = -1.0
     for _ in range(iterations):
         w = A.T @ (A @ v)

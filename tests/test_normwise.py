@@ -187,3 +187,87 @@ def test_blocked_products_bound_the_exact_distance(monkeypatch, slices):
         hi, lo, bound = NW.product_pair(W, A, A_lo, slices)
         exact = exact_matrix(W) @ (exact_matrix(A) + (exact_matrix(A_lo) if A_lo is not None else 0))
         assert within(bound, dist_sq(exact, hi, lo)), trial
+
+
+# --- findings of the adversarial review, each pinned ------------------------------------------------
+
+
+@pytest.mark.parametrize("ratio", [1.0, 1e3, 1e6])
+def test_activation_norm_stays_tight_when_negative_entries_dominate(ratio):
+    rng = np.random.default_rng(0)
+    M = np.abs(rng.standard_normal((30, 40)))
+    M[:, ::2] *= -ratio  # negative entries dominate ||Z||: ||relu(Z)|| must not come from a cancelling difference
+    act, gap = NW.relu_and_gap(NW.NormEnclosure.exact(M))
+    norm = NW.frobenius_ball(act)
+    assert float(norm.rad()) <= 1e-15 * float(norm.mid())
+    assert encloses(norm * norm, sum_of_squares_exact(np.maximum(M, 0.0)))
+    neg, total = sum_of_squares_exact(np.minimum(M, 0.0)), sum_of_squares_exact(M)
+    assert encloses(gap, neg / total)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-40, 1e40, 1e-200, 1e200])
+def test_float_escape_estimate_does_not_depend_on_the_scale_of_theta(scale):
+    from certify.network import escape_report, flatten, localized_loss, loss_gradient, to_sphere
+
+    rng = np.random.default_rng(3)
+    Ws = [rng.standard_normal((6, 4)), rng.standard_normal((5, 6)), rng.standard_normal((2, 5))]
+    X, G = rng.standard_normal((4, 9)), rng.standard_normal((2, 9))
+    rho = to_sphere(Ws)  # the reference, computed on the sphere
+    s = -float(localized_loss(rho, X, G))
+    g = flatten(loss_gradient(rho, X, G))
+    residual = float(np.linalg.norm(g + s * flatten(rho)))
+    got = escape_report([W * scale for W in Ws], X, G)
+    assert got.speed == pytest.approx(s, rel=1e-12) and got.residual == pytest.approx(residual, rel=1e-12)
+
+
+def test_an_overflowed_instance_reports_unknown_not_zero(tmp_path):
+    from certify.instance_report import instance_report
+    from certify.instances import save_instance
+
+    rng = np.random.default_rng(1)
+    inst = Instance(X=rng.standard_normal((3, 4)) * 1e300, G=rng.standard_normal((1, 4)),
+                    weights=(rng.standard_normal((3, 3)) * 1e10, rng.standard_normal((1, 3)) * 1e10))
+    path = save_instance(inst, tmp_path / "overflow.npz") or tmp_path / "overflow.npz"
+    import os
+
+    old = os.environ.get("CERTIFY_EXACT_WORK")
+    os.environ["CERTIFY_EXACT_WORK"] = "1"  # force the enclosed path
+    try:
+        report, _ = instance_report(path)
+    finally:
+        if old is None:
+            del os.environ["CERTIFY_EXACT_WORK"]
+        else:
+            os.environ["CERTIFY_EXACT_WORK"] = old
+    loss = report["localized_loss"]
+    assert loss["kind"] == "enclosed" and loss["float"] is None
+    est = report["direction_float_estimates"]
+    assert not (est["residual"] == 0.0)  # an overflow is not an exact escape direction
+
+
+@pytest.mark.parametrize("bad", [np.array([[2**53 + 1]], dtype=np.int64), np.array([[1.0]], dtype=np.longdouble),
+                                 np.array([[1.0]], dtype=object)])
+def test_the_kernel_refuses_what_float64_cannot_hold(bad):
+    if bad.dtype == np.longdouble and np.finfo(np.longdouble).nmant <= 52:
+        pytest.skip("long double is binary64 here")
+    for call in (lambda: NW.norm_sq_ball_accurate(bad), lambda: NW.product_pair(bad, np.ones((1, 1))),
+                 lambda: NW.spectral_norm_upper(bad), lambda: NW.NormEnclosure.exact(bad),
+                 lambda: NW.dot_ball_accurate(bad, np.ones((1, 1)))):
+        with pytest.raises((TypeError, ValueError)):
+            call()
+
+
+def test_non_finite_entries_certify_nothing():
+    M = np.array([[-np.inf, 1.0], [2.0, np.nan]])
+    enc = NW.NormEnclosure.exact(M)
+    act, _ = NW.relu_and_gap(enc)
+    for ball in (NW.frobenius_ball(enc), NW.frobenius_ball(NW.relu(enc)), NW.frobenius_ball(act)):
+        assert not ball.is_finite() or not (ball < 1e300)
+
+
+def test_spectral_bound_is_within_1e_7_of_the_norm():
+    rng = np.random.default_rng(2)
+    for W in (np.eye(5), np.linalg.qr(rng.standard_normal((40, 40)))[0], rng.standard_normal((100, 100))):
+        b = float(NW.spectral_norm_upper(W).upper().mid())
+        s1 = float(np.linalg.norm(W, 2))
+        assert s1 * (1 - 1e-12) <= b <= s1 * (1 + 1e-7)

@@ -19,7 +19,7 @@ that number small through depth:
 * **Propagation through spectral norms** (:func:`layer`).  With A the exact activation and Ahat the
   float one, ||W A - Zhat||_F <= ||W||_2 ||A - Ahat||_F + ||W Ahat - Zhat||_F, and ReLU is 1-Lipschitz
   entrywise.  ||W||_2 is bounded above by a Cholesky residual certificate (:func:`spectral_norm_upper`),
-  within about 1e-6 of the true value, so the relative radius grows by ||W_l||_2 ||A_(l-1)||_F / ||Z_l||_F
+  within about 1e-8 of the true value, so the relative radius grows by ||W_l||_2 ||A_(l-1)||_F / ||Z_l||_F
   per layer (about 3 on random weights, 1 on nearly rank-one ones).
 * **Accurate sums** (:func:`norm_sq_ball_accurate`, :func:`dot_ball_accurate`): sums of squares and
   dot products by an error-free TwoSum tree, about u wide, instead of the a-priori gamma_n bound
@@ -47,6 +47,20 @@ from certify.kernel.compare import lower_float
 
 U = E.U
 ETA = E.ETA
+
+
+def float_matrix(x) -> np.ndarray:
+    """``x`` as float64 without rounding: float16/32/64 convert exactly; integers only up to 2^53 in size;
+    anything else (long doubles, objects, bigger integers) is refused, since rounding it here would
+    certify a different matrix."""
+    a = np.asarray(x)
+    if a.dtype.kind == "f" and a.dtype.itemsize <= 8:
+        return a.astype(np.float64, copy=False)
+    if a.dtype.kind in "iub":
+        if a.size and a.dtype.kind != "b" and int(np.max(np.abs(a.astype(object)))) > 2**53:
+            raise ValueError("an integer entry beyond 2^53 is not exactly a float64 number")
+        return a.astype(np.float64)
+    raise TypeError(f"the kernel takes binary64-representable arrays, not {a.dtype}")
 
 
 def upper_float(b: arb) -> float:
@@ -86,7 +100,7 @@ def _tree_sum_ball(x: np.ndarray, abs_total: arb) -> arb:
     TwoSum tree is error-free; the float sums of its errors are off by at most gamma_(m + levels) times the
     errors' absolute sum, itself at most levels u (1 + u)^levels sum |x_i| (u^2-sized terms)."""
     s, e, m, levels = _tree_sum(x)
-    if not (math.isfinite(s) and math.isfinite(e)):
+    if not (math.isfinite(s) and math.isfinite(e)) or E.gamma(max(m + levels, 1)) == math.inf:
         return E.WHOLE
     err_abs = arb(levels) * arb(U) * (1 + arb(U)) ** levels * abs_total
     err = arb(E.gamma(max(m + levels, 1))) * err_abs
@@ -96,7 +110,7 @@ def _tree_sum_ball(x: np.ndarray, abs_total: arb) -> arb:
 def _sum_nonneg_ball(x: np.ndarray) -> arb:
     """A ball containing the exact sum of non-negative finite floats, about u wide (relative)."""
     rough = float(np.sum(x))  # an upper bound of sum x_i after dividing by 1 - gamma_n (non-negative terms)
-    if not math.isfinite(rough):
+    if not math.isfinite(rough) or E.gamma(max(x.size, 1)) == math.inf:
         return E.WHOLE
     abs_total = arb(rough) / (1 - arb(E.gamma(max(x.size, 1))))
     return _tree_sum_ball(x, abs_total)
@@ -107,7 +121,7 @@ def norm_sq_ball_accurate(x: np.ndarray, where: np.ndarray | None = None) -> arb
     """A ball containing sum x_i^2, about 2u wide (relative): each fl(x_i^2) is within u x_i^2 + eta/2 of
     x_i^2, and their sum is enclosed by :func:`_sum_nonneg_ball`.  Data whose squares overflow or become
     subnormal in bulk are scaled by a power of two first (as in :func:`certify.kernel.enclose.norm_sq_ball`)."""
-    flat = np.ravel(np.asarray(x, dtype=np.float64))
+    flat = np.ravel(float_matrix(x))
     if not np.all(np.isfinite(flat)):
         return E.WHOLE
     n = max(flat.size, 1)
@@ -157,10 +171,10 @@ def dot_ball_accurate(x: np.ndarray, y: np.ndarray) -> arb:
     products of 26-bit halves (an underflowing one is off by at most eta/2), and the 4n products are summed
     by the error-free TwoSum tree of :func:`_tree_sum`.  Both vectors are first scaled by powers of two to a
     largest entry in [1/2, 1) when their exponents are extreme (each scaled entry then off by eta/2 at most)."""
-    a = np.ravel(np.asarray(x, dtype=np.float64))
-    b = np.ravel(np.asarray(y, dtype=np.float64))
+    a, b = float_matrix(x), float_matrix(y)
     if a.shape != b.shape:
-        raise ValueError("the vectors differ in length")
+        raise ValueError("the arrays differ in shape")
+    a, b = np.ravel(a), np.ravel(b)
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
         return E.WHOLE
     n = max(a.size, 1)
@@ -179,7 +193,7 @@ def dot_ball_accurate(x: np.ndarray, y: np.ndarray) -> arb:
     terms = np.concatenate((a_hi * b_hi, a_hi * b_lo, a_lo * b_hi, a_lo * b_lo))
     with working_precision(128):
         rough = float(np.sum(np.abs(terms)))
-        if not math.isfinite(rough):
+        if not math.isfinite(rough) or E.gamma(max(terms.size, 1)) == math.inf:
             return E.WHOLE
         abs_total = arb(rough) / (1 - arb(E.gamma(max(terms.size, 1))))
         total = _tree_sum_ball(terms, abs_total)
@@ -214,7 +228,7 @@ def _split(M: np.ndarray, e: np.ndarray, beta: int, axis: int) -> tuple[np.ndarr
     and rint is exact; the caller checks that 2^(e - beta) is a normal-range factor, so I 2^(e - beta) is
     exact too, and R is then the exact difference of two floats within 2^(e - beta - 1) of each other
     (Rump, Ogita, Oishi, SIAM J. Sci. Comput. 31 (2008), Lemma 3.3); the bound in
-    :func:`accurate_product` nevertheless allows a rounding of u|R| in it."""
+    :func:`_block` and :func:`_block_fine` nevertheless allow a rounding of u|R| in it."""
     shape = (-1, 1) if axis == 1 else (1, -1)
     up_scale = np.ldexp(1.0, (beta - e)).reshape(shape)
     I = np.rint(M * up_scale)
@@ -274,12 +288,13 @@ def product_pair(W: np.ndarray, A_hi: np.ndarray, A_lo: np.ndarray | None = None
     Q = fl(fl(2^e P2 + P3) + T) add at most u|result| + eta/2 per entry each (round to nearest), and
     (Z_hi, Z_lo) = TwoSum(2^(e+f) P1, Q) is exact.  Scalings by powers of two are exact in range.
     The bound is therefore about 2^-beta k u |W||A|: far below the u |Z| of storing Z in one float.
-    With ``slices=3`` (:func:`_product_pair_fine`) the first two beta-bit slices of each factor enter exact
+    With ``slices=3`` (:func:`_block_fine`) the first two beta-bit slices of each factor enter exact
     products, and the bound drops to about 2^-beta u |W||A| (the rounding of one sum of exact products).
     """
     E._check_mode()
-    W = np.asarray(W, dtype=np.float64)
-    A_hi = np.asarray(A_hi, dtype=np.float64)
+    W = float_matrix(W)
+    A_hi = float_matrix(A_hi)
+    A_lo = None if A_lo is None else float_matrix(A_lo)
     m, k = W.shape
     if A_hi.shape[0] != k:
         raise ValueError(f"shapes {W.shape} and {A_hi.shape} do not multiply")
@@ -413,10 +428,11 @@ def _block_fine(ws: _WSplit, A: np.ndarray, A_lo: np.ndarray | None, f: np.ndarr
     tmp = ws.R2 @ I_A1
     tmp *= pf1
     R += tmp
+    err += arb(U) * _arb_up(E.norm_up(R)) + arb(ETA) * cells  # rounding of this first sum
     np.matmul(ws.R1, Ar, out=tmp)
     del Ar
     R += tmp
-    err += 2 * (arb(U) * _arb_up(E.norm_up(R)) + arb(ETA) * cells)  # two roundings of these sums
+    err += arb(U) * _arb_up(E.norm_up(R)) + arb(ETA) * cells  # rounding of the second sum
     if A_lo is not None:
         np.matmul(ws.W, A_lo, out=tmp)
         err += g * ws.n_W * _arb_up(E.norm_up(A_lo)) + kETA * cells
@@ -507,7 +523,7 @@ def spectral_norm_upper(W: np.ndarray) -> arb:
     when the certificate fails (Cholesky breaks down) the Frobenius norm is the bound.
     """
     E._check_mode()
-    W = np.asarray(W, dtype=np.float64)
+    W = float_matrix(W)
     fro = E.norm_ball(W)
     if W.size == 0 or not fro.is_finite():
         return fro
@@ -530,7 +546,7 @@ def spectral_norm_upper(W: np.ndarray) -> arb:
     est = _largest_eigenvalue_estimate(S)
     bound = None
     if math.isfinite(est) and est > 0:
-        for margin in (2.0**-20, 2.0**-12, 2.0**-6, 2.0**-2, 2.0**1):
+        for margin in (2.0**-26, 2.0**-18, 2.0**-10, 2.0**-4, 2.0**-1, 2.0**1):
             mu = float(E.up(est * (1.0 + margin)))
             M = -S
             idx = np.diag_indices(p)
@@ -572,10 +588,10 @@ class NormEnclosure:
 
     @classmethod
     def exact(cls, A: np.ndarray) -> "NormEnclosure":
-        A = np.asarray(A, dtype=np.float64)
+        A = float_matrix(A)
         if A.ndim != 2:
             raise ValueError("an enclosure holds a matrix")
-        return cls(A, arb(0))
+        return cls(A, arb(0) if np.all(np.isfinite(A)) else E.WHOLE)  # inf/NaN: nothing is known
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -595,6 +611,8 @@ def relu(Z: NormEnclosure) -> NormEnclosure:
     """relu is 1-Lipschitz entrywise, so ||relu(Z) - relu(mid + lo)||_F <= ||Z - (mid + lo)||_F.  When lo is
     at most half an ulp of mid (a TwoSum pair), mid + lo has the sign of mid, and relu(mid + lo) is
     (max(mid, 0), lo where mid > 0): computed exactly."""
+    if not np.all(np.isfinite(Z.mid)):  # relu would map NaN to a number: nothing is known
+        return NormEnclosure(np.maximum(Z.mid, 0.0), E.WHOLE)
     if Z.lo is None:
         return NormEnclosure(np.maximum(Z.mid, 0.0), Z.radius)
     keep = Z.mid > 0
@@ -623,11 +641,18 @@ def layer(W: np.ndarray, A: NormEnclosure, spectral: arb | None = None, slices: 
     """Enclosure of W A for an exact float W: with Ahat = A.mid + A.lo and Zhat = Z_hi + Z_lo,
     ||W A - Zhat||_F <= ||W||_2 ||A - Ahat||_F + ||W Ahat - Zhat||_F.
 
-    ``spectral`` is an upper bound of ||W||_2 (computed here when needed and not given)."""
+    ``spectral`` is an upper bound of ||W||_2; when not given it is certified here
+    (:func:`spectral_norm_upper`) unless the certificate's p^3 work would exceed 16 times the product's
+    m k N (few points for the width), where ||W||_F serves instead."""
     hi, lo, rho = product_pair(W, A.mid, A.lo, slices)
     if A.radius.is_zero():
         return NormEnclosure(hi, rho, lo)
-    sigma = spectral if spectral is not None else spectral_norm_upper(W)
+    if spectral is not None:
+        sigma = spectral
+    elif min(W.shape) ** 3 <= 16 * W.shape[0] * W.shape[1] * max(A.shape[1], 1):
+        sigma = spectral_norm_upper(W)
+    else:  # few points for the width: the certificate (p^3) would cost far more than the product (m k N)
+        sigma = E.norm_ball(W).upper()  # ||W||_2 <= ||W||_F: valid, looser
     rad = sigma.upper() * (A.radius.upper() if A.radius.is_finite() else E.WHOLE) + rho
     return NormEnclosure(hi, E._sound(rad.upper()), lo)
 
@@ -682,12 +707,12 @@ def inner_ball(G: np.ndarray, Z: NormEnclosure) -> arb:
 
 
 def relu_and_gap(Z: NormEnclosure) -> tuple[NormEnclosure, arb]:
-    """(relu(Z), its ReLU gap ||min(Z, 0)||_F^2 / ||Z||_F^2) with two accurate sums of squares of mid
-    (all entries, negative entries) instead of three: ||max(mid, 0)||^2 is their difference."""
+    """(relu(Z), its ReLU gap ||min(Z, 0)||_F^2 / ||Z||_F^2) from two accurate sums of squares of mid,
+    over its positive and its negative entries (||mid||^2 is their sum: no cancellation)."""
     with working_precision(106):
-        total = norm_sq_ball_accurate(Z.mid)
+        pos = norm_sq_ball_accurate(Z.mid, where=Z.mid > 0)
         neg = norm_sq_ball_accurate(Z.mid, where=Z.mid < 0)
-        pos = E._sound(E._between(total - neg, total - neg))  # >= 0 in truth
+        total = pos + neg
         r = Z.mid_radius()
         n_all, n_neg = E.sqrt_ball(total), E.sqrt_ball(neg)
         num = E._sound(E._between(n_neg - r, n_neg + r))
