@@ -7,10 +7,12 @@ Not a test: run it by hand.
 
 What is timed is what a user runs.  For each weight family and depth L a network 784-1000x(L-1)-10 with
 N = 2000 data points is written with ``certify.instances.save_instance`` into a temporary directory, then
-two commands run as subprocesses, interleaved A B A B ... (``--rounds`` times each):
+three commands run as subprocesses, interleaved A L B A L B ... (``--rounds`` times each):
 
 * A: ``certify instance FILE --json OUT`` (the console script installed next to this Python, else
   ``python -m certify``);
+* L: ``python bench_instance_cli.py --library-run FILE OUT``: the library path, certify's
+  ``instance_report`` called from Python (no command line, no terminal output), in its own process;
 * B: ``python bench_instance_cli.py --float-baseline FILE OUT``: plain numpy in float64 that reads the
   same file and computes the same per-layer quantities, streaming, and writes them as JSON.  It imports
   nothing from certify (only numpy and the standard library), so both sides pay process start-up, imports
@@ -123,6 +125,18 @@ def matrix_summary(A: np.ndarray) -> dict:
 def relu_gap(Z: np.ndarray) -> float | None:
     whole = _norm(Z)
     return (_norm(np.minimum(Z, 0.0)) / whole) ** 2 if whole > 0 else None
+
+
+def library_run(path: str, out: str) -> None:
+    """The library path: certify's report of the instance from Python (no command line, no printing)."""
+    from pathlib import Path
+
+    from certify import jsonio
+    from certify.instance_report import instance_report
+
+    report, _ = instance_report(Path(path))
+    with open(out, "w") as fh:
+        fh.write(jsonio.dumps(report))
 
 
 def float_baseline(path: str, out: str) -> None:
@@ -382,16 +396,19 @@ def bench_one(family: str, depth: int, args, workdir: str) -> dict:
     del inst
     row: dict = {"family": family, "depth": depth, "file_mib": os.path.getsize(path) / 2**20,
                  "generate_seconds": time.perf_counter() - clock}
-    tool, base = [], []
+    tool, lib, base = [], [], []
     report = floats = None
     for r in range(args.rounds):
-        for side, runs in (("certify", tool), ("float", base)):
+        for side, runs in (("certify", tool), ("library", lib), ("float", base)):
             out = os.path.join(workdir, f"{family}-L{depth}-{side}-{r}.json")
-            cmd = (certify_command() + ["instance", str(path), "--json", out] if side == "certify"
-                   else [sys.executable, os.path.abspath(__file__), "--float-baseline", str(path), out])
+            if side == "certify":
+                cmd = certify_command() + ["instance", str(path), "--json", out]
+            else:
+                flag = "--library-run" if side == "library" else "--float-baseline"
+                cmd = [sys.executable, os.path.abspath(__file__), flag, str(path), out]
             run = run_measured(cmd, args.timeout, out + ".log")
             data = None
-            if run["exit_code"] in ((0, 1) if side == "certify" else (0,)) and os.path.isfile(out):
+            if run["exit_code"] in ((0, 1) if side != "float" else (0,)) and os.path.isfile(out):
                 try:
                     with open(out) as fh:
                         data = json.load(fh)
@@ -406,6 +423,8 @@ def bench_one(family: str, depth: int, args, workdir: str) -> dict:
                 del run["log_tail"]
                 if side == "certify":
                     report = report or data
+                elif side == "library":
+                    pass
                 else:
                     run["phases"] = data["seconds"]
                     floats = floats or data
@@ -413,12 +432,13 @@ def bench_one(family: str, depth: int, args, workdir: str) -> dict:
                       file=sys.stderr, flush=True)
             runs.append(run)
     os.remove(path)
-    for side, runs in (("certify", tool), ("float", base)):
+    for side, runs in (("certify", tool), ("library", lib), ("float", base)):
         good = [x for x in runs if x["ok"]]
         row[side] = {"runs": runs, "failures": len(runs) - len(good),
                      "median_seconds": _median([x["seconds"] for x in good]),
                      "median_max_rss_mib": _median([x["max_rss_mib"] for x in good])}
     row["time_ratio"] = _ratio(row["certify"]["median_seconds"], row["float"]["median_seconds"])
+    row["library_time_ratio"] = _ratio(row["library"]["median_seconds"], row["float"]["median_seconds"])
     row["memory_ratio"] = _ratio(row["certify"]["median_max_rss_mib"], row["float"]["median_max_rss_mib"])
     if report is not None and floats is not None:
         try:
@@ -464,7 +484,7 @@ def print_table(summary: dict) -> None:
     print(f"start-up alone: import certify's instance command {_fmt(ci['seconds'], '.2f')} s "
           f"({_fmt(ci['max_rss_mib'], '.0f')} MiB), import numpy {_fmt(ni['seconds'], '.2f')} s "
           f"({_fmt(ni['max_rss_mib'], '.0f')} MiB)")
-    head = (f"{'family':<9}{'L':>3} {'certify s':>10}{'float s':>9}{'x':>7} {'cert MiB':>9}{'float MiB':>10}"
+    head = (f"{'family':<9}{'L':>3} {'certify s':>10}{'lib s':>7}{'float s':>9}{'x':>6}{'lib x':>6} {'cert MiB':>9}{'float MiB':>10}"
             f"{'x':>6}  {'act r+':>8}{'act r+abs':>10}{'act s1-':>9}{'act s1+':>9}{'W r+':>9}{'W s1-':>9}{'W s1+':>9}"
             "  inside")
     print(head)
@@ -472,10 +492,11 @@ def print_table(summary: dict) -> None:
     for row in summary["results"]:
         t = row.get("tightness") or {}
         act, wts = t.get("activations", {}), t.get("weights", {})
-        fails = row["certify"]["failures"] + row["float"]["failures"]
+        fails = row["certify"]["failures"] + row["library"]["failures"] + row["float"]["failures"]
         print(f"{row['family']:<9}{row['depth']:>3} "
-              f"{_fmt(row['certify']['median_seconds'], '10.2f')}{_fmt(row['float']['median_seconds'], '9.2f')}"
-              f"{_fmt(row['time_ratio'], '7.1f')} "
+              f"{_fmt(row['certify']['median_seconds'], '10.2f')}{_fmt(row['library']['median_seconds'], '7.2f')}"
+              f"{_fmt(row['float']['median_seconds'], '9.2f')}"
+              f"{_fmt(row['time_ratio'], '6.1f')}{_fmt(row['library_time_ratio'], '6.1f')} "
               f"{_fmt(row['certify']['median_max_rss_mib'], '9.0f')}"
               f"{_fmt(row['float']['median_max_rss_mib'], '10.0f')}{_fmt(row['memory_ratio'], '6.1f')}  "
               f"{_fmt(act.get('worst_ratio_upper_excess'), '8.1e')}"
@@ -484,7 +505,7 @@ def print_table(summary: dict) -> None:
               f"{_fmt(wts.get('worst_ratio_upper_excess'), '9.1e')}{_fmt(wts.get('worst_s1_lower_deficit'), '9.1e')}"
               f"{_fmt(wts.get('worst_s1_upper_excess'), '9.1e')}"
               f"  {_inside_label(t)}{f'  [{fails} failed run(s)]' if fails else ''}")
-    print("x: certify / float.  r+: worst (certified upper - float)/|float| of the ratio 1 - s1^2/||.||_F^2 over "
+    print("x: certify / float; lib x: the library path (instance_report from Python) / float.  r+: worst (certified upper - float)/|float| of the ratio 1 - s1^2/||.||_F^2 over "
           f"layers whose float ratio exceeds {RATIO_FLOOR:g}; r+abs: worst certified upper - float, all layers;\n"
           "s1-, s1+: worst (float - certified lower)/|float| and (certified upper - float)/|float| of s_1.  inside: every float value in its certified "
           "interval (rounding: outside only by float rounding).")
@@ -534,7 +555,11 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--float-baseline"]:
+    if sys.argv[1:2] == ["--library-run"]:
+        if len(sys.argv) != 4:
+            sys.exit("usage: bench_instance_cli.py --library-run INSTANCE.npz OUT.json")
+        library_run(sys.argv[2], sys.argv[3])
+    elif sys.argv[1:2] == ["--float-baseline"]:
         if len(sys.argv) != 4:
             sys.exit("usage: bench_instance_cli.py --float-baseline INSTANCE.npz OUT.json")
         float_baseline(sys.argv[2], sys.argv[3])
