@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import json
+import os
 import sys
 import time
 from fractions import Fraction
@@ -125,10 +126,21 @@ def _execute(claims: list, *, command: str, seed: int, quick: bool, strict: bool
     return code
 
 
+def default_jobs() -> int:
+    """The CPUs this process may run on (its affinity mask where the system has one), at most 8."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 8))
+
+
 def run_options(f: Any) -> Any:
     f = click.option("--junit", "junit_out", metavar="FILE", help="Write a JUnit XML report ('-' for stdout).")(f)
     f = click.option("--json", "json_out", metavar="FILE", help="Write the JSON report ('-' for stdout).")(f)
-    f = click.option("--jobs", "-j", type=int, default=1, show_default=True, help="Run claims in parallel processes.")(f)
+    f = click.option("--jobs", "-j", type=int, default=default_jobs(), show_default=True,
+                     help="Run claims in parallel processes (default: the CPUs this process may use, at most 8; "
+                          "results do not depend on it).")(f)
     f = click.option("--seed", type=int, default=0, show_default=True, help="Global seed; each claim derives its own from it and its id.")(f)
     f = click.option("--strict", is_flag=True, help="Errata make the run fail too.")(f)
     f = click.option("--quick", is_flag=True, help="Smallest budgets for fuzzing and experiments.")(f)

@@ -10,12 +10,14 @@ a counterexample.  Hypothesis then shrinks it, and the shrunk instance is saved 
 
 from __future__ import annotations
 
+import contextlib
+
 import hashlib
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 from flint import arb, fmpq
@@ -288,10 +290,40 @@ def run(prop: FuzzProperty, *, examples: int, seed_value: int, database_dir: Pat
             raise AssertionError("certain violation")
 
     try:
-        check()
+        with _no_local_constants():
+            check()
     except AssertionError:
         pass
     return FuzzOutcome(stats["n"], stats["min"], stats["fail"], seed_value)
+
+
+@contextlib.contextmanager
+def _no_local_constants() -> Iterator[None]:
+    """Generate from the seed alone.  Hypothesis (6.131 and later) also draws from a pool of literal
+    constants collected from the project modules imported so far in the process, so one seed gave
+    different examples depending on which claims ran before in the same worker, on --jobs, and on
+    whether certify is installed editable.  The pool is emptied while certify fuzzes.  Hypothesis has no
+    public setting for this; the private hook is checked for, and a test pins the independence."""
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - older or newer layout: nothing to empty
+        yield
+        return
+    original = getattr(providers, "_get_local_constants", None)
+    if original is None:  # pragma: no cover
+        yield
+        return
+    empty = type(original())()  # a Constants with every set empty
+    cache = getattr(providers, "CONSTANTS_CACHE", None)
+    if cache is not None:
+        cache.cache.clear()
+    providers._get_local_constants = lambda: empty
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        if cache is not None:
+            cache.cache.clear()
 
 
 #: examples per hypothesis run; long campaigns are a sequence of runs with seeds derived from the

@@ -119,10 +119,6 @@ def run_claim(claim: Claim, global_seed: int, data_dir: Path, quick: bool) -> Re
     )
 
 
-def _run_by_id(claim_id: str, global_seed: int, data_dir: str, quick: bool) -> Result:
-    return run_claim(REGISTRY[claim_id], global_seed, Path(data_dir), quick)
-
-
 def run_claims(
     claims: Iterable[Claim],
     *,
@@ -143,13 +139,29 @@ def run_claims(
                 on_result(r)
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_run_by_id, c.id, seed, str(data_dir), quick) for c in claims]
+            futures = [pool.submit(_run_group, ids, seed, str(data_dir), quick) for ids in plan(claims)]
             for fut in as_completed(futures):
-                r = fut.result()
-                results[r.id] = r
-                if on_result:
-                    on_result(r)
+                for r in fut.result():
+                    results[r.id] = r
+                    if on_result:
+                        on_result(r)
     return [results[c.id] for c in claims]
+
+
+def plan(claims: list[Claim]) -> list[list[str]]:
+    """The tasks of a parallel run: claims that share a per-process cache (``Claim.shares``) form one task,
+    in catalog order, so the cache is filled once; tasks go longest first by ``Claim.cost`` (a long task
+    never starts last; ties keep catalog order).  Each claim's own seed makes its result independent of
+    the task it lands in."""
+    groups: dict[str, list[Claim]] = {}
+    for c in claims:
+        groups.setdefault(c.shares or f"claim:{c.id}", []).append(c)
+    tasks = sorted(groups.values(), key=lambda cs: -sum(c.cost for c in cs))
+    return [[c.id for c in cs] for cs in tasks]
+
+
+def _run_group(ids: list[str], global_seed: int, data_dir: str, quick: bool) -> list[Result]:
+    return [run_claim(REGISTRY[i], global_seed, Path(data_dir), quick) for i in ids]
 
 
 def store_results(results: list[Result], directory: Path) -> None:

@@ -85,3 +85,23 @@ def test_long_campaigns_run_in_chunks_with_derived_seeds(monkeypatch):
     assert 15 <= out.examples <= 25 and not out.refuted
     found = F.run_in_chunks(F.prop33_property(lipschitz_factor=0.5), examples=300, seed_value=1)
     assert found.refuted
+
+
+def test_a_seed_gives_the_same_examples_whatever_ran_before_in_the_process():
+    """Hypothesis also draws literals from the project modules already imported; certify empties that pool
+    while it fuzzes, so one seed means one campaign (whatever the worker ran before, --jobs, install mode)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "if sys.argv[1] == 'heavy':\n"
+        "    import certify.optimum, certify.escape, certify.section4_experiments, certify.experiments.claims\n"
+        "from certify.fuzz import PROPERTIES, run\n"
+        "out = run(PROPERTIES['prop3.4.fuzz'](), examples=40, seed_value=123)\n"
+        "print(out.examples, repr(float(out.min_slack)))\n"
+    )
+    outs = [subprocess.run([sys.executable, "-c", script, kind], capture_output=True, text=True, timeout=300)
+            for kind in ("light", "heavy")]
+    assert all(o.returncode == 0 for o in outs), [o.stderr[-500:] for o in outs]
+    assert outs[0].stdout == outs[1].stdout, [o.stdout for o in outs]

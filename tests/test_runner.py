@@ -69,3 +69,19 @@ def test_pending_claims_are_skipped_with_their_issue():
     c = Claim("t.p", "eq1", "t", "s", "st", Evidence.SYMBOLIC, pending="issue #3")
     r = run_claim(c, 0, Path("."), False)
     assert r.status is Status.SKIPPED and "issue #3" in r.message
+
+
+def test_parallel_plan_groups_shared_caches_and_starts_the_longest_first():
+    from certify.claims.catalog import CATALOG
+    from certify.runner import plan
+
+    tasks = plan(list(CATALOG))
+    assert sorted(i for t in tasks for i in t) == sorted(c.id for c in CATALOG)  # every claim exactly once
+    by_id = {c.id: c for c in CATALOG}
+    shared = [t for t in tasks if any(by_id[i].shares for i in t)]
+    for t in shared:  # one task per shared cache, holding all its claims, in catalog order
+        key = by_id[t[0]].shares
+        assert [c.id for c in CATALOG if c.shares == key] == t
+    costs = [sum(by_id[i].cost for i in t) for t in tasks]
+    assert costs == sorted(costs, reverse=True)
+    assert "section3.3.low-rank-after-escape" in tasks[0]

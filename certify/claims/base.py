@@ -32,7 +32,8 @@ class Claim:
     ``paper_ref`` is the manifest entry it belongs to (several claims, e.g. a
     symbolic proof and an instance certificate, may check one paper claim).
     ``check`` names the function as ``"module:function"``; it is imported only
-    when the claim runs, so listing claims stays fast.  A claim whose check is
+    when the claim runs, so listing claims stays fast.  ``cost`` and ``shares``
+    only schedule parallel runs.  A claim whose check is
     not written yet has ``check=None`` and ``pending`` naming the issue.
     """
 
@@ -45,6 +46,12 @@ class Claim:
     check: str | None = None
     pending: str | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
+    #: about how many seconds the check takes on the reference 2-core machine; it only orders parallel
+    #: work (longest first), never what a check does
+    cost: float = 0.5
+    #: claims with the same non-empty value share a per-process cache (one training run for all of them),
+    #: so a parallel run gives them to one worker together
+    shares: str = ""
 
     def __post_init__(self) -> None:
         if (self.check is None) == (self.pending is None):

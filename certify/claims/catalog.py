@@ -24,7 +24,7 @@ CATALOG: tuple[Claim, ...] = (
         "eq1", "eq1", "First-order expansion of the cost at Y = 0", "Section 2, eq. (1); A.1",
         "C(Y) = C(0) + Tr[grad C(0)^T Y] + O(||Y||_F^2); for the MSE (1/N)||Y - Y*||_F^2 the three terms "
         "are (1/N)||Y*||^2, -(2/N)Tr[Y*^T Y], (1/N)||Y||^2, and grad C(0) = -(2/N) Y*.",
-        SYM, check="proofs.section2_expansion:check_eq1",
+        SYM, check="proofs.section2_expansion:check_eq1", cost=0.9,
     ),
     Claim(
         "a1.homogeneity", "a1.homogeneity", "L0 is positively homogeneous of degree L", "Section 2; A.1",
@@ -54,7 +54,7 @@ CATALOG: tuple[Claim, ...] = (
         "prop-a1", "prop-a1", "Gradient flow splits into norm and direction", "Section 2.1; Prop. A.1",
         "d||theta||/dt = -L ||theta||^(L-1) L0(theta_bar) and d theta_bar/dt = -||theta||^(L-2) "
         "(I - theta_bar theta_bar^T) grad L0(theta_bar).",
-        SYM, check="proofs.section2_gradient_flow:check_prop_a1",
+        SYM, check="proofs.section2_gradient_flow:check_prop_a1", cost=7.5,
     ),
     Claim(
         "section2.1.q-time", "section2.1.q-time", "Reparametrised time q", "Section 2.1",
@@ -73,7 +73,7 @@ CATALOG: tuple[Claim, ...] = (
         "prop2.2", "prop2.2", "Norm along an escape direction", "Prop. 2.2 = Prop. A.2",
         "Started at an escape direction, the direction stays fixed and ||theta(t)|| = (||theta0||^(2-L) + "
         "(2-L) L s (t - t0))^(1/(2-L)) for L != 2, ||theta0|| exp(2 s (t - t0)) for L = 2.",
-        SYM, check="proofs.section2_gradient_flow:check_prop22",
+        SYM, check="proofs.section2_gradient_flow:check_prop22", cost=0.9,
     ),
     Claim(
         "section2.2.escape-time-bound", "section2.2.escape-time-bound", "Lower bound on the escape time",
@@ -119,7 +119,7 @@ CATALOG: tuple[Claim, ...] = (
         "prop3.2.fuzz", "prop3.2", "Optimal speed is non-decreasing in depth", "Prop. 3.2 = Prop. A.3",
         "A depth-L network with L0 = -s0 and ||theta||^2 = L extends to depth L + k with ||theta'||^2 <= L + k, "
         "L0 not larger, rank-one new layers and no ReLU effect after layer L.",
-        FUZZ, check="certify.fuzz:check_prop32",
+        FUZZ, check="certify.fuzz:check_prop32", cost=2.2,
     ),
     Claim(
         "prop3.3", "prop3.3", "Nearly rank-one inputs give nearly rank-one layers", "Prop. 3.3 = Prop. A.6",
@@ -136,7 +136,7 @@ CATALOG: tuple[Claim, ...] = (
     Claim(
         "prop3.4.fuzz", "prop3.4", "Prop. 3.4 under fuzzing", "Prop. 3.4 = Prop. A.5",
         "For random and adversarial theta with ||theta||^2 <= L and Tr[G^T Z_L] <= -s0, the count holds.",
-        FUZZ, check="certify.fuzz:check_prop34",
+        FUZZ, check="certify.fuzz:check_prop34", cost=2.1,
     ),
     Claim(
         "prop3.3.pgd", "prop3.3", "Prop. 3.3 at the best minimiser found", "Prop. 3.3 = Prop. A.6",
@@ -148,7 +148,7 @@ CATALOG: tuple[Claim, ...] = (
         "prop3.3.fuzz", "prop3.3", "Nearly rank-one inputs give nearly rank-one layers", "Prop. 3.3 = Prop. A.6",
         "For inputs u v^T + X with u, v >= 0 and ||X||_F <= eps, the minimiser's rank-one ratios and ReLU gaps "
         "are at most 8 ||G||_F eps / (s* - ||G||_F eps).",
-        FUZZ, check="certify.fuzz:check_prop33",
+        FUZZ, check="certify.fuzz:check_prop33", cost=1.7,
     ),
     Claim(
         "prop3.4.steps", "prop3.4", "Prop. A.5's scalar steps", "Prop. 3.4 = Prop. A.5",
@@ -185,14 +185,14 @@ CATALOG: tuple[Claim, ...] = (
         "Bias-free ReLU MLPs of depth 6 and 4 trained from small initialisation on scikit-learn's digits: at the "
         "first checkpoint after the first drop of the loss, every W_l has rank-one ratio sum_{i>=2} s_i^2 / "
         "sum_i s_i^2 <= 0.5 (s_1 carries more of ||W_l||_F^2 than all other singular values together).",
-        EXP, check="certify.experiments.claims:check_rank_one",
+        EXP, check="certify.experiments.claims:check_rank_one", cost=12.0, shares="section3.3-training",
     ),
     Claim(
         "section3.3.low-rank-after-escape.depth", "section3.3.low-rank-after-escape",
         "Deeper layers are more rank-one", "Section 3.3; Figures 1, 3, 4",
         "At the same snapshot, the rank-one ratio decreases with depth: Spearman's rank correlation between the "
         "layer index l and its ratio r_l (l = 1..L) is <= -0.5, at depths 6 and 4.",
-        EXP, check="certify.experiments.claims:check_depth_order",
+        EXP, check="certify.experiments.claims:check_depth_order", shares="section3.3-training",
     ),
     Claim(
         "section3.3.low-rank-after-escape.second-saddle", "section3.3.low-rank-after-escape",
@@ -200,7 +200,7 @@ CATALOG: tuple[Claim, ...] = (
         "With d_l the number of singular values of W_l above the largest gap s_i/s_(i+1) among its top 10: after "
         "the second drop of the loss at least half of the layers have d_l >= 2, after the first drop fewer than "
         "half.  A run with no second drop cannot test this and is skipped.",
-        EXP, check="certify.experiments.claims:check_second_saddle",
+        EXP, check="certify.experiments.claims:check_second_saddle", shares="section3.3-training",
     ),
     Claim(
         "section3.3.low-rank-after-escape.prop3.4", "section3.3.low-rank-after-escape",
@@ -208,7 +208,7 @@ CATALOG: tuple[Claim, ...] = (
         "The snapshot after the first escape, rescaled into ||theta||^2 <= L, with G = grad C(0) of the training "
         "loss, has for each p in {0.1, 0.25, 0.5, 0.75, 0.9} at least (1-p)L activations with rank-one ratio "
         "<= 2 log(||X||_F ||G||_F / s0)/(pL); certified with the kernel's enclosures.",
-        INT, check="certify.experiments.claims:check_prop34",
+        INT, check="certify.experiments.claims:check_prop34", shares="section3.3-training",
     ),
     Claim(
         "section3.3.low-rank-after-escape.escape-direction", "section3.3.low-rank-after-escape",
@@ -216,7 +216,7 @@ CATALOG: tuple[Claim, ...] = (
         "At the snapshot after the first escape, Definition 2.1's relative residual ||grad L0(rho) + s rho|| / "
         "||grad L0(rho)|| of rho = sqrt(L) theta/||theta|| (G = grad C(0)) is <= 0.2 with s = -L0(rho) > 0, "
         "at depths 6 and 4 (floats: an experiment).",
-        EXP, check="certify.experiments.claims:check_escape_direction",
+        EXP, check="certify.experiments.claims:check_escape_direction", shares="section3.3-training",
     ),
     # --- Section 4 and Appendix D ----------------------------------------
     Claim(
@@ -268,7 +268,7 @@ CATALOG: tuple[Claim, ...] = (
         "Cochran-Armitage trend test on (log2 width, successes) rejects 'no trend' at level 0.01, refuted "
         "otherwise.  The gate runs widths 4-32 with 50 runs each (25 with --quick); 'certify figure2' runs "
         "widths 4-64 with 200.",
-        EXP, check="certify.section4_experiments:check_width_helps",
+        EXP, check="certify.section4_experiments:check_width_helps", cost=0.95,
     ),
     Claim(
         "prop3.2.example1-depths", "prop3.2", "Best speeds found on Example 1 do not decrease with depth",
@@ -276,7 +276,7 @@ CATALOG: tuple[Claim, ...] = (
         "Projected gradient descent on Example 1 at width 8 for L = 2..6: each best speed found is at least the "
         "best found at every smaller depth minus 1e-3 (speeds found are lower bounds on s*(L), so a drop may be "
         "the search's failure): reproduced, refuted otherwise.",
-        EXP, check="certify.section4_experiments:check_depths",
+        EXP, check="certify.section4_experiments:check_depths", cost=1.6,
     ),
     Claim(
         "footnote2.optimal-speed.reduction", "footnote2.optimal-speed", "The optimal speed as a finite problem",
@@ -308,7 +308,7 @@ CATALOG: tuple[Claim, ...] = (
         "Under gradient flow diag(W_l^T W_l) - diag(W_{l-1} W_{l-1}^T) is conserved for ReLU networks (any "
         "positively homogeneous activation, any loss), so the printed equality holds for all t iff it holds at "
         "t = 0; with Z_l > 0 the full matrices W_l^T W_l - W_{l-1} W_{l-1}^T are conserved too.",
-        SYM, check="proofs.followup_imbalance:check_weak_balancedness",
+        SYM, check="proofs.followup_imbalance:check_weak_balancedness", cost=2.2,
     ),
     Claim(
         "section5.weak-balancedness.instances", "section5.weak-balancedness", "Weak balancedness on instances",
@@ -324,7 +324,7 @@ CATALOG: tuple[Claim, ...] = (
         "Follow-up, abstract",
         "For any differentiable activation and loss, d/dt(||W_{l+1}||_F^2 - ||W_l||_F^2) = -2 sum (W_{l+1}^T "
         "delta_{l+1}) * (sigma(Z_l) - Z_l sigma'(Z_l)) under gradient flow; per neuron the same sum over one row.",
-        SYM, check="proofs.followup_imbalance:check_identity",
+        SYM, check="proofs.followup_imbalance:check_identity", cost=1.4,
     ),
     Claim(
         "followup.imbalance-identity.instances", "followup.imbalance-identity", "The identity on instances",
@@ -346,7 +346,7 @@ CATALOG: tuple[Claim, ...] = (
         "Follow-up, abstract",
         "By the leading term of sigma(z) - z sigma'(z) at 0: homogeneous (identically 0: ReLU, leaky ReLU, linear), "
         "offset (sigma(0) != 0: sigmoid, softplus), quadratic (GELU, SiLU), cubic (tanh, arctan).",
-        SYM, check="proofs.followup_activations:check_universality_classes",
+        SYM, check="proofs.followup_activations:check_universality_classes", cost=1.2,
     ),
     Claim(
         "followup.escape-time-law.scalar-ode", "followup.escape-time-law", "The scalar escape ODE",
@@ -354,7 +354,7 @@ CATALOG: tuple[Claim, ...] = (
         "The permutation-symmetric submanifold is invariant; on it (width one, or positive ReLU) balance reduces "
         "the flow to u' = kappa u^(r-1) (u^2 + Delta)^((L-r)/2), whose escape time from eps is Theta(eps^-(r-2)) "
         "for r >= 3, with L only in the constants.",
-        SYM, check="proofs.followup_imbalance:check_scalar_ode",
+        SYM, check="proofs.followup_imbalance:check_scalar_ode", cost=1.3,
     ),
     Claim(
         "followup.escape-time-law", "followup.escape-time-law", "Escape time ~ eps^-(r-2), symmetric init",
@@ -362,13 +362,13 @@ CATALOG: tuple[Claim, ...] = (
         "Gradient flow from a permutation-symmetric initialisation with r of L layers at scale eps: the fitted "
         "exponent of tau against eps has an interval (simultaneous 95%, Bonferroni) containing -(r-2) and "
         "excluding -(L-2), the same for every L at fixed r.",
-        EXP, check="certify.followup.claims:check_escape_symmetric",
+        EXP, check="certify.followup.claims:check_escape_symmetric", cost=4.0,
     ),
     Claim(
         "followup.escape-time-law.he-normal", "followup.escape-time-law", "Escape time ~ eps^-(r-2), He-normal init",
         "Follow-up, abstract",
         "The same law under He-normal initialisation with r layers rescaled by eps; the distance from the "
         "symmetric submanifold is reported (the abstract: preserved, not attracting).",
-        EXP, check="certify.followup.claims:check_escape_he",
+        EXP, check="certify.followup.claims:check_escape_he", cost=5.0,
     ),
 )
