@@ -74,8 +74,9 @@ def _decomposition(ledger: Ledger, theta: list[sp.Symbol], f: sp.Expr, degree: A
     grad_bar = [g.subs(bar, simultaneous=True) for g in grad]
     thetadot = [-g for g in grad]  # gradient flow
     ok = ledger.identity(f"Euler theta.grad L0 = L L0 [{tag}]", sum(x * g for x, g in zip(theta, grad)) - degree * f)
-    ok &= ledger.identity(f"grad L0(theta) = ||theta||^(L-1) grad L0(theta_bar) [{tag}]",
-                          sum((g - n ** (degree - 1) * gb) ** 2 for g, gb in zip(grad, grad_bar)))
+    for i, (g, gb) in enumerate(zip(grad, grad_bar)):  # each coordinate (no sum of squares to expand)
+        ok &= ledger.identity(f"d L0/d theta_{i} (theta) = ||theta||^(L-1) d L0/d theta_{i} (theta_bar) [{tag}]",
+                              g - n ** (degree - 1) * gb)
     ndot = sum(x * v for x, v in zip(theta, thetadot)) / n
     ok &= ledger.identity(f"d||theta||/dt = -theta_bar.grad L0(theta) [{tag}]",
                           ndot + sum(x / n * g for x, g in zip(theta, grad)))

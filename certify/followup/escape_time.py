@@ -152,6 +152,25 @@ class Flow:
         R = Ws[-1] @ A - self.Y
         return float(np.sum(R * R)) / (2 * self.N)
 
+    def loss_and_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """loss(theta) and gradient(theta) from one forward pass (the same operations as each alone)."""
+        self.evaluations += 1
+        Ws = self.unflat(theta)
+        As, Zs = [self.X], []
+        for W in Ws[:-1]:
+            Zs.append(W @ As[-1])
+            As.append(self.f(Zs[-1]))
+        out = Ws[-1] @ As[-1]
+        R = out - self.Y
+        loss = float(np.sum(R * R)) / (2 * self.N)
+        delta = (out - self.Y) / self.N
+        grads = [None] * len(Ws)
+        for l in range(len(Ws) - 1, -1, -1):
+            grads[l] = delta @ As[l].T
+            if l > 0:
+                delta = (Ws[l].T @ delta) * self.df(Zs[l - 1])
+        return loss, np.concatenate([g.ravel() for g in grads])
+
     def gradient(self, theta: np.ndarray) -> np.ndarray:
         self.evaluations += 1
         Ws = self.unflat(theta)
@@ -212,22 +231,26 @@ def _gd_escape(flow: Flow, theta0: np.ndarray, level: float, t_end: float, step:
     """
     theta, t = theta0.copy(), 0.0
     bounds = np.cumsum([0] + flow.sizes)
+    slices = list(zip(bounds[:-1], bounds[1:]))
     loss = flow.loss(theta)
+    g = flow.gradient(theta)
     for _ in range(max_steps):
-        g = flow.gradient(theta)
-        rel = max(float(np.linalg.norm(g[a:b])) / max(float(np.linalg.norm(theta[a:b])), 1e-300)
-                  for a, b in zip(bounds[:-1], bounds[1:]))
+        # ||.|| as sqrt(x . x): what np.linalg.norm computes for a 1-D float array
+        rel = max(math.sqrt(float(g[a:b].dot(g[a:b]))) / max(math.sqrt(float(theta[a:b].dot(theta[a:b]))), 1e-300)
+                  for a, b in slices)
         if rel == 0.0:  # a critical point (e.g. every unit dead): no escape
             return float("nan"), theta, False
         eta = step / rel
         new = theta - eta * g
-        new_loss = flow.loss(new)
+        new_loss, g_new = flow.loss_and_gradient(new)  # one forward pass for the loss here and the next gradient
         if new_loss <= level:
+            flow.evaluations -= 1  # that gradient is not used
             frac = (loss - level) / (loss - new_loss) if loss > new_loss else 1.0
             return t + frac * eta, new, True
-        theta, loss, t = new, new_loss, t + eta
+        theta, loss, t, g = new, new_loss, t + eta, g_new
         if t > t_end:
             break
+    flow.evaluations -= 1  # the last gradient is not used
     return float("nan"), theta, False
 
 
