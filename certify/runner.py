@@ -139,21 +139,13 @@ def run_claims(
                 on_result(r)
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            threads = max(1, _available_cpus() // jobs)
-            futures = [pool.submit(_run_group, ids, seed, str(data_dir), quick, threads) for ids in plan(claims)]
+            futures = [pool.submit(_run_group, ids, seed, str(data_dir), quick) for ids in plan(claims)]
             for fut in as_completed(futures):
                 for r in fut.result():
                     results[r.id] = r
                     if on_result:
                         on_result(r)
     return [results[c.id] for c in claims]
-
-
-def _available_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 def plan(claims: list[Claim]) -> list[list[str]]:
@@ -168,16 +160,10 @@ def plan(claims: list[Claim]) -> list[list[str]]:
     return [[c.id for c in cs] for cs in tasks]
 
 
-def _run_group(ids: list[str], global_seed: int, data_dir: str, quick: bool, threads: int = 1) -> list[Result]:
-    """A task of a parallel run, in a worker process.  BLAS gets ``threads`` threads (the CPUs shared out
-    among the workers): with every worker running all of its own, the threads outnumber the cores and
-    spin against each other (measured: 10% slower on two cores).  Results do not depend on it."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - it comes with scikit-learn
-        return [run_claim(REGISTRY[i], global_seed, Path(data_dir), quick) for i in ids]
-    with threadpool_limits(limits=threads, user_api="blas"):
-        return [run_claim(REGISTRY[i], global_seed, Path(data_dir), quick) for i in ids]
+def _run_group(ids: list[str], global_seed: int, data_dir: str, quick: bool) -> list[Result]:
+    """A task of a parallel run, in a worker process.  BLAS keeps its own thread count, as in a serial run:
+    fewer threads would change the order of float sums, and so the last digits of enclosures, with --jobs."""
+    return [run_claim(REGISTRY[i], global_seed, Path(data_dir), quick) for i in ids]
 
 
 def store_results(results: list[Result], directory: Path) -> None:
