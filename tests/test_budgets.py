@@ -252,3 +252,23 @@ def test_training_values_are_bounded_after_the_subset(monkeypatch):
     assert D._finish(x, np.arange(40) % 2, "t", 6, 0, {}).X.shape == (16, 6)
     with pytest.raises(D.InputError, match="--points"):
         D._finish(x, np.arange(40) % 2, "t", None, 0, {})
+
+
+@pytest.mark.parametrize("name", ["CERTIFY_EXACT_WORK", "CERTIFY_EXACT_ENTRIES"])
+@pytest.mark.parametrize("value", ["lots", "0", "-3", "1e9"])
+def test_exact_budgets_must_be_positive_integers(monkeypatch, capsys, name, value):
+    monkeypatch.setenv(name, value)
+    assert main(["instance", EXAMPLE1]) == 2
+    _one_line_error(capsys, name, "positive integer")
+
+
+def test_exact_budgets_move_the_report_between_exact_and_enclosed(monkeypatch, capsys):
+    import json
+
+    for work, kind in (("1", "enclosed"), (str(10**9), "exact")):
+        monkeypatch.setenv("CERTIFY_EXACT_WORK", work)
+        monkeypatch.setenv("CERTIFY_EXACT_ENTRIES", work)
+        assert main(["instance", EXAMPLE1, "--json", "-"]) in (0, 1)
+        report = json.loads(capsys.readouterr().out)
+        assert report["localized_loss"]["kind"] == kind and report["squared_norm"]["kind"] == kind
+        assert report["arithmetic"]["budgets"]["exact_work"] == int(work)

@@ -271,3 +271,35 @@ def test_spectral_bound_is_within_1e_7_of_the_norm():
         b = float(NW.spectral_norm_upper(W).upper().mid())
         s1 = float(np.linalg.norm(W, 2))
         assert s1 * (1 - 1e-12) <= b <= s1 * (1 + 1e-7)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_prop34_tightened_below_the_true_ratios_does_not_certify_at_depth_16(seed):
+    """A false variant on the three-slice path: the bound scaled below every true ratio must not certify."""
+    from certify.kernel.verdict import Status
+    from certify.rigorous import check_prop34
+
+    rng = np.random.default_rng(seed)
+    L = 16
+    # entries mostly positive: activations stay alive and non-negative, so their ratios' lower ends are tight
+    Ws = [rng.standard_normal((5, 5)) * 0.3 + 1.0 for _ in range(L - 1)] + [rng.standard_normal((2, 5))]
+    scale = np.sqrt(L / sum(float((W * W).sum()) for W in Ws)) * (1 - 1e-9)
+    Ws = [W * scale for W in Ws]
+    X = np.abs(rng.standard_normal((5, 12)))
+    A = X
+    for W in Ws[:-1]:
+        A = np.maximum(W @ A, 0.0)
+    inst = Instance(X=X, G=-(Ws[-1] @ A), weights=tuple(Ws))
+    net = enclose_network(inst)
+    assert slices_for_depth(L) == 3
+    v = check_prop34(net, net.activations, ps=(0.5,))
+    assert v.status is Status.CERTIFIED, v.message  # true as printed
+    # false variants: the bound below every ratio the layers certainly have (when all are certainly
+    # positive; deep layers here are often rank one to float precision), and a negative bound
+    lows = [float(r.ratio_low.lower().mid()) for r in net.activations]
+    if min(lows) > 0:
+        bound = float(arb(v.evidence["per_p"]["0.5"]["bound"][1]).mid())
+        w = check_prop34(net, net.activations, ps=(0.5,), tighten=0.5 * min(lows) / bound)
+        assert w.status is not Status.CERTIFIED, w.message
+    w = check_prop34(net, net.activations, ps=(0.5,), tighten=-1.0)
+    assert w.status is Status.REFUTED, w.message
