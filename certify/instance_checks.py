@@ -104,13 +104,14 @@ def check_lemma_a4(inst: Instance, bound: fmpq = fmpq(1)) -> Verdict:
     decide and the exact sum is affordable.
     """
     from certify.kernel import enclose as E
+    from certify.kernel import normwise as NW
     from certify.rigorous import exact_entries_limit
 
     L = inst.depth
     entries = sum(int(W.size) for W in inst.weights)
     exact = entries <= exact_entries_limit()
     while True:
-        sq = [sum_of_squares_exact(W) if exact else E.norm_sq_ball(W) for W in inst.weights]
+        sq = [sum_of_squares_exact(W) if exact else NW.norm_sq_ball_accurate(W) for W in inst.weights]
         zero, target = (fmpq(0), fmpq(L)) if exact else (arb(0), arb(L))
         total = sum(sq, zero)
         prod_sq = fmpq(1) if exact else arb(1)

@@ -131,7 +131,7 @@ def theta_squared(weights: Sequence[np.ndarray], exact: bool | None = None) -> A
         exact = entries <= exact_entries_limit()
     if exact:
         return sum((sum_of_squares_exact(W) for W in weights), fmpq(0))
-    return _sum_balls(E.norm_sq_ball(W) for W in weights)
+    return _sum_balls(NW.norm_sq_ball_accurate(W) for W in weights)
 
 
 @dataclass
