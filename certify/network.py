@@ -154,7 +154,8 @@ def checkpoint_stride(depth: int) -> int:
 
 
 def escape_report(weights: Weights, X: np.ndarray, G: np.ndarray,
-                  checkpoints: dict[int, np.ndarray] | None = None, l0: float | None = None) -> EscapeReport:
+                  checkpoints: dict[int, np.ndarray] | None = None, l0: float | None = None,
+                  on_sphere: bool = False) -> EscapeReport:
     """Speed and residual of Definition 2.1 for the direction of theta (floats).
 
     By Euler's identity rho^T grad L0(rho) = L L0(rho) = -L s = -s ||rho||^2, so
@@ -181,10 +182,14 @@ def escape_report(weights: Weights, X: np.ndarray, G: np.ndarray,
         norm = peak * math.sqrt(sum(float(np.sum((W / peak) ** 2)) for W in Ws))
     if norm == 0.0:
         raise ValueError("theta = 0 has no direction")
+    if not math.isfinite(norm):  # ||theta|| overflows: no float estimate
+        return EscapeReport(math.nan, math.nan, math.nan)
     c = math.sqrt(L) / norm
-    if not (abs(L * math.log(c)) < 200 and math.isfinite(norm)):
-        # theta far from the sphere: its own L0 and gradient may overflow or underflow where rho's do not
-        return _escape_report_on_sphere(Ws, X, G, c)
+    if not on_sphere and not abs(L * math.log(c)) < 200:
+        # theta far from the sphere: its own L0 and gradient may overflow or underflow where rho's do not,
+        # so work on rho = c theta itself (there c is 1 up to rounding)
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            return escape_report([W * c for W in Ws], X, G, on_sphere=True)
     every = checkpoint_stride(L)
     reuse = (checkpoints is not None and l0 is not None and math.isfinite(l0)
              and all(np.all(np.isfinite(a)) for a in checkpoints.values()))
@@ -237,28 +242,3 @@ def escape_report(weights: Weights, X: np.ndarray, G: np.ndarray,
         rel = res_theta / math.sqrt(grad_sq) if grad_sq > 0 else math.inf
         return EscapeReport(s, res, rel)
 
-
-def _escape_report_on_sphere(Ws: list[np.ndarray], X: np.ndarray, G: np.ndarray, c: float) -> EscapeReport:
-    """:func:`escape_report` computed on rho = c theta itself (each rho_l formed when needed), for theta
-    so far from the sphere that working on theta would overflow or underflow."""
-    L = len(Ws)
-    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-        rho = [W * c for W in Ws]
-        acts = [np.asarray(X, dtype=np.float64)]
-        for l in range(1, L):
-            acts.append(np.maximum(rho[l - 1] @ acts[-1], 0.0))
-        Y = rho[-1] @ acts[-1]
-        s = -float(np.sum(np.asarray(G, dtype=np.float64) * Y))
-        res_sq, grad_sq = 0.0, 0.0
-        delta = np.asarray(G, dtype=np.float64)
-        for l in range(L, 0, -1):
-            g = delta @ acts[l - 1].T
-            grad_sq += float(np.einsum("ij,ij->", g, g))
-            g += s * rho[l - 1]
-            res_sq += float(np.einsum("ij,ij->", g, g))
-            if l > 1:
-                delta = (rho[l - 1].T @ delta) * (acts[l - 1] > 0)
-        if not (math.isfinite(s) and math.isfinite(res_sq)):  # an overflow somewhere: nothing to estimate
-            return EscapeReport(s, math.nan, math.nan)
-        res = math.sqrt(res_sq)
-        return EscapeReport(s, res, res / math.sqrt(grad_sq) if grad_sq > 0 else math.inf)

@@ -23,7 +23,7 @@ from certify.instances import Instance
 from certify.kernel import enclose as E
 from certify.kernel import normwise as NW
 from certify.kernel.arith import EXACT, sum_of_squares_exact
-from certify.kernel.compare import Truth, compare_le, lower_float, nearest_float
+from certify.kernel.compare import Truth, compare_le, lower_float, nearest_float, upper_float
 from certify.kernel.verdict import Status, Verdict
 from certify.limits import env_limit
 
@@ -70,7 +70,7 @@ def ball_interval(b: arb, floor: float | None = None, ceil: float | None = None)
     there (a ratio in [0, 1], a norm >= 0): Arb stores radii with 30-bit precision, so a ball for [0, 1]
     pokes out by about 1e-9."""
     lo = lower_float(b) if b.is_finite() else -math.inf
-    hi = -lower_float(-b) if b.is_finite() else math.inf
+    hi = upper_float(b) if b.is_finite() else math.inf
     if floor is not None:
         lo = max(lo, floor)
     if ceil is not None:
@@ -180,7 +180,7 @@ class EnclosedNetwork:
 
 
 def _relative(radius: arb, mid: np.ndarray) -> dict[str, float]:
-    r = NW.upper_float(radius) if radius.is_finite() else math.inf
+    r = upper_float(radius) if radius.is_finite() else math.inf
     size = E.norm_up(mid)
     return {"radius": r, "relative": (r / size) if size > 0 and math.isfinite(r) else (0.0 if r == 0 else math.inf)}
 

@@ -163,7 +163,7 @@ class Flow:
         out = Ws[-1] @ As[-1]
         R = out - self.Y
         loss = float(np.sum(R * R)) / (2 * self.N)
-        delta = (out - self.Y) / self.N
+        delta = R / self.N
         grads = [None] * len(Ws)
         for l in range(len(Ws) - 1, -1, -1):
             grads[l] = delta @ As[l].T
@@ -172,19 +172,7 @@ class Flow:
         return loss, np.concatenate([g.ravel() for g in grads])
 
     def gradient(self, theta: np.ndarray) -> np.ndarray:
-        self.evaluations += 1
-        Ws = self.unflat(theta)
-        As, Zs = [self.X], []
-        for W in Ws[:-1]:
-            Zs.append(W @ As[-1])
-            As.append(self.f(Zs[-1]))
-        delta = (Ws[-1] @ As[-1] - self.Y) / self.N
-        grads = [None] * len(Ws)
-        for l in range(len(Ws) - 1, -1, -1):
-            grads[l] = delta @ As[l].T
-            if l > 0:
-                delta = (Ws[l].T @ delta) * self.df(Zs[l - 1])
-        return np.concatenate([g.ravel() for g in grads])
+        return self.loss_and_gradient(theta)[1]
 
 
 def symmetry_distance(Ws: Sequence[np.ndarray]) -> float:

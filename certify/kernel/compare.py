@@ -117,6 +117,11 @@ def lower_float(x: Any) -> float:
     return v
 
 
+def upper_float(x: Any) -> float:
+    """The smallest float that is >= every point of ``x`` (rational or ball); +inf if unbounded."""
+    return -lower_float(-x)
+
+
 def nearest_float(x: Any) -> float:
     """The float nearest to an exact rational (display only, never a verdict): +-inf beyond binary64."""
     q = fmpq(x)

@@ -43,7 +43,6 @@ from flint import arb
 
 from certify.kernel import enclose as E
 from certify.kernel.arith import working_precision
-from certify.kernel.compare import lower_float
 
 U = E.U
 ETA = E.ETA
@@ -61,11 +60,6 @@ def float_matrix(x) -> np.ndarray:
             raise ValueError("an integer entry beyond 2^53 is not exactly a float64 number")
         return a.astype(np.float64)
     raise TypeError(f"the kernel takes binary64-representable arrays, not {a.dtype}")
-
-
-def upper_float(b: arb) -> float:
-    """The smallest float >= every point of the ball ``b`` (inf when unbounded)."""
-    return -lower_float(-b)
 
 
 def _arb_up(x: float) -> arb:
@@ -456,13 +450,6 @@ def _block_fine(ws: _WSplit, A: np.ndarray, A_lo: np.ndarray | None, f: np.ndarr
     return hi, lo, err
 
 
-def accurate_product(W: np.ndarray, A: np.ndarray) -> tuple[np.ndarray, arb]:
-    """(Zhat, bound): one float64 matrix within bound.upper() of W A in Frobenius norm (exact floats W, A):
-    the pair of :func:`product_pair` with its low part folded into the bound."""
-    hi, lo, rho = product_pair(W, A)
-    return hi, E._sound((rho + _arb_up(E.norm_up(lo))).upper())
-
-
 @E._quiet
 def plain_product(W: np.ndarray, A: np.ndarray) -> tuple[np.ndarray, arb]:
     """(fl(W A), bound of ||W A - fl(W A)||_F) from the a-priori bound gamma_k ||W||_F ||A||_F + k eta sqrt(mn)."""
@@ -632,11 +619,6 @@ def fold(Z: NormEnclosure) -> NormEnclosure:
     return NormEnclosure(Z.mid, Z.mid_radius(), None, None, Z._mid_norm)
 
 
-def negative_part(Z: NormEnclosure) -> NormEnclosure:
-    """min(Z, 0), 1-Lipschitz as well (on mid, with the wider radius)."""
-    return NormEnclosure(np.minimum(Z.mid, 0.0), Z.mid_radius())
-
-
 def layer(W: np.ndarray, A: NormEnclosure, spectral: arb | None = None, slices: int = 2) -> NormEnclosure:
     """Enclosure of W A for an exact float W: with Ahat = A.mid + A.lo and Zhat = Z_hi + Z_lo,
     ||W A - Zhat||_F <= ||W||_2 ||A - Ahat||_F + ||W Ahat - Zhat||_F.
@@ -727,11 +709,3 @@ def relu_and_gap(Z: NormEnclosure) -> tuple[NormEnclosure, arb]:
     return act, gap
 
 
-def gap_ratio_ball(Z: NormEnclosure) -> arb:
-    """||min(Z, 0)||_F^2 / ||Z||_F^2, clipped to [0, 1]."""
-    num = frobenius_ball(negative_part(Z))
-    den = frobenius_ball(Z)
-    if not (den > 0) or not den.is_finite():
-        return arb(0).union(arb(1))
-    r = (num * num) / (den * den)
-    return E._sound(E._between(r, r, 0.0, 1.0))
