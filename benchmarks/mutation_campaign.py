@@ -311,16 +311,17 @@ def claims_of(path: str, root: Path = ROOT) -> list[str]:
     """Claim ids whose check lives in ``path`` or in a proofs module importing it (all of them for _sym)."""
     from certify.claims.catalog import CATALOG
 
-    symbolic = [c for c in CATALOG if c.check and c.check.startswith("proofs.")]
+    symbolic = [c for c in CATALOG if c.check and c.check.startswith("certify.proofs.")]
     stem = Path(path).stem
     if stem in ("_sym", "__init__"):
         return [c.id for c in symbolic]
     users = {stem}
     for other in (root / "proofs").glob("*.py"):
         text = other.read_text()
-        if re.search(rf"from proofs\.{stem} import|from proofs import .*\b{stem}\b|import proofs\.{stem}\b", text):
+        if re.search(rf"from certify\.proofs\.{stem} import|from certify\.proofs import .*\b{stem}\b|"
+                     rf"import certify\.proofs\.{stem}\b", text):
             users.add(other.stem)
-    return [c.id for c in symbolic if c.check.split(":")[0].split(".")[1] in users]
+    return [c.id for c in symbolic if c.check.split(":")[0].split(".")[-1] in users]
 
 
 # --- running the killers ---------------------------------------------------------------------------
@@ -389,6 +390,9 @@ def make_copy(root: Path = ROOT) -> Path:
             shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis"))
         elif src.exists():
             shutil.copy2(src, dest / name)
+    # proofs/ installs as certify.proofs (pyproject's package-dir); in the copy, a link makes
+    # certify.proofs the copy's proofs/, so an editable install of the original cannot shadow a mutant
+    (dest / "certify" / "proofs").symlink_to(dest / "proofs", target_is_directory=True)
     return dest
 
 

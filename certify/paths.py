@@ -7,11 +7,16 @@ from pathlib import Path
 
 
 def data_dir() -> Path:
-    """``$CERTIFY_DATA`` if set, else ``data/`` at the top of the source tree."""
+    """``$CERTIFY_DATA`` if set; else the data installed with the package (``certify/data`` in a wheel);
+    else ``data/`` at the top of the source tree (an editable install or a checkout)."""
     env = os.environ.get("CERTIFY_DATA")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[1] / "data"
+    here = Path(__file__).resolve().parent
+    installed = here / "data"
+    if installed.is_dir():
+        return installed
+    return here.parent / "data"
 
 
 def instances_dir() -> Path:

@@ -23,7 +23,7 @@ import sympy as sp
 
 from certify.claims.base import Context
 from certify.kernel.verdict import Verdict
-from proofs._sym import Ledger
+from certify.proofs._sym import Ledger
 
 
 def verify_norm_accounting(ledger: Ledger, *, cross_coefficient: int = 2) -> bool:

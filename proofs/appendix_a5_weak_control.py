@@ -27,7 +27,7 @@ import sympy as sp
 
 from certify.claims.base import Context
 from certify.kernel.verdict import Verdict
-from proofs._sym import Ledger
+from certify.proofs._sym import Ledger
 
 
 def log_bound(ledger: Ledger, shift: int = 1) -> bool:

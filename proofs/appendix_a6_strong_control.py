@@ -34,7 +34,7 @@ import sympy as sp
 
 from certify.claims.base import Context
 from certify.kernel.verdict import Status, Verdict
-from proofs._sym import Ledger
+from certify.proofs._sym import Ledger
 
 g, a, nu, nv, y, e, S, d, x = sp.symbols("g a nu nv y e S d x", positive=True)
 D = sp.Symbol("D", positive=True)  # S - g e under the hypothesis ||G||_F eps < s*

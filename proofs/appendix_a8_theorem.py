@@ -30,7 +30,7 @@ from flint import arb
 
 from certify.claims.base import Context
 from certify.kernel.verdict import Status, Verdict
-from proofs._sym import Ledger, to_arb
+from certify.proofs._sym import Ledger, to_arb
 
 Xf, Gf, sstar, ell = sp.symbols("X_F G_F s ell", positive=True)
 A = Xf * Gf
@@ -118,7 +118,7 @@ def example1_constant(c_of_r: sp.Expr | None = None) -> dict[str, object]:
 
     Every number is computed from Example 1's data (proofs.example1.data) and from ``c_of_r`` (c as a
     function of r = ||X|| ||G|| / s*, default Theorem 3.1's c: r sqrt(2 log r))."""
-    from proofs.example1 import data
+    from certify.proofs.example1 import data
 
     r = sp.Symbol("r", positive=True)
     c_of_r = c_as_function_of_r(r) if c_of_r is None else c_of_r

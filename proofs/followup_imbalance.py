@@ -59,7 +59,7 @@ import sympy as sp
 
 from certify.claims.base import Context
 from certify.kernel.verdict import Verdict
-from proofs._sym import Ledger
+from certify.proofs._sym import Ledger
 
 sigma = sp.Function("sigma")
 F = sp.Function("F")

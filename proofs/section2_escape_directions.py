@@ -30,9 +30,9 @@ import sympy as sp
 
 from certify.claims.base import Context
 from certify.kernel.verdict import Status, Verdict
-from proofs._sym import Ledger
-from proofs.example1 import data, forward
-from proofs.section2_gradient_flow import _cubic_model
+from certify.proofs._sym import Ledger
+from certify.proofs.example1 import data, forward
+from certify.proofs.section2_gradient_flow import _cubic_model
 
 EPS = sp.Symbol("eps", positive=True)
 

@@ -22,7 +22,7 @@ import sympy as sp
 
 from certify.claims.base import Context
 from certify.kernel.verdict import Verdict
-from proofs._sym import Ledger
+from certify.proofs._sym import Ledger
 
 ROWS, COLS = 2, 3
 

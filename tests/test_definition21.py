@@ -4,8 +4,8 @@ import numpy as np
 import sympy as sp
 
 from certify.network import localized_loss
-from proofs import section2_escape_directions as d21
-from proofs.example1 import data
+from certify.proofs import section2_escape_directions as d21
+from certify.proofs.example1 import data
 
 
 def _floats(ms):

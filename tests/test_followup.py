@@ -18,9 +18,9 @@ from certify.followup import escape_time as E
 from certify.followup import imbalance as I
 from certify.followup.activations import ACTIVATIONS, Tie, get
 from certify.kernel.verdict import Status
-from proofs import followup_activations as FA
-from proofs import followup_imbalance as FI
-from proofs._sym import Ledger
+from certify.proofs import followup_activations as FA
+from certify.proofs import followup_imbalance as FI
+from certify.proofs._sym import Ledger
 
 CERTAIN = (Status.PROVED, Status.CERTIFIED, Status.FUZZED, Status.REPRODUCED)
 

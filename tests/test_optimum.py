@@ -468,7 +468,7 @@ def test_definition21_erratum_needs_the_optimum_certificate(tmp_path):
     import shutil
 
     from certify.claims.base import Context
-    from proofs.section2_escape_directions import check_definition
+    from certify.proofs.section2_escape_directions import check_definition
 
     shutil.copytree(DATA / "certificates", tmp_path / "certificates")
     path = tmp_path / "certificates" / "example1-exact-depth3.json"

@@ -3,15 +3,15 @@
 import sympy as sp
 
 from certify.kernel.verdict import Status
-from proofs import appendix_a4_depth as a4
-from proofs import appendix_a5_weak_control as a5
-from proofs import appendix_a6_strong_control as a6
-from proofs import appendix_a7_perron as a7
-from proofs import appendix_a8_theorem as a8
-from proofs import example1
-from proofs import section2_expansion as s2e
-from proofs import section2_gradient_flow as gf
-from proofs._sym import Ledger, is_zero
+from certify.proofs import appendix_a4_depth as a4
+from certify.proofs import appendix_a5_weak_control as a5
+from certify.proofs import appendix_a6_strong_control as a6
+from certify.proofs import appendix_a7_perron as a7
+from certify.proofs import appendix_a8_theorem as a8
+from certify.proofs import example1
+from certify.proofs import section2_expansion as s2e
+from certify.proofs import section2_gradient_flow as gf
+from certify.proofs._sym import Ledger, is_zero
 
 
 def test_floats_are_refused_in_identities():

@@ -7,16 +7,16 @@ the false object through."""
 import sympy as sp
 
 from certify.kernel.verdict import Status
-from proofs import appendix_a4_depth as a4
-from proofs import appendix_a5_weak_control as a5
-from proofs import appendix_a6_strong_control as a6
-from proofs import appendix_a7_perron as a7
-from proofs import appendix_a8_theorem as a8
-from proofs import example1
-from proofs import followup_imbalance as FI
-from proofs import section2_gradient_flow as gf
-from proofs import section4_optimal_speed as s4
-from proofs._sym import Ledger, to_arb
+from certify.proofs import appendix_a4_depth as a4
+from certify.proofs import appendix_a5_weak_control as a5
+from certify.proofs import appendix_a6_strong_control as a6
+from certify.proofs import appendix_a7_perron as a7
+from certify.proofs import appendix_a8_theorem as a8
+from certify.proofs import example1
+from certify.proofs import followup_imbalance as FI
+from certify.proofs import section2_gradient_flow as gf
+from certify.proofs import section4_optimal_speed as s4
+from certify.proofs._sym import Ledger, to_arb
 
 
 def _proved(v) -> bool:
@@ -211,7 +211,7 @@ def test_relu_lower_bound_signs_come_from_relu():
 # --- tests added for mutants that survived benchmarks/mutation_campaign.py ----------------------------------
 
 def test_escape_directions_relu_near_zero_reads_the_lowest_order_coefficient():
-    from proofs import section2_escape_directions as d21
+    from certify.proofs import section2_escape_directions as d21
 
     eps = d21.EPS
     assert d21._relu_near_zero(eps - 2 * eps**2) == eps - 2 * eps**2  # positive for small eps > 0
@@ -221,7 +221,7 @@ def test_escape_directions_relu_near_zero_reads_the_lowest_order_coefficient():
 
 
 def test_escape_directions_one_sided_derivative_applies_relu_to_hidden_layers():
-    from proofs import section2_escape_directions as d21
+    from certify.proofs import section2_escape_directions as d21
 
     W = [sp.Matrix([[1]]), sp.Matrix([[1]])]
     X, G = sp.Matrix([[-1]]), sp.Matrix([[1]])
@@ -245,7 +245,7 @@ def test_a8_printed_sign_is_decided_on_c(monkeypatch):
 
 
 def test_activations_leading_terms_are_proved_for_every_class_with_m_at_least_2():
-    from proofs import followup_activations as FA
+    from certify.proofs import followup_activations as FA
 
     for name, m in (("gelu", 2), ("silu", 2), ("tanh", 3), ("arctan", 3)):
         ledger = Ledger()
@@ -256,7 +256,7 @@ def test_activations_leading_terms_are_proved_for_every_class_with_m_at_least_2(
 
 
 def test_a1_checks_every_region_of_depths_one_to_four():
-    from proofs import appendix_a1_homogeneity as a1
+    from certify.proofs import appendix_a1_homogeneity as a1
 
     for v in (a1.check_homogeneity(), a1.check_euler()):
         assert v.status is Status.PROVED and v.evidence["depths"] == [1, 2, 3, 4]

@@ -12,18 +12,18 @@ from certify.instances import Instance, load_instance
 from certify.kernel.verdict import Status, from_comparison, from_exact_identity
 from certify.paths import instances_dir
 from certify.rigorous import check_claimed_speed, check_prop34, enclose_network
-from proofs import appendix_a1_homogeneity as a1
-from proofs import appendix_a4_depth as a4
-from proofs import appendix_a5_weak_control as a5
-from proofs import appendix_a6_strong_control as a6
-from proofs import appendix_a7_perron as a7
-from proofs import appendix_a8_theorem as a8
-from proofs import example1
-from proofs import section2_expansion as s2e
-from proofs import section2_gradient_flow as gf
-from proofs import section2_escape_directions as d21
-from proofs import section4_optimal_speed as s4
-from proofs._sym import Ledger
+from certify.proofs import appendix_a1_homogeneity as a1
+from certify.proofs import appendix_a4_depth as a4
+from certify.proofs import appendix_a5_weak_control as a5
+from certify.proofs import appendix_a6_strong_control as a6
+from certify.proofs import appendix_a7_perron as a7
+from certify.proofs import appendix_a8_theorem as a8
+from certify.proofs import example1
+from certify.proofs import section2_expansion as s2e
+from certify.proofs import section2_gradient_flow as gf
+from certify.proofs import section2_escape_directions as d21
+from certify.proofs import section4_optimal_speed as s4
+from certify.proofs._sym import Ledger
 
 CERTAIN = (Status.PROVED, Status.CERTIFIED, Status.FUZZED)
 

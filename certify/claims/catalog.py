@@ -24,13 +24,13 @@ CATALOG: tuple[Claim, ...] = (
         "eq1", "eq1", "First-order expansion of the cost at Y = 0", "Section 2, eq. (1); A.1",
         "C(Y) = C(0) + Tr[grad C(0)^T Y] + O(||Y||_F^2); for the MSE (1/N)||Y - Y*||_F^2 the three terms "
         "are (1/N)||Y*||^2, -(2/N)Tr[Y*^T Y], (1/N)||Y||^2, and grad C(0) = -(2/N) Y*.",
-        SYM, check="proofs.section2_expansion:check_eq1", cost=0.9,
+        SYM, check="certify.proofs.section2_expansion:check_eq1", cost=0.9,
     ),
     Claim(
         "a1.homogeneity", "a1.homogeneity", "L0 is positively homogeneous of degree L", "Section 2; A.1",
         "For every lambda > 0, L0(lambda theta) = lambda^L L0(theta): each layer is homogeneous of degree one "
         "because relu(lambda z) = lambda relu(z).  It fails for lambda < 0.",
-        SYM, check="proofs.appendix_a1_homogeneity:check_homogeneity",
+        SYM, check="certify.proofs.appendix_a1_homogeneity:check_homogeneity",
     ),
     Claim(
         "a1.homogeneity.instances", "a1.homogeneity", "Homogeneity on the shipped instances", "Section 2; A.1",
@@ -41,7 +41,7 @@ CATALOG: tuple[Claim, ...] = (
     Claim(
         "section2.1.euler", "section2.1.euler", "Euler's identity for L0", "Section 2.1; Prop. A.1",
         "theta^T grad L0(theta) = L L0(theta), on every activation region of the network.",
-        SYM, check="proofs.appendix_a1_homogeneity:check_euler",
+        SYM, check="certify.proofs.appendix_a1_homogeneity:check_euler",
     ),
     Claim(
         "section2.1.euler.instances", "section2.1.euler", "Euler's identity on the shipped instances",
@@ -54,33 +54,33 @@ CATALOG: tuple[Claim, ...] = (
         "prop-a1", "prop-a1", "Gradient flow splits into norm and direction", "Section 2.1; Prop. A.1",
         "d||theta||/dt = -L ||theta||^(L-1) L0(theta_bar) and d theta_bar/dt = -||theta||^(L-2) "
         "(I - theta_bar theta_bar^T) grad L0(theta_bar).",
-        SYM, check="proofs.section2_gradient_flow:check_prop_a1", cost=7.5,
+        SYM, check="certify.proofs.section2_gradient_flow:check_prop_a1", cost=7.5,
     ),
     Claim(
         "section2.1.q-time", "section2.1.q-time", "Reparametrised time q", "Section 2.1",
         "With q(t) as printed, the direction follows projected gradient flow on the sphere in q-time, the norm "
         "is ||theta(0)|| exp(-L int L0(theta_bar)), and t(q) is the printed integral.",
-        SYM, check="proofs.section2_gradient_flow:check_q_time",
+        SYM, check="certify.proofs.section2_gradient_flow:check_q_time",
     ),
     Claim(
         "def2.1", "def2.1", "Escape directions are critical points on the sphere", "Definition 2.1",
         "rho on the radius-sqrt(L) sphere with grad L0(rho) = -s rho, s >= 0; an optimal one (largest speed) is a "
         "minimiser of L0 on the sphere.  Checked: the speed is forced (s = -L0(rho)) and a differentiable minimiser "
         "is an escape direction; but Example 1's certified minimiser is a kink of L0 (exact one-sided derivatives).",
-        SYM, check="proofs.section2_escape_directions:check_definition",
+        SYM, check="certify.proofs.section2_escape_directions:check_definition",
     ),
     Claim(
         "prop2.2", "prop2.2", "Norm along an escape direction", "Prop. 2.2 = Prop. A.2",
         "Started at an escape direction, the direction stays fixed and ||theta(t)|| = (||theta0||^(2-L) + "
         "(2-L) L s (t - t0))^(1/(2-L)) for L != 2, ||theta0|| exp(2 s (t - t0)) for L = 2.",
-        SYM, check="proofs.section2_gradient_flow:check_prop22", cost=0.9,
+        SYM, check="certify.proofs.section2_gradient_flow:check_prop22", cost=0.9,
     ),
     Claim(
         "section2.2.escape-time-bound", "section2.2.escape-time-bound", "Lower bound on the escape time",
         "Section 2.2",
         "From ||Y|| <= (||theta||/sqrt(L))^L ||X||_F, the time to reach ||Y||_F = r is at least the printed "
         "expression, for L != 2 and L = 2.",
-        SYM, check="proofs.section2_gradient_flow:check_escape_time_bound",
+        SYM, check="certify.proofs.section2_gradient_flow:check_escape_time_bound",
     ),
     # --- Section 3 and Appendix A.4-A.5 -----------------------------------
     Claim(
@@ -88,13 +88,13 @@ CATALOG: tuple[Claim, ...] = (
         "At an optimal escape direction, for layers l > c^2, the rank-one ratios of W_l and Z_l^s and the ReLU "
         "gap are at most 8 c / (1 - c l^(-1/2)) l^(-1/2), with s* and c as printed; the bound follows from "
         "Props. 3.3 and 3.4.",
-        SYM, check="proofs.appendix_a8_theorem:check_theorem",
+        SYM, check="certify.proofs.appendix_a8_theorem:check_theorem",
     ),
     Claim(
         "thm3.1.appendix-statement", "thm3.1", "Theorem A.8 as stated in the appendix", "Theorem A.8",
         "For all layers l the ratios are at most 8 c'/(s* - c' l^(-1/2)) l^(-1/2) with "
         "c' = sqrt(2) ||X|| ||G|| sqrt(log||X|| + log||G|| - log s*).",
-        SYM, check="proofs.appendix_a8_theorem:check_appendix_statement",
+        SYM, check="certify.proofs.appendix_a8_theorem:check_appendix_statement",
     ),
     Claim(
         "thm3.1.instances", "thm3.1", "Theorem 3.1's ratios on instances", "Theorem 3.1",
@@ -107,13 +107,13 @@ CATALOG: tuple[Claim, ...] = (
         "abstract.l-quarter", "abstract.l-quarter", "s_1 is l^(1/4) larger than any other", "Abstract; Section 1.3",
         "The abstract's reading of Theorem 3.1: the first singular value of W_l is at least l^(1/4) larger than "
         "any other.",
-        SYM, check="proofs.appendix_a8_theorem:check_abstract",
+        SYM, check="certify.proofs.appendix_a8_theorem:check_abstract",
     ),
     Claim(
         "prop3.2.norm-accounting", "prop3.2", "Prop. A.3's norm accounting and loss step", "Prop. 3.2 = Prop. A.3",
         "In the deeper network ||theta'||^2 = sum_{l<=L-2} ||W_l||^2 + 2 sum_i a_i b_i + k <= L + k because "
         "2 sum a_i b_i <= sum a_i^2 + sum b_i^2, and choosing the best neuron i* does not increase L0.",
-        SYM, check="proofs.appendix_a4_depth:check_norm_accounting",
+        SYM, check="certify.proofs.appendix_a4_depth:check_norm_accounting",
     ),
     Claim(
         "prop3.2.fuzz", "prop3.2", "Optimal speed is non-decreasing in depth", "Prop. 3.2 = Prop. A.3",
@@ -126,12 +126,12 @@ CATALOG: tuple[Claim, ...] = (
         "For the minimiser over ||theta||^2 <= L with inputs u v^T + X, u, v >= 0, ||X||_F <= eps, every layer's "
         "rank-one ratios (W_l, Z_l^s) and ReLU gap are at most 8 ||G||_F eps / (s* - ||G||_F eps); checked step "
         "by step from inequality (4).",
-        SYM, check="proofs.appendix_a6_strong_control:check_main_statement",
+        SYM, check="certify.proofs.appendix_a6_strong_control:check_main_statement",
     ),
     Claim(
         "prop3.3.appendix-statement", "prop3.3", "Prop. A.6 as stated in the appendix", "Prop. A.6",
         "The ratios are at most 8 ||G||_F / (s* - ||G||_F) eps, as printed in Appendix A.6.",
-        SYM, check="proofs.appendix_a6_strong_control:check_appendix_statement",
+        SYM, check="certify.proofs.appendix_a6_strong_control:check_appendix_statement",
     ),
     Claim(
         "prop3.4.fuzz", "prop3.4", "Prop. 3.4 under fuzzing", "Prop. 3.4 = Prop. A.5",
@@ -154,7 +154,7 @@ CATALOG: tuple[Claim, ...] = (
         "prop3.4.steps", "prop3.4", "Prop. A.5's scalar steps", "Prop. 3.4 = Prop. A.5",
         "The telescoping product, 1 - 1/x <= log x for x >= 1, and the count of at least (1-p)L layers from "
         "the log-sum; the bound of Prop. 3.4 equals (3).",
-        SYM, check="proofs.appendix_a5_weak_control:check_prop34_steps",
+        SYM, check="certify.proofs.appendix_a5_weak_control:check_prop34_steps",
     ),
     Claim(
         "prop3.4.instances", "prop3.4", "Many approximately rank-one layers", "Prop. 3.4 = Prop. A.5",
@@ -166,7 +166,7 @@ CATALOG: tuple[Claim, ...] = (
     Claim(
         "lemma-a4", "lemma-a4", "Weak control: prod ||W_l||_F <= 1", "Lemma A.4",
         "If ||theta||^2 = sum_l ||W_l||_F^2 <= L then prod_l ||W_l||_F <= 1 (AM-GM).",
-        SYM, check="proofs.appendix_a5_weak_control:check_lemma_a4",
+        SYM, check="certify.proofs.appendix_a5_weak_control:check_lemma_a4",
     ),
     Claim(
         "lemma-a4.instances", "lemma-a4", "Lemma A.4 on the shipped instances", "Lemma A.4",
@@ -177,7 +177,7 @@ CATALOG: tuple[Claim, ...] = (
     Claim(
         "lemma-a7", "lemma-a7", "Non-negative top singular vectors", "Lemma A.7",
         "A matrix with non-negative entries has non-negative left and right singular vectors for s_1.",
-        SYM, check="proofs.appendix_a7_perron:check_lemma_a7",
+        SYM, check="certify.proofs.appendix_a7_perron:check_lemma_a7",
     ),
     Claim(
         "section3.3.low-rank-after-escape", "section3.3.low-rank-after-escape",
@@ -224,13 +224,13 @@ CATALOG: tuple[Claim, ...] = (
         "Example 1; Appendix D.1",
         "On Example 1 the best escape speed of a depth-3 direction with rank-one layers is sqrt(2) - 1, "
         "attained by a width-one network at angles pi j/4.",
-        SYM, check="proofs.example1:check_rank_one_speed",
+        SYM, check="certify.proofs.example1:check_rank_one_speed",
     ),
     Claim(
         "example1.rank-one-speed.representation", "example1.rank-one-speed", "What rank-one layers can represent",
         "Example 1 (proof)",
         "A network with only rank-one layers represents only one-neuron functions u relu(v^T x).",
-        SYM, check="proofs.example1:check_rank_one_representation",
+        SYM, check="certify.proofs.example1:check_rank_one_representation",
     ),
     Claim(
         "example1.rank-one-speed.certificate", "example1.rank-one-speed", "Best one-neuron speed, certified",
@@ -252,13 +252,13 @@ CATALOG: tuple[Claim, ...] = (
         "Example 1, eq. (2)",
         "On Example 1 (N = 8, G = (-1)^j) the weights of eq. (2) lie on the sphere ||theta||^2 = 3 and have "
         "escape speed s = -Tr[G^T Y] = 1/2, computed exactly.",
-        SYM, check="proofs.example1:check_rank_two_speed",
+        SYM, check="certify.proofs.example1:check_rank_two_speed",
     ),
     Claim(
         "eq6", "eq6", "Rank-one speed as a function of the angle", "Appendix D.1, eq. (6)",
         "The speed of the width-one direction at angle phi is |cos(xi + pi/4) - cos(xi) + cos(xi - pi/4) - "
         "cos(xi - pi/2)|, xi = phi mod pi/4, maximal (sqrt(2) - 1) at multiples of pi/4.",
-        SYM, check="proofs.example1:check_eq6",
+        SYM, check="certify.proofs.example1:check_eq6",
     ),
     Claim(
         "section4.1.width-helps", "section4.1.width-helps", "Wider networks find the rank-two direction",
@@ -283,7 +283,7 @@ CATALOG: tuple[Claim, ...] = (
         "Section 4, footnote 2 (our derivation)",
         "s*(2) = max_u |g . relu(X^T u)| and s*(3) = max over the symmetric convex hull K of {relu(X^T u)} of "
         "|g . relu(f)|, and the dual bound the certificate checker uses: each step reduces to 0.",
-        SYM, check="proofs.section4_optimal_speed:check_reduction",
+        SYM, check="certify.proofs.section4_optimal_speed:check_reduction",
     ),
     Claim(
         "footnote2.optimal-speed", "footnote2.optimal-speed", "Nothing on Example 1 escapes faster than 1/2",
@@ -308,7 +308,7 @@ CATALOG: tuple[Claim, ...] = (
         "Under gradient flow diag(W_l^T W_l) - diag(W_{l-1} W_{l-1}^T) is conserved for ReLU networks (any "
         "positively homogeneous activation, any loss), so the printed equality holds for all t iff it holds at "
         "t = 0; with Z_l > 0 the full matrices W_l^T W_l - W_{l-1} W_{l-1}^T are conserved too.",
-        SYM, check="proofs.followup_imbalance:check_weak_balancedness", cost=2.2,
+        SYM, check="certify.proofs.followup_imbalance:check_weak_balancedness", cost=2.2,
     ),
     Claim(
         "section5.weak-balancedness.instances", "section5.weak-balancedness", "Weak balancedness on instances",
@@ -324,7 +324,7 @@ CATALOG: tuple[Claim, ...] = (
         "Follow-up, abstract",
         "For any differentiable activation and loss, d/dt(||W_{l+1}||_F^2 - ||W_l||_F^2) = -2 sum (W_{l+1}^T "
         "delta_{l+1}) * (sigma(Z_l) - Z_l sigma'(Z_l)) under gradient flow; per neuron the same sum over one row.",
-        SYM, check="proofs.followup_imbalance:check_identity", cost=1.4,
+        SYM, check="certify.proofs.followup_imbalance:check_identity", cost=1.4,
     ),
     Claim(
         "followup.imbalance-identity.instances", "followup.imbalance-identity", "The identity on instances",
@@ -346,7 +346,7 @@ CATALOG: tuple[Claim, ...] = (
         "Follow-up, abstract",
         "By the leading term of sigma(z) - z sigma'(z) at 0: homogeneous (identically 0: ReLU, leaky ReLU, linear), "
         "offset (sigma(0) != 0: sigmoid, softplus), quadratic (GELU, SiLU), cubic (tanh, arctan).",
-        SYM, check="proofs.followup_activations:check_universality_classes", cost=1.2,
+        SYM, check="certify.proofs.followup_activations:check_universality_classes", cost=1.2,
     ),
     Claim(
         "followup.escape-time-law.scalar-ode", "followup.escape-time-law", "The scalar escape ODE",
@@ -354,7 +354,7 @@ CATALOG: tuple[Claim, ...] = (
         "The permutation-symmetric submanifold is invariant; on it (width one, or positive ReLU) balance reduces "
         "the flow to u' = kappa u^(r-1) (u^2 + Delta)^((L-r)/2), whose escape time from eps is Theta(eps^-(r-2)) "
         "for r >= 3, with L only in the constants.",
-        SYM, check="proofs.followup_imbalance:check_scalar_ode", cost=1.3,
+        SYM, check="certify.proofs.followup_imbalance:check_scalar_ode", cost=1.3,
     ),
     Claim(
         "followup.escape-time-law", "followup.escape-time-law", "Escape time ~ eps^-(r-2), symmetric init",
