@@ -407,48 +407,52 @@ check_prop34 = _gate("prop3.4.fuzz")
 # --- Prop. 3.3 on the best minimiser found (an experiment, not a certificate) -------------------
 
 
-def prop33_pgd_experiment(seed_value: int, cases: int = 3, quick: bool = False):
-    """On nearly rank-one data u v^T + E, run projected gradient descent for the minimiser and compare its
-    ratios with 8 ||G|| eps/(s - ||G|| eps), s the best speed found (an estimate of s*, so the comparison
-    is an experiment: the true bound with s* >= s is smaller)."""
+#: prop3.3.pgd: each run is an independent nearly rank-one data set and its search; measured over global
+#: seeds 0-4, 7 and 11 (21 runs), the largest ratio found was at most 2e-4 against bounds of 0.04 and up
+
+
+def prop33_pgd_case(seed_value: int) -> tuple[bool, dict]:
+    """One run: data u v^T + E with ||E||_F = eps, the best direction found by projected gradient descent,
+    and whether its ratios are below 8 ||G|| eps/(s - ||G|| eps), s its own speed."""
     from certify.escape import projected_gradient_descent
-    from certify.kernel.verdict import Evidence, Status, Verdict
 
     rng = np.random.default_rng(seed_value)
-    rows = []
-    ok = True
-    for case in range(cases):
-        d_in, n, depth, width = 3, 6, 3, 4
-        u = np.abs(rng.standard_normal(d_in)) + 0.2
-        v = np.abs(rng.standard_normal(n)) + 0.2
-        E = rng.standard_normal((d_in, n))
-        eps = 0.02
-        X = np.outer(u, v) + eps * E / np.linalg.norm(E)
-        G = rng.standard_normal((2, n))
-        best = projected_gradient_descent(X, G, [d_in] + [width] * (depth - 1) + [2], restarts=4 if quick else 10,
-                                          steps=150 if quick else 300, seed=seed_value + case)
-        gn = frobenius_norm(G)
-        if not best.speed > gn * eps:
-            rows.append({"case": case, "speed": best.speed, "note": "||G|| eps >= s: the bound does not apply"})
-            continue
-        bound = 8 * gn * eps / (best.speed - gn * eps)
-        fp = forward(best.weights, X)
-        ratio = lambda M: 1 - float(np.linalg.svd(M, compute_uv=False)[0] ** 2) / float(np.sum(M * M))  # noqa: E731
-        measured = {f"W{l + 1}": ratio(W) for l, W in enumerate(best.weights)}
-        measured.update({f"Z{l}_sigma": ratio(Z) for l, Z in enumerate(fp.post) if np.any(Z)})
-        measured.update({f"gap{l + 1}": float(np.sum(np.minimum(Z, 0) ** 2) / np.sum(Z * Z))
-                         for l, Z in enumerate(fp.pre[:-1]) if np.any(Z)})
-        worst = max(measured.values())
-        ok &= worst <= bound
-        rows.append({"case": case, "speed": best.speed, "bound": bound, "largest_ratio": worst,
-                     "ratios": measured})
-    ev = {"cases": rows, "method": "projected gradient descent on the sphere (certify.escape)", "seed": seed_value,
-          "kind": Evidence.EXPERIMENT.value}
-    if ok:
-        return Verdict(Status.REPRODUCED, f"on {cases} nearly rank-one datasets (eps = 0.02) the best direction found "
-                       "has every ratio below 8||G|| eps/(s - ||G|| eps) with s its own speed", None, ev)
-    return Verdict(Status.REFUTED, "a ratio of the best direction found exceeds the bound computed with its speed "
-                   "(an experiment: the direction may not be the minimiser)", None, ev)
+    d_in, n, depth, width = 3, 6, 3, 4
+    u = np.abs(rng.standard_normal(d_in)) + 0.2
+    v = np.abs(rng.standard_normal(n)) + 0.2
+    E = rng.standard_normal((d_in, n))
+    eps = 0.02
+    X = np.outer(u, v) + eps * E / np.linalg.norm(E)
+    G = rng.standard_normal((2, n))
+    best = projected_gradient_descent(X, G, [d_in] + [width] * (depth - 1) + [2], restarts=10, steps=300,
+                                      seed=seed_value)
+    gn = frobenius_norm(G)
+    if not best.speed > gn * eps:  # the bound does not apply: this run cannot fail the statement
+        return True, {"speed": best.speed, "note": "||G|| eps >= s: the bound does not apply"}
+    bound = 8 * gn * eps / (best.speed - gn * eps)
+    fp = forward(best.weights, X)
+    ratio = lambda M: 1 - float(np.linalg.svd(M, compute_uv=False)[0] ** 2) / float(np.sum(M * M))  # noqa: E731
+    measured = {f"W{l + 1}": ratio(W) for l, W in enumerate(best.weights)}
+    measured.update({f"Z{l}_sigma": ratio(Z) for l, Z in enumerate(fp.post) if np.any(Z)})
+    measured.update({f"gap{l + 1}": float(np.sum(np.minimum(Z, 0) ** 2) / np.sum(Z * Z))
+                     for l, Z in enumerate(fp.pre[:-1]) if np.any(Z)})
+    worst = max(measured.values())
+    return worst <= bound, {"speed": best.speed, "bound": bound, "largest_ratio": worst, "ratios": measured}
+
+
+def prop33_pgd_experiment(seed_value: int, quick: bool = False):
+    """Prop. 3.3 at the best direction found on nearly rank-one data, over independent runs: the ratios are
+    compared with 8 ||G|| eps/(s - ||G|| eps), s the best speed found (an estimate of s*, so this is an
+    experiment: the true bound, with s* >= s, is smaller)."""
+    from certify.claims.replication import Replication, replicate
+
+    protocol = Replication(runs=5, reproduce_at_least=4, refute_at_most=1, quick_runs=3)
+    return replicate(protocol, seed_value, quick, prop33_pgd_case,
+                     what="every ratio of the best direction found on a nearly rank-one data set (eps = 0.02) is "
+                          "below 8||G|| eps/(s - ||G|| eps) with s its own speed",
+                     extra={"method": "projected gradient descent on the sphere (certify.escape)",
+                            "per_run_rule": "the largest rank-one ratio and ReLU gap of the best direction found "
+                                            "is <= the bound; a run where ||G|| eps >= s passes (no bound)"})
 
 
 def check_prop33_pgd(ctx):

@@ -5,13 +5,20 @@ turn what it finds into ``reproduced``/``refuted`` verdicts by rules fixed befor
 claims and repeated in their evidence:
 
 * ``section4.1.width-helps`` (Section 4.1, Figure 2): depth 3, Gaussian starts on the sphere
-  ||theta||^2 = 3; a run *succeeds* when its final speed exceeds sqrt(2) - 1 (the best rank-one speed,
-  Appendix D.1) by more than ``MARGIN``.  The fraction of successes increases with width when a
-  one-sided Cochran-Armitage trend test on (log2 width, successes) rejects "no trend" at level
-  ``LEVEL``.  Fractions come with Wilson 95% intervals.
-* ``prop3.2.example1-depths`` (Prop. 3.2): the best speeds found for L = 2..6 at width 8.  They are lower
-  bounds on s*(L); the claim is reproduced when each is at least the best found at every smaller depth
-  minus ``DEPTH_TOL``.
+  ||theta||^2 = 3; each of the 200 independent runs (50 per width, 25 under --quick) *succeeds* when its
+  final speed exceeds sqrt(2) - 1 (the best rank-one speed, Appendix D.1) by more than ``MARGIN``.
+  Reproduced when a one-sided Cochran-Armitage trend test on (log2 width, successes) rejects "no
+  increasing trend" at level ``LEVEL``; refuted only when the opposite one-sided test rejects "no
+  decreasing trend" at the same level (a robust failure); undecided otherwise.  Fractions come with
+  Wilson 95% intervals.  Measured over global seeds 0-4, 7 and 11: p between 3e-25 and 1e-20.
+* ``prop3.2.example1-depths`` (Prop. 3.2): ``DEPTH_RUNS`` independent searches (3 under --quick), each
+  with ``DEPTH_RESTARTS`` restarts per depth L = 2..6 at width 8.  Speeds found are lower bounds on
+  s*(L), so the estimate of s*(L) is the best over all runs (the maximum, not a vote).  Reproduced when
+  each pooled best is at least the pooled best at every smaller depth minus ``DEPTH_TOL``; refuted only
+  when a drop is robust: the pooled estimates drop, and so does every run on its own (its best at that
+  depth is below its own best at a smaller depth minus the tolerance); undecided otherwise.  Measured per restart (400 restarts per
+  depth, 2000 steps): the chance of reaching 0.4985 is 0.30, 0.17, 0.19, 0.19 at L = 3..6, so all 60
+  restarts miss at a depth with probability about 0.83^60 = 1.4e-5 (0.83^36 = 1.2e-3 under --quick).
 """
 
 from __future__ import annotations
@@ -19,16 +26,16 @@ from __future__ import annotations
 import json
 import math
 import time
-from statistics import NormalDist
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
+from certify.claims.replication import run_seed, wilson_interval
 from certify.datasets import example1_data
 from certify.errors import InputError
-from certify.escape import ANNEAL, LR_FINAL_FACTOR, EscapeRuns, check_budget, escape_directions
+from certify.escape import ANNEAL, LR_FINAL_FACTOR, EscapeRuns, check_budget, escape_directions, sphere_starts
 
 RANK_ONE_SPEED = math.sqrt(2) - 1  # Appendix D.1 / eq. (6): the best rank-one speed at depth 3
 RANK_TWO_SPEED = 0.5  # eq. (2), sign-corrected
@@ -49,8 +56,9 @@ QUICK_RUNS, QUICK_STEPS = 25, 600
 DEPTHS = (2, 3, 4, 5, 6)
 DEPTH_WIDTH = 8
 DEPTH_TOL = 1e-3
-DEPTH_RESTARTS, DEPTH_STEPS = 24, 2000
-DEPTH_QUICK_RESTARTS, DEPTH_QUICK_STEPS = 16, 1500
+#: independent searches (runs) of DEPTH_RESTARTS restarts each, DEPTH_STEPS steps per restart
+DEPTH_RUNS, DEPTH_QUICK_RUNS = 5, 3
+DEPTH_RESTARTS, DEPTH_STEPS = 12, 2000
 
 #: the width whose trajectories Figure 2 (centre) shows, and how many of them
 TRAJECTORY_WIDTH = 16
@@ -60,28 +68,16 @@ TRAJECTORY_RUNS = 60
 # --- statistics -------------------------------------------------------------------------------------
 
 
-def wilson_interval(successes: int, n: int, level: float = CI_LEVEL) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion."""
-    if n < 1:
-        raise ValueError("no trials")
-    z = NormalDist().inv_cdf(0.5 + level / 2)
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z / denom * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    lo = 0.0 if successes == 0 else max(0.0, centre - half)  # the exact ends, not their rounding
-    hi = 1.0 if successes == n else min(1.0, centre + half)
-    return lo, hi
-
-
 def cochran_armitage(scores: Sequence[float], successes: Sequence[int], totals: Sequence[int]) -> tuple[float, float]:
     """One-sided Cochran-Armitage trend test for proportions increasing with ``scores``.
 
     Z = sum_i t_i (x_i - n_i p) / sqrt(p (1 - p) [sum_i n_i t_i^2 - (sum_i n_i t_i)^2 / n]), p the pooled
-    proportion; the p-value is P(N(0, 1) >= Z).  When every run succeeds or every run fails there is no
-    variation to test: Z = nan and p = 1.  (The normal tail is ``statistics.NormalDist``, the same function
-    as ``scipy.stats.norm.sf``, without the seconds that importing scipy.stats takes.)
+    proportion; the p-value is P(N(0, 1) >= Z) (``scipy.stats.norm.sf``; scipy.stats has no trend test
+    for proportions, so the statistic is computed here).  For a decreasing trend, pass the negated scores.
+    When every run succeeds or every run fails there is no variation to test: Z = nan and p = 1.
     """
+    from scipy.stats import norm
+
     t = np.asarray(scores, dtype=float)
     x = np.asarray(successes, dtype=float)
     n = np.asarray(totals, dtype=float)
@@ -91,7 +87,7 @@ def cochran_armitage(scores: Sequence[float], successes: Sequence[int], totals: 
     if not var > 0:
         return math.nan, 1.0
     z = float(np.sum(t * (x - n * p))) / math.sqrt(var)
-    return z, 0.5 * math.erfc(z / math.sqrt(2))
+    return z, float(norm.sf(z))
 
 
 # --- Figure 2: success fraction against width ------------------------------------------------------
@@ -120,10 +116,13 @@ class WidthStudy:
 
     def test(self) -> dict[str, Any]:
         rows = self.rows()
-        z, p = cochran_armitage([math.log2(r["width"]) for r in rows], [r["successes"] for r in rows],
-                                [r["runs"] for r in rows])
+        scores = [math.log2(r["width"]) for r in rows]
+        k, n = [r["successes"] for r in rows], [r["runs"] for r in rows]
+        z, p = cochran_armitage(scores, k, n)
+        _, p_down = cochran_armitage([-t for t in scores], k, n)
         return {"test": "one-sided Cochran-Armitage trend test, scores log2(width)", "level": LEVEL,
-                "statistic_z": None if math.isnan(z) else z, "p_value": p, "rejects_no_trend": p < LEVEL}
+                "statistic_z": None if math.isnan(z) else z, "p_value": p, "rejects_no_trend": p < LEVEL,
+                "p_value_decreasing": p_down, "rejects_no_decreasing_trend": p_down < LEVEL}
 
     def settings(self) -> dict[str, Any]:
         r = self.runs[self.widths[0]]
@@ -311,14 +310,20 @@ def check_width_helps(ctx: Any) -> Any:
           "budget": f"gate budget ({'--quick' if ctx.quick else 'default'}): widths {list(GATE_WIDTHS)}, {runs} runs, "
                     f"{steps} steps; 'certify figure2' runs widths {list(FIGURE_WIDTHS)}, {FIGURE_RUNS} runs, "
                     f"{STEPS} steps",
-          "rule": f"reproduced iff the one-sided Cochran-Armitage test on (log2 width, successes) has p < {LEVEL}"}
+          "runs": f"{sum(r['runs'] for r in rows)} independent runs of projected gradient descent "
+                  f"({runs} per width)",
+          "rule": f"reproduced iff the one-sided Cochran-Armitage test on (log2 width, successes) has p < {LEVEL}; "
+                  f"refuted iff the opposite one-sided test (a decreasing trend) has p < {LEVEL}; undecided otherwise"}
     z = test["statistic_z"]
     stat = f"Z = {z:.2f}, p = {test['p_value']:.2g}" if z is not None else "no variation in the successes"
     if test["rejects_no_trend"]:
         return Verdict(Status.REPRODUCED, f"successes (s > sqrt 2 - 1 + {MARGIN:g}) per width {fractions}; "
                        f"increasing trend: {stat} < {LEVEL}", None, ev)
-    return Verdict(Status.REFUTED, f"successes per width {fractions}; no increasing trend at level {LEVEL} ({stat})",
-                   None, ev)
+    if test["rejects_no_decreasing_trend"]:
+        return Verdict(Status.REFUTED, f"successes per width {fractions}; the fraction decreases with width "
+                       f"(p = {test['p_value_decreasing']:.2g} < {LEVEL})", None, ev)
+    return Verdict(Status.UNDECIDED, f"successes per width {fractions}; no trend either way at level {LEVEL} "
+                   f"({stat})", None, ev)
 
 
 def depth_study(depths: Sequence[int], width: int, restarts: int, steps: int, seed: int) -> list[dict[str, Any]]:
@@ -335,25 +340,78 @@ def depth_study(depths: Sequence[int], width: int, restarts: int, steps: int, se
     return rows
 
 
+def depth_runs(depths: Sequence[int], width: int, restarts: int, steps: int,
+               seeds: Sequence[int]) -> list[list[dict[str, Any]]]:
+    """``depth_study`` for several independent runs (one per seed) at once: at each depth the restarts of
+    all runs go into one batch (run i draws its starts from default_rng([seed_i, depth])), and each run
+    keeps its own best."""
+    X, G = example1_data()
+    runs: list[list[dict[str, Any]]] = [[] for _ in seeds]
+    for L in depths:
+        widths = [2] + [width] * (L - 1) + [1]
+        parts = [sphere_starts(np.random.default_rng([int(s), int(L)]), widths, restarts) for s in seeds]
+        init = [np.concatenate([p[l] for p in parts]) for l in range(L)]
+        r = escape_directions(X, G, widths, restarts=restarts * len(seeds), steps=steps, init=init,
+                              seed=0, record=False)
+        for i in range(len(seeds)):
+            block = slice(i * restarts, (i + 1) * restarts)
+            b = i * restarts + int(np.argmax(r.speeds[block]))
+            runs[i].append({"depth": int(L), "best_speed": float(r.speeds[b]),
+                            "median_speed": float(np.median(r.speeds[block])),
+                            "best_ranks": [int(v) for v in r.ranks[b]], "best_residual": float(r.residuals[b]),
+                            "restarts": restarts, "steps": steps, "lr": r.lr})
+    return runs
+
+
+def pooled_depths(runs: list[list[dict[str, Any]]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The best speed per depth over all runs, and each depth's drop below the best of a smaller depth,
+    with the number of runs that show a drop there on their own (the run's best at the depth is below its
+    own best at a smaller depth minus the tolerance)."""
+    depths = [row["depth"] for row in runs[0]]
+    pooled = []
+    for i, L in enumerate(depths):
+        bests = [run[i]["best_speed"] for run in runs]
+        j = int(np.argmax(bests))
+        pooled.append({"depth": L, "best_speed": bests[j], "from_run": j, "per_run": bests,
+                       "best_ranks": runs[j][i]["best_ranks"], "best_residual": runs[j][i]["best_residual"]})
+    drops = []
+    for i in range(1, len(pooled)):
+        prior = max(p["best_speed"] for p in pooled[:i])
+        own = [max(run[k]["best_speed"] for k in range(i)) - run[i]["best_speed"] for run in runs]
+        drops.append({"depth": pooled[i]["depth"], "best_before": prior, "drop": prior - pooled[i]["best_speed"],
+                      "runs_showing_it": sum(d > DEPTH_TOL for d in own)})
+    return pooled, drops
+
+
 def check_depths(ctx: Any) -> Any:
-    """Prop. 3.2 on Example 1: best speeds found for L = 2..6 are non-decreasing up to DEPTH_TOL."""
+    """Prop. 3.2 on Example 1: the best speeds found for L = 2..6 over independent searches, pooled, are
+    non-decreasing up to DEPTH_TOL."""
     from certify.kernel.verdict import Evidence, Status, Verdict
 
-    restarts, steps = (DEPTH_QUICK_RESTARTS, DEPTH_QUICK_STEPS) if ctx.quick else (DEPTH_RESTARTS, DEPTH_STEPS)
-    rows = depth_study(DEPTHS, DEPTH_WIDTH, restarts, steps, ctx.seed)
-    drops = []
-    for i in range(1, len(rows)):
-        prior = max(r["best_speed"] for r in rows[:i])
-        drops.append({"depth": rows[i]["depth"], "best_before": prior, "drop": prior - rows[i]["best_speed"]})
+    n_runs = DEPTH_QUICK_RUNS if ctx.quick else DEPTH_RUNS
+    seeds = [run_seed(ctx.seed, i) for i in range(n_runs)]  # --quick makes the first runs of the full protocol
+    runs = depth_runs(DEPTHS, DEPTH_WIDTH, DEPTH_RESTARTS, DEPTH_STEPS, seeds)
+    pooled, drops = pooled_depths(runs)
     worst = max(drops, key=lambda d: d["drop"])
-    ev = {"kind": Evidence.EXPERIMENT.value, "depths": rows, "drops": drops, "tolerance": DEPTH_TOL,
-          "width": DEPTH_WIDTH, "seed": ctx.seed, "seeds": "numpy default_rng([seed, depth]) per depth",
-          "rule": f"reproduced iff s(L) >= max_(L' < L) s(L') - {DEPTH_TOL:g} for every L; speeds found are lower "
-                  "bounds on s*(L), so a drop may be the search's failure rather than the proposition's",
-          "budget": f"{restarts} restarts x {steps} steps per depth ({'--quick' if ctx.quick else 'default'})"}
-    speeds = ", ".join(f"L={r['depth']}: {r['best_speed']:.5f}" for r in rows)
+    ev = {"kind": Evidence.EXPERIMENT.value, "pooled": pooled, "drops": drops, "tolerance": DEPTH_TOL,
+          "width": DEPTH_WIDTH, "runs": n_runs, "run_seeds": seeds,
+          "seeds": "run i draws from numpy default_rng([seed_i, depth]), seed_i a hash of the claim's seed and i",
+          "budget": f"{n_runs} runs x {DEPTH_RESTARTS} restarts x {DEPTH_STEPS} steps per depth "
+                    f"({'--quick' if ctx.quick else 'default'}; the full protocol makes {DEPTH_RUNS} runs)",
+          "rule": f"the estimate of s*(L) is the best speed over all runs (speeds found are lower bounds on s*(L)); "
+                  f"reproduced iff it is >= the estimate at every smaller depth minus {DEPTH_TOL:g}; refuted iff some "
+                  f"pooled drop exceeds the tolerance and every run, on its own, drops there too; undecided otherwise (a drop that only some runs show is "
+                  f"the search's failure, not the proposition's)",
+          "per_run": [{"run": i, "seed": s, "best_speeds": [r["best_speed"] for r in run]}
+                      for i, (s, run) in enumerate(zip(seeds, runs))]}
+    speeds = ", ".join(f"L={p['depth']}: {p['best_speed']:.5f}" for p in pooled)
     if worst["drop"] <= DEPTH_TOL:
-        return Verdict(Status.REPRODUCED, f"best speeds found {speeds}: non-decreasing within {DEPTH_TOL:g} "
-                       f"(largest drop {worst['drop']:.2g})", None, ev)
-    return Verdict(Status.REFUTED, f"best speeds found {speeds}: at L = {worst['depth']} the speed is "
-                   f"{worst['drop']:.3g} below a shallower one (tolerance {DEPTH_TOL:g})", None, ev)
+        return Verdict(Status.REPRODUCED, f"best speeds found over {n_runs} runs {speeds}: non-decreasing within "
+                       f"{DEPTH_TOL:g} (largest drop {worst['drop']:.2g})", None, ev)
+    if worst["runs_showing_it"] == n_runs:
+        return Verdict(Status.REFUTED, f"best speeds found over {n_runs} runs {speeds}: at L = {worst['depth']} the "
+                       f"speed is {worst['drop']:.3g} below a shallower one in every run (tolerance {DEPTH_TOL:g})",
+                       None, ev)
+    return Verdict(Status.UNDECIDED, f"best speeds found over {n_runs} runs {speeds}: at L = {worst['depth']} the speed "
+                   f"is {worst['drop']:.3g} below a shallower one, in {worst['runs_showing_it']} of {n_runs} runs only",
+                   None, ev)

@@ -135,6 +135,7 @@ def test_statistics():
     assert z == pytest.approx(8 / math.sqrt(5)) and p == pytest.approx(1.7330967556733e-4, rel=1e-9)
     z, p = S4.cochran_armitage([2, 3, 4], [9, 5, 1], [10, 10, 10])
     assert z < 0 and p > 0.99  # a decreasing trend is not an increase
+    assert S4.cochran_armitage([-2, -3, -4], [9, 5, 1], [10, 10, 10])[1] == pytest.approx(1.7330967556733e-4, rel=1e-9)
     assert math.isnan(S4.cochran_armitage([2, 3], [4, 4], [4, 4])[0])
 
 
@@ -159,8 +160,11 @@ def test_width_helps_decision_rule(monkeypatch):
 
     ctx = Context(seed=1, data_dir=None, quick=True)
     monkeypatch.setattr(S4, "width_study", lambda *a, **k: _fake_study([10, 10, 10]))
-    v = S4.check_width_helps(ctx)
-    assert v.status is Status.REFUTED and v.evidence["trend_test"]["p_value"] > S4.LEVEL
+    v = S4.check_width_helps(ctx)  # no trend either way: not a robust failure
+    assert v.status is Status.UNDECIDED and v.evidence["trend_test"]["p_value"] > S4.LEVEL
+    monkeypatch.setattr(S4, "width_study", lambda *a, **k: _fake_study([18, 10, 2]))
+    v = S4.check_width_helps(ctx)  # the fraction decreases significantly: refuted
+    assert v.status is Status.REFUTED and v.evidence["trend_test"]["p_value_decreasing"] < S4.LEVEL
     monkeypatch.setattr(S4, "width_study", lambda *a, **k: _fake_study([2, 10, 18]))
     v = S4.check_width_helps(ctx)
     assert v.status is Status.REPRODUCED and v.evidence["kind"] == "experiment"
@@ -168,25 +172,51 @@ def test_width_helps_decision_rule(monkeypatch):
     assert v.evidence["widths"][0]["ci95"] == list(S4.wilson_interval(2, 20))
 
 
-def test_depth_decision_rule(monkeypatch):
+def test_depth_decision_rule_pools_runs_and_refutes_only_robust_drops(monkeypatch):
     from certify.claims.base import Context
 
-    ctx = Context(seed=1, data_dir=None, quick=True)
-    rows = lambda speeds: [{"depth": L, "best_speed": s} for L, s in zip(range(2, 7), speeds)]  # noqa: E731
-    monkeypatch.setattr(S4, "depth_study", lambda *a, **k: rows([0.414, 0.5, 0.4995, 0.5, 0.5]))
+    ctx = Context(seed=1, data_dir=None, quick=True)  # 3 runs
+    rows = lambda speeds: [{"depth": L, "best_speed": s, "best_ranks": [1], "best_residual": 0.0}  # noqa: E731
+                           for L, s in zip(range(2, 7), speeds)]
+    runs = iter([rows([0.414, 0.5, 0.4995, 0.5, 0.5])] * 3)
+    monkeypatch.setattr(S4, "depth_runs", lambda *a, **k: [next(runs) for _ in range(3)])
     assert S4.check_depths(ctx).status is Status.REPRODUCED
-    monkeypatch.setattr(S4, "depth_study", lambda *a, **k: rows([0.414, 0.5, 0.5, 0.45, 0.5]))
+    # one run's search misses at L = 5; the pooled best does not: reproduced
+    runs = iter([rows([0.414, 0.5, 0.5, 0.45, 0.5]), rows([0.414, 0.5, 0.5, 0.5, 0.5]), rows([0.414, 0.5, 0.5, 0.5, 0.5])])
     v = S4.check_depths(ctx)
-    assert v.status is Status.REFUTED and "L = 5" in v.message
+    assert v.status is Status.REPRODUCED and v.evidence["pooled"][3]["per_run"] == [0.45, 0.5, 0.5]
+    # L = 6 drops below the pooled best of L = 5, but two runs never found that speed at all: not robust
+    runs = iter([rows([0.414, 0.45, 0.45, 0.45, 0.45]), rows([0.414, 0.45, 0.45, 0.45, 0.45]),
+                 rows([0.414, 0.45, 0.45, 0.5, 0.45])])
+    v = S4.check_depths(ctx)
+    assert v.status is Status.UNDECIDED and "L = 6" in v.message and "in 1 of 3 runs only" in v.message
+    # the same drop in every run: refuted
+    runs = iter([rows([0.414, 0.5, 0.5, 0.45, 0.5])] * 3)
+    v = S4.check_depths(ctx)
+    assert v.status is Status.REFUTED and "L = 5" in v.message and "every run" in v.message
 
 
 def test_depth_claim_runs_in_quick_mode():
     from certify.claims.base import Context
 
     v = S4.check_depths(Context(seed=0, data_dir=None, quick=True))
-    assert v.status in (Status.REPRODUCED, Status.REFUTED)
-    assert [r["depth"] for r in v.evidence["depths"]] == [2, 3, 4, 5, 6]
-    assert v.evidence["tolerance"] == S4.DEPTH_TOL and v.evidence["seed"] == 0
+    assert v.status is Status.REPRODUCED
+    assert [r["depth"] for r in v.evidence["pooled"]] == [2, 3, 4, 5, 6]
+    assert v.evidence["tolerance"] == S4.DEPTH_TOL and v.evidence["runs"] == S4.DEPTH_QUICK_RUNS
+    full_seeds = [S4.run_seed(0, i) for i in range(S4.DEPTH_RUNS)]
+    assert v.evidence["run_seeds"] == full_seeds[:S4.DEPTH_QUICK_RUNS]  # --quick makes the first runs of the full one
+
+
+def test_batched_depth_runs_equal_separate_searches():
+    seeds = [11, 12]
+    batched = S4.depth_runs((2, 3), 4, 3, 60, seeds)
+    for s, run in zip(seeds, batched):
+        X, G = example1_data()
+        for row in run:
+            L = row["depth"]
+            widths = [2] + [4] * (L - 1) + [1]
+            alone = E.escape_directions(X, G, widths, restarts=3, steps=60, seed=[s, L], record=False)
+            assert row["best_speed"] == pytest.approx(float(alone.speeds.max()), rel=1e-12, abs=1e-15)
 
 
 def test_figure2_writes_pngs_and_json(tmp_path):

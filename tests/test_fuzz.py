@@ -73,10 +73,22 @@ def test_projected_gradient_descent_finds_the_linear_optimum():
     assert best.speed == pytest.approx(np.linalg.norm(G @ X.T), rel=1e-6)
 
 
-def test_prop33_pgd_experiment_reports_an_experiment():
-    v = F.prop33_pgd_experiment(3, cases=2, quick=True)
-    assert v.status in (Status.REPRODUCED, Status.REFUTED)
-    assert v.evidence["kind"] == "experiment" and len(v.evidence["cases"]) == 2
+def test_prop33_pgd_experiment_reports_its_protocol():
+    v = F.prop33_pgd_experiment(3, quick=True)
+    assert v.status is Status.REPRODUCED
+    assert v.evidence["kind"] == "experiment" and len(v.evidence["per_run"]) == 3
+    assert v.evidence["protocol"]["passed"] == 3 and "5 in the full protocol" in v.evidence["protocol"]["rule"]
+    full = F.prop33_pgd_experiment(3, quick=False)
+    assert [r["seed"] for r in full.evidence["per_run"]][:3] == [r["seed"] for r in v.evidence["per_run"]]
+
+
+def test_prop33_pgd_decision_follows_the_protocol(monkeypatch):
+    outcomes = iter([True, False, False, False, True])
+    monkeypatch.setattr(F, "prop33_pgd_case", lambda s: (next(outcomes), {}))
+    v = F.prop33_pgd_experiment(0, quick=False)  # 2 of 5 pass: neither >= 4 nor <= 1
+    assert v.status is Status.UNDECIDED and v.evidence["protocol"]["passed"] == 2
+    outcomes = iter([False, False, True, False, False])
+    assert F.prop33_pgd_experiment(0, quick=False).status is Status.REFUTED
 
 
 def test_long_campaigns_run_in_chunks_with_derived_seeds(monkeypatch):

@@ -46,6 +46,11 @@ DEPTH_SPEARMAN_MAX = -0.5
 SECOND_DOMINANT_FRACTION = 0.5
 RESIDUAL_MAX = 0.2
 SNAPSHOT = "after_first_escape"
+#: the protocol, stated in every verdict's evidence
+PROTOCOL = (f"2 training runs (depths 6 and 4), both with the fixed seed {EXPERIMENT_SEED} whatever the global seed, "
+            "so the verdict does not move with --seed; the claim holds when it holds on both runs (a run that "
+            "cannot test it is skipped), and a failure is a finding on these two runs: more training seeds do not "
+            "fit the gate's budget yet ('certify figures --seed S' runs others)")
 
 
 def _round(values: Any, digits: int = 4) -> Any:
@@ -253,6 +258,7 @@ def _check(ctx: Context, case: str, what: str) -> Verdict:
             v.evidence["figures"] = f"not written: {exc.__class__.__name__}: {exc}"
     v.evidence["preset"] = name
     v.evidence["training_seed"] = EXPERIMENT_SEED
+    v.evidence["protocol"] = PROTOCOL
     return v
 
 

@@ -125,25 +125,14 @@ def dominant_count(s: np.ndarray) -> np.ndarray:
     return out
 
 
-def average_ranks(v: np.ndarray) -> np.ndarray:
-    """Ranks 1..n, tied values sharing the mean of their ranks."""
-    v = np.asarray(v, dtype=float)
-    order = np.argsort(v, kind="mergesort")
-    ranks = np.empty(v.size)
-    ranks[order] = np.arange(1, v.size + 1)
-    for value in np.unique(v):
-        tie = v == value
-        if tie.sum() > 1:
-            ranks[tie] = ranks[tie].mean()
-    return ranks
-
-
 def spearman(x: np.ndarray, y: np.ndarray) -> float:
-    """Spearman's rank correlation (Pearson's on average ranks); nan when either side is constant."""
-    rx, ry = average_ranks(x), average_ranks(y)
-    dx, dy = rx - rx.mean(), ry - ry.mean()
-    den = math.sqrt(float(dx @ dx) * float(dy @ dy))
-    return float(dx @ dy) / den if den > 0 else float("nan")
+    """Spearman's rank correlation (scipy.stats, average ranks for ties); nan when either side is constant."""
+    from scipy.stats import spearmanr
+
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if np.ptp(x) == 0 or np.ptp(y) == 0:  # scipy warns and returns nan; say nan without the warning
+        return float("nan")
+    return float(spearmanr(x, y).statistic)
 
 
 @dataclass(frozen=True)
