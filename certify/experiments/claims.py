@@ -49,8 +49,10 @@ SNAPSHOT = "after_first_escape"
 #: the protocol, stated in every verdict's evidence
 PROTOCOL = (f"2 training runs (depths 6 and 4), both with the fixed seed {EXPERIMENT_SEED} whatever the global seed, "
             "so the verdict does not move with --seed; the claim holds when it holds on both runs (a run that "
-            "cannot test it is skipped), and a failure is a finding on these two runs: more training seeds do not "
-            "fit the gate's budget yet ('certify figures --seed S' runs others)")
+            "cannot test it is skipped).  More training seeds do not fit the gate's budget (about 12 s a seed); "
+            "benchmarks/section33_seeds.py measures the verdicts on others: with training seeds 0-4 every run gave the "
+            "gate's verdict on every claim or could not test it (depth 6 never had a second drop; at seed 1 it did not "
+            "escape within 6000 steps)")
 
 
 def _round(values: Any, digits: int = 4) -> Any:
