@@ -1,7 +1,8 @@
 """The ``certify`` command line.  Thin: it parses, calls the library and formats.
 
 Exit status (see :class:`ExitCode`): 0 clean, 1 findings, 2 usage or input
-error, 3 internal error, 5 nothing selected.
+error, 3 internal error, 5 nothing selected, 130 interrupted (Ctrl-C), 141 the
+reader of stdout went away.
 """
 
 from __future__ import annotations
@@ -27,6 +28,19 @@ class ExitCode(enum.IntEnum):
     USAGE = 2  # bad arguments, a bad input file, an unknown claim id
     INTERNAL = 3  # certify itself failed
     NO_CLAIMS = 5  # the selection matched no claim
+    INTERRUPTED = 130  # Ctrl-C (SIGINT): 128 + 2, as shells report it
+
+
+class Interrupted(Exception):
+    """Ctrl-C, carried past click: click turns KeyboardInterrupt into Abort after printing a blank line."""
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise Interrupted() from None
 
 
 #: the most worker processes `run`/`all` start (each holds a copy of numpy, sympy and flint)
@@ -53,7 +67,7 @@ def _stderr_console():
 
 def _stdout_console():
     console = _console(soft_wrap=False)
-    if not console.is_terminal:  # logs and pipes: wide enough that messages stay readable
+    if not console.is_terminal and not os.environ.get("COLUMNS"):  # logs and pipes: wide enough to read
         console.width = 150
     return console
 
@@ -64,10 +78,76 @@ def exit_code_for(results: list, strict: bool) -> ExitCode:
     return ExitCode.FINDINGS if any(r.blocks_gate(strict) for r in results) else ExitCode.OK
 
 
-def _check_writable(path: str | None) -> None:
-    """Fail before the work, not after it: an output file's directory must exist ('-' is stdout)."""
-    if path and path != "-" and not Path(path).resolve().parent.is_dir():
-        raise InputError(f"cannot write {path}: its directory does not exist")
+def _check_writable(path: str | None, option: str = "") -> None:
+    """Fail before the work, not after it: an output file must not be a directory, and its directory must
+    exist and be writable ('-' is stdout)."""
+    if not path or path == "-":
+        return
+    where = f"{option}: " if option else ""
+    try:
+        p = Path(path)
+        if p.is_dir():
+            raise InputError(f"{where}cannot write {path}: it is a directory")
+        parent = p.resolve().parent
+        if not parent.is_dir():
+            raise InputError(f"{where}cannot write {path}: its directory does not exist")
+        if p.exists():
+            if not os.access(p, os.W_OK):
+                raise InputError(f"{where}cannot write {path}: permission denied")
+        elif not os.access(parent, os.W_OK | os.X_OK):
+            raise InputError(f"{where}cannot write {path}: its directory is not writable")
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{where}cannot write {path}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def _check_out_dir(path: Path | str, option: str = "--out") -> None:
+    """An output directory, checked before the work: it is a writable directory, or it can be created
+    (its nearest existing ancestor is a writable directory)."""
+    try:
+        p = Path(path)
+        if p.exists():
+            if not p.is_dir():
+                raise InputError(f"{option}: {path} exists and is not a directory")
+            if not os.access(p, os.W_OK | os.X_OK):
+                raise InputError(f"{option}: cannot write into {path}: permission denied")
+            return
+        ancestor = p.absolute().parent
+        while not ancestor.exists() and ancestor != ancestor.parent:
+            ancestor = ancestor.parent
+        if not ancestor.is_dir():
+            raise InputError(f"{option}: cannot create {path}: {ancestor} is not a directory")
+        if not os.access(ancestor, os.W_OK | os.X_OK):
+            raise InputError(f"{option}: cannot create {path}: {ancestor} is not writable")
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{option}: cannot use {path}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def _check_outputs(outputs: list[tuple[str, str | None]], inputs: list[tuple[str, str | None]] | None = None,
+                   will_create: Path | None = None) -> None:
+    """Every output of a command, before its work: at most one goes to stdout ('-'), no two name the same
+    file, none overwrites an input, and each can be written.  ``will_create``: a directory the command
+    creates (already checked with :func:`_check_out_dir`); an output file directly inside it is fine."""
+    given = [(opt, path) for opt, path in outputs if path]
+    to_stdout = [opt for opt, path in given if path == "-"]
+    if len(to_stdout) > 1:
+        raise InputError(f"{' and '.join(to_stdout)} cannot both write to stdout ('-'); give one of them a file")
+    seen: dict[str, str] = {}
+    for opt, path in [(o, p) for o, p in given if p != "-"] + [(o, p) for o, p in inputs or [] if p]:
+        try:
+            key = str(Path(path).resolve())
+        except (OSError, ValueError, RuntimeError):
+            key = str(path)
+        if key in seen:
+            raise InputError(f"{seen[key]} and {opt} name the same file {path}")
+        seen[key] = opt
+    for opt, path in given:
+        if will_create is not None and path != "-" and not Path(will_create).exists():
+            try:
+                if Path(path).absolute().parent == Path(will_create).absolute():
+                    continue
+            except (OSError, ValueError):
+                pass
+        _check_writable(path, opt)
 
 
 def _write(path: str, text: str) -> None:
@@ -81,18 +161,30 @@ def _write(path: str, text: str) -> None:
 
 
 def _execute(claims: list, *, command: str, seed: int, quick: bool, strict: bool, jobs: int,
-             json_out: str | None, junit_out: str | None) -> ExitCode:
+             json_out: str | None, junit_out: str | None, baseline_in: str | None = None,
+             baseline_out: str | None = None, patterns: list[str] | None = None) -> ExitCode:
+    """Run ``claims`` and report.  Every option and file is checked before the first claim runs; output
+    files are written before anything is printed (a closed pipe cannot lose them)."""
+    from certify import baseline as bl
+    from certify.claims import REGISTRY
     from certify.paths import data_dir, results_dir
     from certify.report import json_report, junit_xml, print_results
-    from certify.runner import run_claims, store_results
+    from certify.runner import run_claims, store_results, workers
 
+    if baseline_in is not None and strict:
+        raise InputError("--baseline and --strict exclude each other: with a baseline, the baseline decides "
+                         "the exit status")
+    if baseline_in is not None and baseline_out is not None:
+        raise InputError("--baseline and --write-baseline exclude each other: compare with a baseline, or "
+                         "record a new one")
+    if not 1 <= jobs <= MAX_JOBS:
+        raise InputError(f"--jobs must lie between 1 and {MAX_JOBS} (one process each), got {jobs}")
+    _check_outputs([("--json", json_out), ("--junit", junit_out), ("--write-baseline", baseline_out)],
+                   [("--baseline", baseline_in)])
+    base = bl.load(baseline_in) if baseline_in is not None else None
     if not claims:
         click.echo("certify: no claim selected", err=True)
         return ExitCode.NO_CLAIMS
-    if not 1 <= jobs <= MAX_JOBS:
-        raise InputError(f"--jobs must lie between 1 and {MAX_JOBS} (one process each), got {jobs}")
-    for out_path in (json_out, junit_out):
-        _check_writable(out_path)
     err = _stderr_console()
     show_progress = err.is_terminal
     start = time.perf_counter()
@@ -110,19 +202,32 @@ def _execute(claims: list, *, command: str, seed: int, quick: bool, strict: bool
     else:
         results = run_claims(claims, seed=seed, data_dir=data_dir(), quick=quick, jobs=jobs)
     wall = time.perf_counter() - start
-    code = exit_code_for(results, strict)
+    comparison = None
+    if base is not None:
+        selected = None if patterns is None else bl.in_selection(patterns)
+        comparison = bl.compare(results, base, known_ids=REGISTRY, selected=selected, seed=seed, quick=quick)
+        code = ExitCode.FINDINGS if comparison.failed else ExitCode.OK
+    else:
+        code = exit_code_for(results, strict)
     store_results(results, results_dir())
-    to_stdout = json_out == "-" or junit_out == "-"
-    if not to_stdout:
-        out = _stdout_console()
-        print_results(results, out)
-        out.print(f"wall time {wall:.1f}s, seed {seed}, exit status {int(code)} ({code.name.lower()})")
+    outputs: dict[str, str] = {}
     if json_out:
-        report = json_report(results, command=command, seed=seed, quick=quick, strict=strict, jobs=jobs,
-                             exit_status=int(code))
-        _write(json_out, jsonio.dumps(report, indent=2) + "\n")
+        report = json_report(results, wall=wall, comparison=comparison, command=command, seed=seed, quick=quick,
+                             strict=strict, jobs=jobs, exit_status=int(code))
+        outputs[json_out] = jsonio.dumps(report, indent=2) + "\n"
     if junit_out:
-        _write(junit_out, junit_xml(results, strict=strict))
+        outputs[junit_out] = junit_xml(results, strict=strict, comparison=comparison)
+    if baseline_out:
+        outputs[baseline_out] = bl.dumps(results, seed=seed, quick=quick)
+    for path, text in outputs.items():
+        if path != "-":
+            _write(path, text)
+    if "-" in outputs:
+        _write("-", outputs["-"])
+    else:
+        out = _stdout_console()
+        print_results(results, out, wall=wall, jobs=workers(claims, jobs), comparison=comparison)
+        out.print(f"seed {seed}, exit status {int(code)} ({code.name.lower()})")
     return code
 
 
@@ -136,6 +241,11 @@ def default_jobs() -> int:
 
 
 def run_options(f: Any) -> Any:
+    f = click.option("--write-baseline", "baseline_out", metavar="FILE",
+                     help="Record every claim's status in FILE (JSON) for later --baseline runs.")(f)
+    f = click.option("--baseline", "baseline_in", metavar="FILE",
+                     help="Compare with a baseline written by --write-baseline: exit 1 on any regression "
+                          "(it replaces the default exit rule).")(f)
     f = click.option("--junit", "junit_out", metavar="FILE", help="Write a JUnit XML report ('-' for stdout).")(f)
     f = click.option("--json", "json_out", metavar="FILE", help="Write the JSON report ('-' for stdout).")(f)
     f = click.option("--jobs", "-j", type=int, default=default_jobs(), show_default=True,
@@ -147,7 +257,7 @@ def run_options(f: Any) -> Any:
     return f
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="certify")
 @click.option("--debug", is_flag=True, help="On an internal error, print the traceback (also accepted after the command).")
 def cli(debug: bool) -> None:
@@ -213,22 +323,24 @@ def show(claim_id: str) -> int:
 @click.argument("claim_ids", nargs=-1, required=True)
 @run_options
 def run(claim_ids: tuple[str, ...], quick: bool, strict: bool, seed: int, jobs: int,
-        json_out: str | None, junit_out: str | None) -> int:
+        json_out: str | None, junit_out: str | None, baseline_in: str | None, baseline_out: str | None) -> int:
     """Run the given claims (ids or glob patterns such as 'lemma-a4*')."""
     from certify.claims import select
 
     return _execute(select(list(claim_ids)), command="run", seed=seed, quick=quick, strict=strict, jobs=jobs,
-                    json_out=json_out, junit_out=junit_out)
+                    json_out=json_out, junit_out=junit_out, baseline_in=baseline_in, baseline_out=baseline_out,
+                    patterns=list(claim_ids))
 
 
 @cli.command("all")
 @run_options
-def all_cmd(quick: bool, strict: bool, seed: int, jobs: int, json_out: str | None, junit_out: str | None) -> int:
+def all_cmd(quick: bool, strict: bool, seed: int, jobs: int, json_out: str | None, junit_out: str | None,
+            baseline_in: str | None, baseline_out: str | None) -> int:
     """Run every registered claim: the CI gate."""
     from certify.claims import CATALOG
 
     return _execute(list(CATALOG), command="all", seed=seed, quick=quick, strict=strict, jobs=jobs,
-                    json_out=json_out, junit_out=junit_out)
+                    json_out=json_out, junit_out=junit_out, baseline_in=baseline_in, baseline_out=baseline_out)
 
 
 def _unit_interval(ctx: Any, param: Any, values: tuple[float, ...]) -> tuple[float, ...]:
@@ -260,12 +372,12 @@ def instance(file: Path, json_out: str | None, ps: tuple[float, ...], theta0_nor
 
     if (theta0_norm is None) != (r is None):
         raise InputError("--theta0-norm and --r go together")
-    _check_writable(json_out)
+    _check_outputs([("--json", json_out)], [("FILE", str(file))])
     report, code = instance_report(file, ps or DEFAULT_PS, theta0_norm, r)
-    if json_out != "-":
-        print_instance_report(report, _stdout_console())
     if json_out:
         _write(json_out, jsonio.dumps(report, indent=2) + "\n")
+    if json_out != "-":
+        print_instance_report(report, _stdout_console())
     return code
 
 
@@ -288,7 +400,7 @@ def _print_speed_report(report: Any, out: Any, source: str) -> None:
         out.print(f"  the lower end is attained by a network of widths {report.widths}; the upper end holds at "
                   "every width")
     else:
-        out.print(f"[bold red]failed[/bold red]  check {first[0]}: {markup_safe(first[1])}")
+        out.print(f"[bold red]FAIL[/bold red]  check {first[0]}: {markup_safe(first[1])}")
     for name, ok, detail in report.checks:
         out.print(f"  {'ok  ' if ok else 'FAIL'} {name}: {markup_safe(detail)}")
 
@@ -306,21 +418,11 @@ def optimum(file: Path, depth: int, json_out: str | None, cert_out: str | None) 
     from certify.kernel.speed_certificate import as_ball
     from certify.optimum import certify_optimum
 
-    for out_path in (json_out, cert_out):
-        _check_writable(out_path)
+    _check_outputs([("--json", json_out), ("--certificate", cert_out)], [("FILE", str(file))])
     X, G, _ = load_data(file)
     result = certify_optimum(X, G, depth)
     rep = result.report
-    if json_out != "-":
-        out = _stdout_console()
-        _print_speed_report(rep, out, f"search {result.seconds_search:.2f}s, exact check {result.seconds_check:.3f}s")
-        W = result.document["lower"]["weights"]
-        out.print("  network attaining the lower end (exact rationals, shown rounded):")
-        for l, M in enumerate(W, start=1):
-            rows = ["[" + ", ".join(f"{float(Fraction(v)):.6g}" for v in row) + "]" for row in M]
-            out.print(f"    W{l} ({len(M)}x{len(M[0])}): " + ("; ".join(rows) if len(rows) <= 8 else
-                                                               "; ".join(rows[:8]) + f"; ... ({len(rows)} rows)"))
-    if cert_out:
+    if cert_out:  # first: nothing printed below (a closed pipe, `| head -1`) can lose the certificate
         _write(cert_out, jsonio.dumps(result.document, indent=1) + "\n")
     if json_out:
         _write(json_out, jsonio.dumps({
@@ -331,6 +433,15 @@ def optimum(file: Path, depth: int, json_out: str | None, cert_out: str | None) 
             "checks": [{"name": n, "ok": ok, "detail": d} for n, ok, d in rep.checks],
             "seconds_search": round(result.seconds_search, 3), "seconds_check": round(result.seconds_check, 4),
             "certificate": cert_out}, indent=2) + "\n")
+    if json_out != "-":
+        out = _stdout_console()
+        _print_speed_report(rep, out, f"search {result.seconds_search:.2f}s, exact check {result.seconds_check:.3f}s")
+        W = result.document["lower"]["weights"]
+        out.print("  network attaining the lower end (exact rationals, shown rounded):")
+        for l, M in enumerate(W, start=1):
+            rows = ["[" + ", ".join(f"{float(Fraction(v)):.6g}" for v in row) + "]" for row in M]
+            out.print(f"    W{l} ({len(M)}x{len(M[0])}): " + ("; ".join(rows) if len(rows) <= 8 else
+                                                               "; ".join(rows[:8]) + f"; ... ({len(rows)} rows)"))
     return ExitCode.OK if rep.ok else ExitCode.FINDINGS
 
 
@@ -361,6 +472,9 @@ def check(certificate: Path, data_file: Path | None) -> int:
     from certify.report import markup_safe
 
     out = _stdout_console()
+    if not same_data:  # the first line says FAIL whenever the exit status will be 1
+        out.print(f"[bold red]FAIL[/bold red]  the certificate is not about the X and G of {markup_safe(data_file)}"
+                  f" (its own checks {'pass' if report.ok else 'fail too'})")
     _print_speed_report(report, out, f"exact check {seconds:.3f}s")
     if data_file is not None:
         out.print(f"  {'ok  ' if same_data else 'FAIL'} data: the certificate is "
@@ -385,7 +499,7 @@ def fuzz(claim_id: str, examples: int, seed: int, deep: bool, json_out: str | No
     cid = claim_id if claim_id.endswith(".fuzz") else f"{claim_id}.fuzz"
     if cid not in PROPERTIES:
         raise InputError(f"no fuzz campaign for {claim_id!r} (choose from {', '.join(sorted(PROPERTIES))})")
-    _check_writable(json_out)
+    _check_outputs([("--json", json_out)])
     n = examples * (10 if deep else 1)
     err = _stderr_console()
     start = time.perf_counter()
@@ -397,14 +511,14 @@ def fuzz(claim_id: str, examples: int, seed: int, deep: bool, json_out: str | No
         verdict = fuzz_verdict(cid, examples=n, seed_value=seed, data_dir=data_dir(),
                                database_dir=results_dir().parent / "hypothesis")
     seconds = time.perf_counter() - start
+    if json_out:
+        _write(json_out, jsonio.dumps({"id": cid, **verdict.to_dict(), "seconds": round(seconds, 3)}, indent=2) + "\n")
     if json_out != "-":
         out = _stdout_console()
         line = status_text(verdict.status)
         line.append(f"  {cid}: {verdict.message}  ({seconds:.1f}s)")
         out.print(line)
         out.print(REGISTRY[cid].statement)
-    if json_out:
-        _write(json_out, jsonio.dumps({"id": cid, **verdict.to_dict(), "seconds": round(seconds, 3)}, indent=2) + "\n")
     return ExitCode.OK if verdict.status.holds else ExitCode.FINDINGS
 
 
@@ -443,6 +557,7 @@ def figures(out_dir: Path, preset_name: str, paper: bool, depths: tuple[int, ...
         raise InputError("--steps and --epochs exclude each other")
     if labels_path is not None and data_path is None:
         raise InputError("--labels needs --data")
+    _check_out_dir(out_dir)
     specs = build_specs("paper" if paper else preset_name, depths, epochs=epochs, width=width, steps=steps,
                         sigma0=sigma0, lr_c=lr_c, lr_power=lr_power, batch_size=batch_size, loss=loss,
                         n_points=points, seed=seed, record_every=record_every)
@@ -478,7 +593,7 @@ def escape(file: Path, depth: int, width: int, restarts: int, steps: int, seed: 
             raise InputError(f"{name} must be at least 1, got {value}")
     if depth > MAX_LAYERS:  # before the list of widths is built
         raise InputError(f"--depth must be at most {MAX_LAYERS}, got {depth}")
-    _check_writable(json_out)
+    _check_outputs([("--json", json_out)], [("FILE", str(file))])
     X, G, _ = load_data(file)
     if not np.any(G):
         raise InputError(f"{file}: G is zero, so L0 vanishes and there is no escape direction")
@@ -486,10 +601,10 @@ def escape(file: Path, depth: int, width: int, restarts: int, steps: int, seed: 
     start = time.perf_counter()
     runs = escape_directions(X, G, widths, restarts=restarts, steps=steps, seed=seed, record=False)
     summary = {"file": str(file), "seconds": round(time.perf_counter() - start, 3), **runs.summary()}
-    if json_out != "-":
-        click.echo(f"{file}: " + "\n".join(summary_lines(summary)))
     if json_out:
         _write(json_out, jsonio.dumps(summary, indent=2) + "\n")
+    if json_out != "-":
+        click.echo(f"{file}: " + "\n".join(summary_lines(summary)))
     return ExitCode.OK
 
 
@@ -505,6 +620,7 @@ def figure2(out_dir: Path, runs: int, seed: int, steps: int) -> int:
     Figure 7 (eq. (6)).  Exit 1 when the trend test does not reject."""
     from certify.section4_experiments import LEVEL, MARGIN, figure2 as make_figure2
 
+    _check_out_dir(out_dir)
     report = make_figure2(out_dir, runs=runs, seed=seed, steps=steps)
     click.echo(f"Example 1, depth 3, {runs} runs per width, {steps} steps, seed {seed}; success: "
                f"final speed > sqrt(2) - 1 + {MARGIN:g}  ({report['seconds']:.1f}s)")
@@ -537,7 +653,8 @@ def escape_time(out_dir: Path, full: bool, json_out: str | None, seed: int, acti
     with figures.  Exit 1 unless both variants reproduce -(r-2)."""
     from certify.followup.report import escape_time_report, planned_runs, summary_lines
 
-    _check_writable(json_out)
+    _check_out_dir(out_dir)
+    _check_outputs([("--json", json_out)], will_create=out_dir)
     err = _stderr_console()
     if err.is_terminal:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -549,11 +666,11 @@ def escape_time(out_dir: Path, full: bool, json_out: str | None, seed: int, acti
                                         on_run=lambda d: progress.update(task, advance=1, description=d))
     else:
         report = escape_time_report(out_dir, full=full, seed=seed, activation=activation)
+    if json_out:
+        _write(json_out, jsonio.dumps(report, indent=2) + "\n")
     if json_out != "-":
         for line in summary_lines(report):
             click.echo(line)
-    if json_out:
-        _write(json_out, jsonio.dumps(report, indent=2) + "\n")
     ok = all(v["status"] == "reproduced" for v in report["verdicts"].values())
     return ExitCode.OK if ok else ExitCode.FINDINGS
 
@@ -584,22 +701,32 @@ def main(argv: list[str] | None = None) -> int:
         return ExitCode.USAGE
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt) or isinstance(exc.__context__, KeyboardInterrupt):
+            return _interrupted()
         click.echo("certify: aborted", err=True)
         return ExitCode.USAGE
     except InputError as exc:
         first = (str(exc).splitlines() or [""])[0]
         click.echo(f"certify: error: {first}", err=True)
         return ExitCode.USAGE
-    except KeyboardInterrupt:
-        click.echo("certify: interrupted", err=True)
-        return 130
+    except (Interrupted, KeyboardInterrupt):
+        return _interrupted()
     except BrokenPipeError:  # `certify ... | head`: the reader left; not an error of ours
         _silence_stdout()
         return 141
     except BaseException as exc:  # a bug in certify: one line, not a traceback
         return _internal(exc, debug)
     return int(rv) if isinstance(rv, int) else ExitCode.OK
+
+
+def _interrupted() -> int:
+    """Ctrl-C: one line, status 130, no traceback (a parallel run has already stopped its workers)."""
+    try:
+        click.echo("certify: interrupted", err=True)
+    except (OSError, ValueError):
+        pass
+    return ExitCode.INTERRUPTED
 
 
 def _silence_stdout() -> None:

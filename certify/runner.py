@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from certify import jsonio
 from certify.claims import REGISTRY, Claim, Context, claim_seed
@@ -138,14 +141,79 @@ def run_claims(
             if on_result:
                 on_result(r)
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_run_group, ids, seed, str(data_dir), quick) for ids in plan(claims)]
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
+        futures: list[Any] = []
+        try:
+            with _sigint_blocked():  # the workers start with SIGINT blocked, until they ignore it
+                futures = [pool.submit(_run_group, ids, seed, str(data_dir), quick) for ids in plan(claims)]
             for fut in as_completed(futures):
                 for r in fut.result():
                     results[r.id] = r
                     if on_result:
                         on_result(r)
+        except BaseException:  # Ctrl-C (or a broken pool): stop the workers now, do not wait for them
+            _abandon(pool, futures)
+            raise
+        pool.shutdown(wait=True)
     return [results[c.id] for c in claims]
+
+
+def workers(claims: list[Claim], jobs: int) -> int:
+    """How many processes a run of ``claims`` with ``jobs`` actually keeps busy (1: run in this process)."""
+    if jobs <= 1 or len(claims) <= 1:
+        return 1
+    return min(jobs, len(plan(claims)))
+
+
+def _worker_init() -> None:
+    """Workers ignore SIGINT: Ctrl-C in a terminal reaches the whole process group, and the parent alone
+    decides what to do (it stops the workers), so no worker prints a traceback of its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """SIGINT held back (in the main thread, where the system allows it) while worker processes are
+    started: a Ctrl-C then reaches this process once they are running, and none of them before
+    :func:`_worker_init` has made it ignore SIGINT."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _abandon(pool: ProcessPoolExecutor, futures: list[Any]) -> None:
+    """Cancel what has not started, terminate the workers and let the pool go without waiting for it."""
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None  # a second Ctrl-C waits
+    try:
+        for fut in futures:
+            fut.cancel()
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:
+            try:
+                proc.terminate()
+            except (OSError, ValueError, AttributeError):
+                pass
+        deadline = time.monotonic() + 5.0
+        for proc in processes:
+            try:
+                proc.join(max(0.0, deadline - time.monotonic()))
+                if proc.is_alive():
+                    proc.kill()
+                    proc.join(1.0)
+            except (OSError, ValueError, AssertionError, AttributeError):
+                pass
+    finally:
+        if in_main and previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 def plan(claims: list[Claim]) -> list[list[str]]:

@@ -1,10 +1,16 @@
+import io
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
 
-from certify.cli import ExitCode
+from certify.cli import ExitCode, main
 from tests.conftest import ROOT, run_cli
 
 REQUIRED = {"id", "title", "status", "method", "margin", "message", "seconds", "evidence"}
@@ -14,7 +20,7 @@ REQUIRED = {"id", "title", "status", "method", "margin", "message", "seconds", "
 def full_run(tmp_path_factory):
     d = tmp_path_factory.mktemp("all")
     proc = run_cli("all", "--json", str(d / "r.json"), "--junit", str(d / "r.xml"),
-                   env={"CERTIFY_RESULTS": str(d / "store")})
+                   "--write-baseline", str(d / "baseline.json"), env={"CERTIFY_RESULTS": str(d / "store")})
     return proc, d
 
 
@@ -24,6 +30,28 @@ def test_all_exits_zero_and_prints_the_table(full_run):
     assert "a1.homogeneity" in proc.stdout and "proved" in proc.stdout
     assert "exit status 0" in proc.stdout
     assert proc.stderr == ""  # no progress bar when stderr is not a terminal
+    assert " s wall (" in proc.stdout and " s of checks, " in proc.stdout
+
+
+def test_the_baseline_of_the_full_run_records_every_status(full_run):
+    _, d = full_run
+    report = json.loads((d / "r.json").read_text())
+    baseline = json.loads((d / "baseline.json").read_text())
+    assert report["seconds_wall"] > 0 and report["seconds"] > 0
+    assert list(baseline["claims"]) == sorted(c["id"] for c in report["claims"])
+    for c in report["claims"]:
+        entry = baseline["claims"][c["id"]]
+        assert entry["status"] == c["status"]
+        assert entry.get("corrected") == (c["corrected"]["status"] if c["status"] == "erratum" else None)
+
+
+def test_a_subset_run_against_the_full_baseline_is_clean(full_run, tmp_path):
+    _, d = full_run
+    proc = run_cli("run", "lemma-a4", "example1.rank-two-speed", "--jobs", "1", "--baseline",
+                   str(d / "baseline.json"), "--json", "-", env={"CERTIFY_RESULTS": str(tmp_path)})
+    assert proc.returncode == 0, proc.stderr
+    base = json.loads(proc.stdout)["baseline"]
+    assert base["counts"] == {"regressions": 0, "improvements": 0, "new": 0, "removed": 0, "unchanged": 2}
 
 
 def test_json_report_has_the_documented_fields(full_run):
@@ -52,7 +80,7 @@ def test_junit_report(full_run):
 
 def _strip_timing(report):
     report = dict(report)
-    for key in ("generated_at", "seconds", "jobs"):
+    for key in ("generated_at", "seconds", "seconds_wall", "jobs"):
         report.pop(key, None)
     report["claims"] = [{k: v for k, v in c.items() if k != "seconds"} for c in report["claims"]]
     for c in report["claims"]:
@@ -199,3 +227,201 @@ def test_instance_options_are_validated(args):
     assert proc.returncode == ExitCode.USAGE
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("certify: error:"), proc.stderr
+
+
+# --- the table at terminal widths ------------------------------------------------------------------
+
+def _results():
+    from certify.kernel.verdict import Status
+    from certify.runner import Result
+
+    long_message = ("as printed the bound drops ||X||_F, which makes it fail on an exact depth-3 flow; "
+                    "a_very_long_token_without_any_space_" * 3 + " the corrected bound is exact on that flow")
+    return [
+        Result("section3.3.low-rank-after-escape.escape-direction", "t", "s", "experiment", Status.REFUTED, None,
+               "relative residual 0.308 (depth 6), 0.214 (depth 4) > 0.2 at the snapshot", 4.2, 1),
+        Result("section2.2.escape-time-bound", "t", "s", "symbolic", Status.ERRATUM, None, long_message, 0.5, 2,
+               {}, {"status": "proved"}),
+        Result("lemma-a4.instances", "t", "s", "interval", Status.CERTIFIED, 1.2345e-7, "certified on 6 cases",
+               0.1, 3),
+        Result("prop3.3.appendix-statement", "t", "s", "symbolic", Status.ERRATUM, None, "short", 0.2, 4, {},
+               {"status": "undecided"}),
+    ]
+
+
+@pytest.mark.parametrize("width", [60, 80, 150])
+def test_table_fits_the_width_and_cuts_nothing(width):
+    from rich.console import Console
+
+    from certify.report import print_results
+
+    results = _results()
+    console = Console(width=width, file=io.StringIO(), color_system=None, legacy_windows=False)
+    print_results(results, console, wall=5.0, jobs=2)
+    text = console.file.getvalue()
+    lines = text.splitlines()
+    assert all(len(line) <= width for line in lines), max(lines, key=len)
+    assert "…" not in text and "..." not in text  # nothing shortened
+    assert "erratum -> proved" in text and "erratum -> undecided" in text
+    assert any("refuted" in line for line in lines) and any("certified" in line for line in lines)
+    words = " ".join(line.strip(" │┃") for line in lines)
+    for r in results:
+        for word in r.message.split():
+            if len(word) < width // 2:  # longer words fold across lines
+                assert word in words, (word, width)
+    if width >= 80:
+        assert "section3.3.low-rank-after-escape.escape-direction" in text
+    assert "4 claims in 5.0 s wall (5.0 s of checks, 2 jobs)" in " ".join(l.strip() for l in lines)
+
+
+def test_summary_line_gives_wall_time_and_check_time():
+    from certify.report import summary_line
+
+    line = summary_line(_results(), wall=28.1, jobs=2).plain
+    assert "4 claims in 28.1 s wall (5.0 s of checks, 2 jobs)" in line
+    assert "1 refuted" in line and "2 erratum" in line
+    assert "(4 claims, 5.0 s of checks)" in summary_line(_results()).plain
+
+
+# --- outputs checked before the work ---------------------------------------------------------------
+
+EXAMPLE1 = str(ROOT / "data/instances/example1-rank-two.npz")
+WORK = {"run": "certify.runner:run_claims", "all": "certify.runner:run_claims",
+        "instance": "certify.instance_report:instance_report", "fuzz": "certify.fuzz:fuzz_verdict",
+        "optimum": "certify.optimum:certify_optimum", "escape": "certify.escape:escape_directions",
+        "figure2": "certify.section4_experiments:figure2", "figures": "certify.experiments.report:run_figures",
+        "escape-time": "certify.followup.report:escape_time_report"}
+OUTPUT_CASES = [
+    ["run", "lemma-a4", "--json", "BAD"], ["run", "lemma-a4", "--junit", "BAD"],
+    ["all", "--write-baseline", "BAD"], ["instance", EXAMPLE1, "--json", "BAD"],
+    ["fuzz", "prop3.2", "--json", "BAD"], ["optimum", EXAMPLE1, "--depth", "2", "--json", "BAD"],
+    ["optimum", EXAMPLE1, "--depth", "2", "--certificate", "BAD"],
+    ["escape", EXAMPLE1, "--depth", "2", "--width", "2", "--json", "BAD"],
+    ["escape-time", "--json", "BAD"], ["figure2", "--out", "BADDIR"], ["figures", "--out", "BADDIR"],
+    ["escape-time", "--out", "BADDIR"],
+]
+
+
+@pytest.mark.parametrize("bad", ["directory", "no-parent"])
+@pytest.mark.parametrize("args", OUTPUT_CASES, ids=lambda a: "-".join(x for x in a if not x.startswith("/")))
+def test_every_output_is_checked_before_the_work(tmp_path, capsys, monkeypatch, args, bad):
+    import importlib
+
+    module, _, name = WORK[args[0]].partition(":")
+
+    def refuse(*a, **k):
+        raise AssertionError("the work started before the outputs were checked")
+
+    monkeypatch.setattr(importlib.import_module(module), name, refuse)
+    monkeypatch.setenv("CERTIFY_RESULTS", str(tmp_path / "store"))
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    target = {("directory", "BAD"): str(tmp_path), ("no-parent", "BAD"): str(tmp_path / "no" / "r.json"),
+              ("directory", "BADDIR"): str(a_file), ("no-parent", "BADDIR"): str(a_file / "sub")}
+    args = [target[(bad, x)] if x in ("BAD", "BADDIR") else x for x in args]
+    code = main(args)
+    out, err = capsys.readouterr()
+    assert code == ExitCode.USAGE, err
+    assert out == "" and err.startswith("certify: error:") and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("args", [["run", "lemma-a4", "--json", "-", "--junit", "-"],
+                                  ["all", "--json", "-", "--write-baseline", "-"],
+                                  ["run", "lemma-a4", "--json", "SAME", "--junit", "SAME"]])
+def test_two_outputs_to_one_place_are_refused(tmp_path, capsys, monkeypatch, args):
+    import certify.runner
+
+    monkeypatch.setattr(certify.runner, "run_claims", lambda *a, **k: pytest.fail("a claim ran"))
+    args = [str(tmp_path / "same.json") if a == "SAME" else a for a in args]
+    code = main(args)
+    out, err = capsys.readouterr()
+    assert code == ExitCode.USAGE and out == ""
+    assert err.startswith("certify: error:") and err.count("\n") == 1, err
+
+
+def test_check_says_fail_first_when_the_data_differ(tmp_path, capsys):
+    other = tmp_path / "other.npz"
+    with open(other, "wb") as fh:
+        np.savez(fh, X=np.eye(2), G=np.ones((1, 2)))
+    cert = str(ROOT / "data/certificates/example1-depth3.json")
+    assert main(["check", cert, "--data", str(other)]) == ExitCode.FINDINGS
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith("FAIL"), out
+    assert main(["check", cert]) == ExitCode.OK
+    assert capsys.readouterr().out.splitlines()[0].startswith("certified")
+
+
+def test_optimum_writes_its_certificate_before_printing(tmp_path, capsys, monkeypatch):
+    """A reader that leaves after the first line (`| head -1`) must not cost the certificate."""
+    import certify.cli as cli
+
+    def closed_pipe_console():
+        console = cli._console(file=io.StringIO())
+
+        def gone(*a, **k):
+            raise BrokenPipeError("the reader of stdout has gone")
+
+        console.print = gone
+        return console
+
+    monkeypatch.setattr(cli, "_stdout_console", closed_pipe_console)
+    monkeypatch.setattr(cli, "_silence_stdout", lambda: None)  # keep pytest's stdout
+    cert = tmp_path / "c.json"
+    assert main(["optimum", EXAMPLE1, "--depth", "2", "--certificate", str(cert)]) == 141
+    monkeypatch.undo()
+    assert cert.is_file() and main(["check", str(cert), "--data", EXAMPLE1]) == ExitCode.OK
+
+
+# --- Ctrl-C --------------------------------------------------------------------------------------
+
+def _children(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(x) for x in fh.read().split()]
+    except OSError:
+        return None
+
+
+@pytest.mark.parametrize("jobs, target", [("1", "process"), ("2", "process"), ("2", "group")])
+def test_ctrl_c_exits_130_with_one_line(tmp_path, jobs, target):
+    """SIGINT during a slow run (two slow claims, so that --jobs 2 starts a pool), to certify alone or, as
+    Ctrl-C in a terminal does, to its whole process group: exit 130 within seconds (the claims have
+    several seconds left), one line, no traceback, no worker left behind."""
+    env = {**os.environ, "CERTIFY_RESULTS": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "certify", "run", "section3.3.low-rank-after-escape", "prop-a1",
+                             "--jobs", jobs], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            cwd=ROOT, start_new_session=True)
+    start = time.monotonic()
+    kids: list[int] = []
+    try:
+        while time.monotonic() - start < 60:  # until the pool's workers exist, or the claims have begun
+            found = _children(proc.pid)
+            if found is None:
+                time.sleep(3)
+                break
+            kids = found
+            if (jobs == "2" and len(kids) >= 2) or (jobs == "1" and time.monotonic() - start > 2.5):
+                break
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.05)
+        if jobs == "2" and _children(proc.pid) is not None:
+            assert len(kids) >= 2, "no worker processes appeared"
+        time.sleep(0.5)
+        if target == "group":
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            proc.send_signal(signal.SIGINT)
+        sent = time.monotonic()
+        out, err = proc.communicate(timeout=60)
+        assert time.monotonic() - sent < 5, "the interrupted run waited for its claims"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, (out, err)
+    assert err == "certify: interrupted\n", err
+    assert "Traceback" not in err and out == ""
+    deadline = time.monotonic() + 10
+    while any(os.path.exists(f"/proc/{k}") for k in kids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [k for k in kids if os.path.exists(f"/proc/{k}")], "worker processes outlived the run"

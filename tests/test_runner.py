@@ -85,3 +85,15 @@ def test_parallel_plan_groups_shared_caches_and_starts_the_longest_first():
     costs = [sum(by_id[i].cost for i in t) for t in tasks]
     assert costs == sorted(costs, reverse=True)
     assert "section3.3.low-rank-after-escape" in tasks[0]
+
+
+def test_workers_counts_the_processes_a_run_keeps_busy():
+    from certify.claims.catalog import CATALOG
+    from certify.runner import plan, workers
+
+    claims = list(CATALOG)
+    assert workers(claims, 1) == 1 and workers(claims[:1], 8) == 1
+    assert workers(claims, 2) == 2
+    assert workers(claims, 64) == len(plan(claims)) < 64
+    shared = [c for c in claims if c.shares]
+    assert len(shared) >= 2 and workers(shared, 4) == 1  # one task: a shared training run
