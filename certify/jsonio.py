@@ -128,8 +128,12 @@ def read(path: str | Path, what: str | None = None, *, max_bytes: int = MAX_BYTE
     size = p.stat().st_size
     if size > max_bytes:
         raise InputError(f"{label}: {size} bytes is beyond the limit of {max_bytes} for a JSON file")
-    try:
-        text = p.read_text(encoding="utf-8")
+    try:  # at most one byte past the limit is read: a file that grows, or reports size 0, is still capped
+        with open(p, "rb") as fh:
+            raw = fh.read(max_bytes + 1)
+        if len(raw) > max_bytes:
+            raise InputError(f"{label}: more than {max_bytes} bytes, beyond the limit for a JSON file")
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{label}: cannot read it as UTF-8 text ({exc.__class__.__name__})") from None
     return loads(text, label, max_bytes=max_bytes)
