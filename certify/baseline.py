@@ -20,20 +20,23 @@ verdict does::
 Claims are sorted by id, one per line.  ``seed``, ``quick`` and ``certify_version`` are informative: a
 comparison notes when they differ from the run, but does not refuse it.
 
-Ordering of statuses (a higher rank is better)::
+Ordering of entries (a higher rank is better)::
 
     3  holding: proved, certified, fuzzed, reproduced
-    2  erratum (two errata are then ordered by their corrected statements, by the same ranks)
-    1  skipped
-    0  failing: refuted, undecided, error
+    2  an erratum whose corrected statement holds
+    1  skipped (and an erratum whose corrected statement was skipped)
+    0  failing: refuted, undecided, error, and an erratum whose corrected statement fails
 
-A claim is a *regression* when its rank went down, when it moved to another status of the same rank
-(``proved`` to ``certified``, ``refuted`` to ``undecided``: the baseline is exact, and the fix is to
-record it again), when its status or its corrected status is ``error`` (always, recorded or not), when
-it is new and fails the default gate (nothing in the baseline excuses it), or when it was recorded
-as holding (or as an erratum whose corrected statement held) and is gone from the catalog.  A rank
-that went up is an *improvement*.  Every file this module reads is refused with an
-:class:`~certify.errors.InputError` (one line, exit status 2) unless it is exactly of this form.
+A claim is a *regression* when its rank went down; when it moved to another entry of the same rank
+(``proved`` to ``certified``, ``refuted`` to ``undecided``, ``erratum -> proved`` to
+``erratum -> certified``: the baseline is exact, and the fix is to record it again); when it moved
+into ``skipped`` from anything else (a check that stops running must not hide a failure, so
+``refuted`` to ``skipped`` is not an improvement); when its status or its corrected status is
+``error`` (always, recorded or not); when it is new and fails (rank 0: nothing in the baseline
+excuses it); or when it was recorded as holding (or as an erratum whose corrected statement held) and
+is gone from the catalog.  A rank that went up is an *improvement*.  Every file this module reads is
+refused with an :class:`~certify.errors.InputError` (one line, exit status 2) unless it is exactly of
+this form.
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ _ENTRY_KEYS = ("status", "corrected")
 
 
 def rank(status: Status) -> int:
-    """3 holding, 2 erratum, 1 skipped, 0 failing (refuted, undecided, error)."""
+    """3 holding, 2 erratum, 1 skipped, 0 failing (refuted, undecided, error): the rank of a status alone."""
     if status in HOLDING:
         return 3
     if status is Status.ERRATUM:
@@ -69,6 +72,17 @@ def rank(status: Status) -> int:
     if status is Status.SKIPPED:
         return 1
     return 0
+
+
+def entry_rank(entry: "Entry") -> int:
+    """The rank of a whole entry: an erratum ranks by its corrected statement (2 when it holds, 1 when it
+    was skipped, 0 when it fails), so ``erratum -> refuted`` is a failure like ``refuted``."""
+    if entry.status is Status.ERRATUM:
+        corrected = entry.corrected
+        if corrected in HOLDING:
+            return 2
+        return 1 if corrected is Status.SKIPPED else 0
+    return rank(entry.status)
 
 
 @dataclass(frozen=True)
@@ -108,17 +122,16 @@ def entry_of(result: Any) -> Entry:
 
 
 def judge(old: Entry, new: Entry) -> str:
-    """'same', 'better', 'worse' or 'changed' (another status of the same rank), by the ranks above."""
+    """'same', 'better', 'worse' or 'changed' (another entry of the same rank, or a move into skipped),
+    by :func:`entry_rank`."""
     if old == new:
         return "same"
-    if rank(new.status) != rank(old.status):
-        return "better" if rank(new.status) > rank(old.status) else "worse"
-    if old.status is new.status is Status.ERRATUM:
-        if old.corrected is None or new.corrected is None:
-            return "changed"
-        if rank(new.corrected) != rank(old.corrected):
-            return "better" if rank(new.corrected) > rank(old.corrected) else "worse"
-    return "changed"
+    before, after = entry_rank(old), entry_rank(new)
+    if after < before:
+        return "worse"
+    if new.status is Status.SKIPPED or after == before:
+        return "changed"
+    return "better"
 
 
 # --- the file -------------------------------------------------------------------------------------
@@ -208,6 +221,8 @@ def _parse(doc: Any, path: str, label: str) -> Baseline:
                 raise InputError(f"{label}: {where}: an erratum records the status of its corrected statement "
                                  "('corrected')")
             corrected = _status(rec["corrected"], f"{where} (corrected)", label)
+            if corrected is Status.ERRATUM:
+                raise InputError(f"{label}: {where}: a corrected statement cannot itself be an erratum")
         elif "corrected" in rec:
             raise InputError(f"{label}: {where}: only an erratum has a corrected status")
         entries[cid] = Entry(status, corrected)
@@ -320,7 +335,7 @@ def compare(results: list[Any], baseline: Baseline, *, known_ids: Iterable[str],
             out.regressions.append(Change(r.id, "error", old, now))
         elif old is None:
             change = Change(r.id, "new", None, now)
-            (out.regressions if r.blocks_gate(False) else out.new).append(change)
+            (out.regressions if entry_rank(now) == 0 else out.new).append(change)
         else:
             verdict = judge(old, now)
             if verdict == "same":

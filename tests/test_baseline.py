@@ -27,7 +27,12 @@ S = Status
     (E(S.ERRATUM, S.PROVED), E(S.ERRATUM, S.REFUTED), "worse"),
     (E(S.ERRATUM, S.PROVED), E(S.ERRATUM, S.SKIPPED), "worse"),
     (E(S.ERRATUM, S.REFUTED), E(S.ERRATUM, S.CERTIFIED), "better"),
-    (E(S.REFUTED), E(S.ERRATUM, S.REFUTED), "better"),
+    (E(S.REFUTED), E(S.ERRATUM, S.REFUTED), "changed"),  # a failure either way
+    (E(S.SKIPPED), E(S.ERRATUM, S.REFUTED), "worse"),  # a new failure is never an improvement
+    (E(S.REFUTED), E(S.SKIPPED), "changed"),  # a check that stops running must not hide its failure
+    (E(S.ERRATUM, S.REFUTED), E(S.SKIPPED), "changed"),
+    (E(S.REFUTED), E(S.ERRATUM, S.PROVED), "better"),
+    (E(S.SKIPPED), E(S.ERRATUM, S.PROVED), "better"),
     (E(S.SKIPPED), E(S.FUZZED), "better"),
     (E(S.PROVED), E(S.CERTIFIED), "changed"),
     (E(S.REFUTED), E(S.UNDECIDED), "changed"),
@@ -35,6 +40,11 @@ S = Status
 ])
 def test_judge_follows_the_documented_ranks(old, new, verdict):
     assert bl.judge(old, new) == verdict
+
+
+def test_an_erratum_ranks_by_its_corrected_statement():
+    assert [bl.entry_rank(E(S.ERRATUM, c)) for c in (S.PROVED, S.SKIPPED, S.REFUTED, S.ERROR)] == [2, 1, 0, 0]
+    assert bl.entry_rank(E(S.CERTIFIED)) == 3 and bl.entry_rank(E(S.UNDECIDED)) == 0
 
 
 def test_ranks():
@@ -218,6 +228,21 @@ def test_a_new_claim_that_fails_the_default_rule_fails(fake, capsys):
     OUTCOME["fake.a"] = ("undecided", None)
     code, out, _ = _cli(capsys, "all", "--baseline", str(path))
     assert code == ExitCode.FINDINGS and "REGRESSION (new)" in out and "fake.a" in out
+
+
+def test_a_new_refuted_experiment_fails_although_the_default_rule_lets_it_pass(fake, capsys):
+    path = _record(capsys, fake, edit=lambda c: c.pop("fake.d"))  # fake.d: a refuted experiment
+    code, out, _ = _cli(capsys, "all", "--baseline", str(path))
+    assert code == ExitCode.FINDINGS and "REGRESSION (new)" in out and "fake.d" in out
+
+
+def test_a_skipped_claim_turning_into_a_failing_erratum_is_no_improvement(fake, capsys):
+    path = _record(capsys, fake)  # fake.c skipped, fake.d refuted
+    OUTCOME["fake.c"] = ("erratum", "refuted")
+    OUTCOME["fake.d"] = ("skipped", None)
+    code, out, _ = _cli(capsys, "all", "--baseline", str(path))
+    assert code == ExitCode.FINDINGS and "0 improvements" in out
+    assert "REGRESSION (worse)" in out and "REGRESSION (changed)" in out
 
 
 def test_regressions_are_junit_failures(fake, capsys):
