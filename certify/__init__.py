@@ -7,3 +7,20 @@
 """
 
 __version__ = "0.1.0"
+
+
+def _source_checkout_fallback() -> None:
+    """In a wheel ``certify/proofs`` and ``certify/data`` are installed inside the package, and an
+    editable install maps them from the repository's top-level ``proofs/`` and ``data/``.  When certify is
+    imported straight from a checkout with no install (``PYTHONPATH=checkout``, or from the repository
+    root while another copy is installed), nothing maps them: the repository root then joins the
+    package's search path, so ``certify.proofs`` is ``proofs/``."""
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    root = here.parent
+    if not (here / "proofs").is_dir() and (root / "proofs" / "__init__.py").is_file():
+        __path__.append(str(root))  # noqa: F821 - a package's module namespace has __path__
+
+
+_source_checkout_fallback()

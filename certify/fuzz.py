@@ -427,8 +427,10 @@ def prop33_pgd_case(seed_value: int) -> tuple[bool, dict]:
     best = projected_gradient_descent(X, G, [d_in] + [width] * (depth - 1) + [2], restarts=10, steps=300,
                                       seed=seed_value)
     gn = frobenius_norm(G)
-    if not best.speed > gn * eps:  # the bound does not apply: this run cannot fail the statement
-        return True, {"speed": best.speed, "note": "||G|| eps >= s: the bound does not apply"}
+    if not math.isfinite(best.speed):
+        return None, {"speed": best.speed, "note": "the speed found is not finite: this run cannot test the statement"}
+    if not best.speed > gn * eps:  # the bound needs s > ||G|| eps: this run cannot test the statement
+        return None, {"speed": best.speed, "note": "||G|| eps >= s: the bound does not apply"}
     bound = 8 * gn * eps / (best.speed - gn * eps)
     fp = forward(best.weights, X)
     ratio = lambda M: 1 - float(np.linalg.svd(M, compute_uv=False)[0] ** 2) / float(np.sum(M * M))  # noqa: E731
@@ -437,7 +439,10 @@ def prop33_pgd_case(seed_value: int) -> tuple[bool, dict]:
     measured.update({f"gap{l + 1}": float(np.sum(np.minimum(Z, 0) ** 2) / np.sum(Z * Z))
                      for l, Z in enumerate(fp.pre[:-1]) if np.any(Z)})
     worst = max(measured.values())
-    return worst <= bound, {"speed": best.speed, "bound": bound, "largest_ratio": worst, "ratios": measured}
+    ev = {"speed": best.speed, "bound": bound, "largest_ratio": worst, "ratios": measured}
+    if not (math.isfinite(worst) and math.isfinite(bound)):
+        return None, {**ev, "note": "a ratio or the bound is not finite: this run cannot test the statement"}
+    return worst <= bound, ev
 
 
 def prop33_pgd_experiment(seed_value: int, quick: bool = False):
@@ -452,7 +457,8 @@ def prop33_pgd_experiment(seed_value: int, quick: bool = False):
                           "below 8||G|| eps/(s - ||G|| eps) with s its own speed",
                      extra={"method": "projected gradient descent on the sphere (certify.escape)",
                             "per_run_rule": "the largest rank-one ratio and ReLU gap of the best direction found "
-                                            "is <= the bound; a run where ||G|| eps >= s passes (no bound)"})
+                                            "is <= the bound; a run where ||G|| eps >= s, or with a non-finite "
+                                            "number, cannot test the statement"})
 
 
 def check_prop33_pgd(ctx):

@@ -89,6 +89,8 @@ def test_prop33_pgd_decision_follows_the_protocol(monkeypatch):
     assert v.status is Status.UNDECIDED and v.evidence["protocol"]["passed"] == 2
     outcomes = iter([False, False, True, False, False])
     assert F.prop33_pgd_experiment(0, quick=False).status is Status.REFUTED
+    outcomes = iter([None, None, None, None, True])  # runs whose data cannot test the bound are no passes
+    assert F.prop33_pgd_experiment(0, quick=False).status is Status.UNDECIDED
 
 
 def test_long_campaigns_run_in_chunks_with_derived_seeds(monkeypatch):

@@ -48,6 +48,19 @@ def test_nothing_imports_a_top_level_proofs_package():
             assert claim.check.startswith("certify."), claim.id
 
 
+def test_a_checkout_without_an_install_finds_its_proofs():
+    """No editable finder (as with PYTHONPATH=checkout and no install): certify.proofs is still proofs/."""
+    code = ("import sys; sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f).lower()]; "
+            "import certify.proofs.example1 as e, certify.paths as p; print(e.__file__); print(p.data_dir())")
+    env = {k: v for k, v in os.environ.items() if k not in ("CERTIFY_DATA",)}
+    env["PYTHONPATH"] = str(ROOT)
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT / "tests", env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-1500:]
+    module_file, data = out.stdout.split()
+    assert Path(module_file) == ROOT / "proofs" / "example1.py" and Path(data) == ROOT / "data"
+
+
 def _run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
@@ -55,8 +68,16 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float) -> subp
 def test_wheel_in_a_fresh_venv_runs_the_gate(tmp_path):
     env = {k: v for k, v in os.environ.items()
            if k not in ("PYTHONPATH", "CERTIFY_DATA", "CERTIFY_RESULTS", "VIRTUAL_ENV", "PYTHONHOME")}
+    import shutil
+
+    source = tmp_path / "source"  # a clean copy: no stale build/ of the working tree, nothing written into it
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
+    for name in ("certify", "proofs", "data"):
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     wheels = tmp_path / "wheels"
-    built = _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(ROOT)],
+    built = _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(source)],
                  tmp_path, env, 600)
     assert built.returncode == 0, built.stderr[-2000:]
     (wheel,) = wheels.glob("certify-*.whl")

@@ -33,6 +33,14 @@ def test_decision(outcomes, status):
     assert 0 <= lo <= sum(outcomes) / 5 <= hi <= 1
 
 
+def test_runs_that_cannot_test_neither_pass_nor_fail():
+    status, ev = P.decide([True, True, True, None, None], quick=False)
+    assert status is Status.UNDECIDED and ev["could_not_test"] == 2 and ev["failed"] == 0
+    assert P.decide([False, False, False, None, True], quick=False)[0] is Status.UNDECIDED  # 3 failures < 4
+    assert P.decide([False, False, False, False, None], quick=False)[0] is Status.REFUTED
+    assert P.decide([True, True, True, True, None], quick=False)[0] is Status.REPRODUCED
+
+
 def test_a_failure_that_is_not_robust_is_undecided():
     assert P.decide([False] * 5, quick=False, robust_failure=False)[0] is Status.UNDECIDED
 

@@ -4,10 +4,14 @@ An experimental claim (``Evidence.EXPERIMENT``) makes ``runs`` independent runs,
 derived from the claim's seed and the run's index, and judges each run by its own stated rule.  Then:
 
 * ``reproduced`` when at least ``reproduce_at_least`` of the runs pass;
-* ``refuted`` only when the failure is robust: at most ``refute_at_most`` runs pass, and the claim's own
-  robustness check (for a fitted exponent: the failure persists over both halves of the range of the fit)
-  agrees;
+* ``refuted`` only when the failure is robust: at least ``runs - refute_at_most`` runs fail, and the
+  claim's own robustness check (for a fitted exponent: the failure persists over both halves of the
+  range of the fit) agrees;
 * ``undecided`` otherwise (the runs disagree: no verdict either way).
+
+A run that cannot test the statement (its hypothesis does not hold on the data drawn, or a number came
+out non-finite) reports ``None``: it is neither a pass nor a failure, so it can only move the verdict
+towards ``undecided``.
 
 Under ``--quick`` an experiment makes ``quick_runs`` runs, the first ones of the full protocol (same
 seeds), with thresholds scaled by the same fractions, so a verdict the full protocol gives with margin is
@@ -72,34 +76,42 @@ class Replication:
         n = self.count(quick)
         a, b = self.thresholds(quick)
         return (f"{n} independent runs ({self.runs} in the full protocol, {self.quick_runs} under --quick): reproduced "
-                f"when at least {a} pass; refuted when at most {b} pass and the failure is robust; undecided otherwise")
+                f"when at least {a} pass; refuted when at least {n - b} fail and the failure is robust; undecided "
+                "otherwise (a run that cannot test the statement neither passes nor fails)")
 
     def seeds(self, claim_seed: int, quick: bool) -> list[int]:
         return [run_seed(claim_seed, i) for i in range(self.count(quick))]
 
-    def decide(self, outcomes: Sequence[bool], *, quick: bool, robust_failure: bool = True) -> tuple[Status, dict[str, Any]]:
-        """The status for the runs' pass/fail ``outcomes`` and the evidence of the decision."""
+    def decide(self, outcomes: Sequence[bool | None], *, quick: bool,
+               robust_failure: bool = True) -> tuple[Status, dict[str, Any]]:
+        """The status for the runs' ``outcomes`` (True pass, False fail, None cannot test) and the
+        evidence of the decision."""
         n = len(outcomes)
         if n != self.count(quick):
             raise ValueError(f"expected {self.count(quick)} runs, got {n}")
-        k = sum(bool(o) for o in outcomes)
+        k = sum(o is True for o in outcomes)
+        failed = sum(o is False for o in outcomes)
         a, b = self.thresholds(quick)
         lo, hi = wilson_interval(k, n)
+        failing = failed >= n - b
         if k >= a:
             status = Status.REPRODUCED
-        elif k <= b and robust_failure:
+        elif failing and robust_failure:
             status = Status.REFUTED
         else:
             status = Status.UNDECIDED
-        ev = {"runs": n, "passed": k, "fraction": k / n, "wilson95": [lo, hi], "rule": self.rule(quick),
-              "failure_robust": None if k > b else bool(robust_failure)}
+        ev = {"runs": n, "passed": k, "failed": failed, "could_not_test": n - k - failed, "fraction": k / n,
+              "wilson95": [lo, hi], "rule": self.rule(quick),
+              "failure_robust": None if not failing else bool(robust_failure)}
         return status, ev
 
 
-def replicate(protocol: Replication, claim_seed: int, quick: bool, one_run: Callable[[int], tuple[bool, dict[str, Any]]],
+def replicate(protocol: Replication, claim_seed: int, quick: bool,
+              one_run: Callable[[int], tuple[bool | None, dict[str, Any]]],
               *, what: str, robust: Callable[[list[dict[str, Any]]], tuple[bool, str]] | None = None,
               extra: dict[str, Any] | None = None) -> Verdict:
-    """Make the protocol's runs (``one_run(seed) -> (passed, evidence)``) and decide.
+    """Make the protocol's runs (``one_run(seed) -> (passed, evidence)``, passed None when the run cannot
+    test the statement) and decide.
 
     ``robust(run_evidence)`` says whether a failure is robust (and why), when most runs fail; without it a
     failure in enough runs is robust by itself.
@@ -109,12 +121,13 @@ def replicate(protocol: Replication, claim_seed: int, quick: bool, one_run: Call
     outcomes = []
     for i, s in enumerate(seeds):
         ok, ev = one_run(s)
-        outcomes.append(bool(ok))
-        rows.append({"run": i, "seed": s, "passed": bool(ok), **ev})
+        ok = None if ok is None else bool(ok)
+        outcomes.append(ok)
+        rows.append({"run": i, "seed": s, "passed": ok, **ev})
     a, b = protocol.thresholds(quick)
-    k = sum(outcomes)
+    k = sum(o is True for o in outcomes)
     robust_ok, why = (True, "")
-    if k <= b and robust is not None:
+    if sum(o is False for o in outcomes) >= len(outcomes) - b and robust is not None:
         robust_ok, why = robust(rows)
     status, decision = protocol.decide(outcomes, quick=quick, robust_failure=robust_ok)
     if why:
@@ -125,7 +138,8 @@ def replicate(protocol: Replication, claim_seed: int, quick: bool, one_run: Call
     if status is Status.REPRODUCED:
         msg = f"{head}: reproduced (>= {a} needed)"
     elif status is Status.REFUTED:
-        msg = f"{head}: refuted (<= {b} pass{'; ' + why if why else ''})"
+        msg = f"{head}: refuted (>= {len(outcomes) - b} fail{'; ' + why if why else ''})"
     else:
-        msg = f"{head}: undecided (reproduced needs >= {a}, refuted <= {b} with a robust failure{'; ' + why if why else ''})"
+        msg = (f"{head}: undecided (reproduced needs >= {a} passing, refuted >= {len(outcomes) - b} failing with a "
+               f"robust failure{'; ' + why if why else ''})")
     return Verdict(status, msg, None, evidence)
