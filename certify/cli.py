@@ -65,10 +65,18 @@ def _stderr_console():
     return _console(stderr=True)
 
 
+#: narrower terminals (or COLUMNS) are laid out at this width: below it rich prints nothing at all
+MIN_COLUMNS = 40
+
+
 def _stdout_console():
     console = _console(soft_wrap=False)
-    if not console.is_terminal and not os.environ.get("COLUMNS"):  # logs and pipes: wide enough to read
-        console.width = 150
+    columns = os.environ.get("COLUMNS", "")
+    if not columns.isdigit() or int(columns) < MIN_COLUMNS:  # unset, garbage or too narrow to lay out a table
+        if not console.is_terminal:  # logs and pipes: wide enough to read
+            console.width = 150
+        elif console.width < MIN_COLUMNS:
+            console.width = MIN_COLUMNS
     return console
 
 
@@ -122,13 +130,33 @@ def _check_out_dir(path: Path | str, option: str = "--out") -> None:
         raise InputError(f"{option}: cannot use {path}: {getattr(exc, 'strerror', None) or exc}") from None
 
 
+def _is_stdout(path: str) -> bool:
+    """Whether ``path`` names the file stdout already writes to (/dev/stdout, /proc/self/fd/1, a tty ...):
+    it counts as '-', so it cannot share stdout with the table or with another '-'."""
+    try:
+        st = os.stat(path)
+        out = os.fstat(1)
+    except (OSError, ValueError):
+        return False
+    return (st.st_dev, st.st_ino) == (out.st_dev, out.st_ino)
+
+
+def _stdout_alias(ctx: Any, param: Any, value: str | None) -> str | None:
+    """A --json or --junit file that is stdout itself (/dev/stdout, /proc/self/fd/1) is '-': the human
+    output then moves aside exactly as for '-', instead of interleaving with the report."""
+    return "-" if value and value != "-" and _is_stdout(value) else value
+
+
 def _check_outputs(outputs: list[tuple[str, str | None]], inputs: list[tuple[str, str | None]] | None = None,
                    will_create: Path | None = None) -> None:
     """Every output of a command, before its work: at most one goes to stdout ('-'), no two name the same
     file, none overwrites an input, and each can be written.  ``will_create``: a directory the command
     creates (already checked with :func:`_check_out_dir`); an output file directly inside it is fine."""
+    empty = [opt for opt, path in outputs if path is not None and not str(path).strip()]
+    if empty:
+        raise InputError(f"{empty[0]}: an empty file name (give a file, or '-' for stdout)")
     given = [(opt, path) for opt, path in outputs if path]
-    to_stdout = [opt for opt, path in given if path == "-"]
+    to_stdout = [opt for opt, path in given if path == "-" or _is_stdout(path)]
     if len(to_stdout) > 1:
         raise InputError(f"{' and '.join(to_stdout)} cannot both write to stdout ('-'); give one of them a file")
     seen: dict[str, str] = {}
@@ -246,8 +274,8 @@ def run_options(f: Any) -> Any:
     f = click.option("--baseline", "baseline_in", metavar="FILE",
                      help="Compare with a baseline written by --write-baseline: exit 1 on any regression "
                           "(it replaces the default exit rule).")(f)
-    f = click.option("--junit", "junit_out", metavar="FILE", help="Write a JUnit XML report ('-' for stdout).")(f)
-    f = click.option("--json", "json_out", metavar="FILE", help="Write the JSON report ('-' for stdout).")(f)
+    f = click.option("--junit", "junit_out", metavar="FILE", callback=_stdout_alias, help="Write a JUnit XML report ('-' for stdout).")(f)
+    f = click.option("--json", "json_out", metavar="FILE", callback=_stdout_alias, help="Write the JSON report ('-' for stdout).")(f)
     f = click.option("--jobs", "-j", type=int, default=default_jobs(), show_default=True,
                      help="Run claims in parallel processes (default: the CPUs this process may use, at most 8; "
                           "results do not depend on it).")(f)
@@ -358,7 +386,7 @@ def _positive(ctx: Any, param: Any, value: float | None) -> float | None:
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=True, path_type=Path))
-@click.option("--json", "json_out", metavar="FILE", help="Write the instance report as JSON ('-' for stdout).")
+@click.option("--json", "json_out", metavar="FILE", callback=_stdout_alias, help="Write the instance report as JSON ('-' for stdout).")
 @click.option("--p", "ps", type=float, multiple=True, callback=_unit_interval,
               help="Ratio p in (0,1) for Prop. 3.4 (repeatable; default 0.1 0.25 0.5 0.75 0.9).")
 @click.option("--theta0-norm", type=float, callback=_positive, help="||theta(t0)|| for the escape-time bound.")
@@ -408,7 +436,7 @@ def _print_speed_report(report: Any, out: Any, source: str) -> None:
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=True, path_type=Path))
 @click.option("--depth", type=click.IntRange(min=1), required=True, help="Depth L of the network (2 or 3).")
-@click.option("--json", "json_out", metavar="FILE", help="Write the result as JSON ('-' for stdout).")
+@click.option("--json", "json_out", metavar="FILE", callback=_stdout_alias, help="Write the result as JSON ('-' for stdout).")
 @click.option("--certificate", "cert_out", metavar="FILE", help="Write the certificate (JSON) for 'certify check'.")
 def optimum(file: Path, depth: int, json_out: str | None, cert_out: str | None) -> int:
     """Certified interval for the optimal escape speed s*(L), L = 2 or 3, on 2-D data X with one output
@@ -488,7 +516,7 @@ def check(certificate: Path, data_file: Path | None) -> int:
               help="Number of examples to run.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the campaign (replayable).")
 @click.option("--deep", is_flag=True, help="A long campaign: ten times --examples.")
-@click.option("--json", "json_out", metavar="FILE", help="Write the verdict as JSON ('-' for stdout).")
+@click.option("--json", "json_out", metavar="FILE", callback=_stdout_alias, help="Write the verdict as JSON ('-' for stdout).")
 def fuzz(claim_id: str, examples: int, seed: int, deep: bool, json_out: str | None) -> int:
     """Fuzz a proposition with hypothesis (prop3.2, prop3.3 or prop3.4, or their .fuzz ids)."""
     from certify.claims import REGISTRY
@@ -578,7 +606,7 @@ def figures(out_dir: Path, preset_name: str, paper: bool, depths: tuple[int, ...
 @click.option("--restarts", type=int, default=64, show_default=True, help="Runs from independent Gaussian starts.")
 @click.option("--steps", type=int, default=1000, show_default=True, help="Projected gradient steps per run.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the starting points.")
-@click.option("--json", "json_out", metavar="FILE", help="Write every run's speed, residual and ranks as JSON ('-': stdout).")
+@click.option("--json", "json_out", metavar="FILE", callback=_stdout_alias, help="Write every run's speed, residual and ranks as JSON ('-': stdout).")
 def escape(file: Path, depth: int, width: int, restarts: int, steps: int, seed: int, json_out: str | None) -> int:
     """Search escape directions (Section 2.2) of the X and G in FILE (.npz; weights are ignored): batched
     projected gradient descent on the sphere ||theta||^2 = L, with each run's speed, Definition 2.1
@@ -643,7 +671,7 @@ def figure2(out_dir: Path, runs: int, seed: int, steps: int) -> int:
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default="figures", show_default=True,
               help="Directory for followup-escape-time.png and followup-imbalance.png.")
 @click.option("--full", is_flag=True, help="The larger sweep (more eps, draws and (r, L), r = 5 included; minutes).")
-@click.option("--json", "json_out", metavar="FILE", help="Write the fits and settings as JSON ('-' for stdout).")
+@click.option("--json", "json_out", metavar="FILE", callback=_stdout_alias, help="Write the fits and settings as JSON ('-' for stdout).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of every draw (data and weights).")
 @click.option("--activation", type=click.Choice(["relu", "tanh"]), default="relu", show_default=True,
               help="Activation of the simulated networks.")

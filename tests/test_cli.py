@@ -382,6 +382,14 @@ def _children(pid):
         return None
 
 
+def _default_sigint() -> None:
+    """In the child: SIGINT back to its default, since a test runner started in the background (nohup, '&')
+    ignores it, and Python keeps an inherited 'ignore' (the test would then pass or fail for that reason)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("jobs, target", [("1", "process"), ("2", "process"), ("2", "group")])
 def test_ctrl_c_exits_130_with_one_line(tmp_path, jobs, target):
     """SIGINT during a slow run (two slow claims, so that --jobs 2 starts a pool), to certify alone or, as
@@ -390,7 +398,7 @@ def test_ctrl_c_exits_130_with_one_line(tmp_path, jobs, target):
     env = {**os.environ, "CERTIFY_RESULTS": str(tmp_path)}
     proc = subprocess.Popen([sys.executable, "-m", "certify", "run", "section3.3.low-rank-after-escape", "prop-a1",
                              "--jobs", jobs], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            cwd=ROOT, start_new_session=True)
+                            cwd=ROOT, start_new_session=True, preexec_fn=_default_sigint)
     start = time.monotonic()
     kids: list[int] = []
     try:
@@ -425,3 +433,33 @@ def test_ctrl_c_exits_130_with_one_line(tmp_path, jobs, target):
     while any(os.path.exists(f"/proc/{k}") for k in kids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [k for k in kids if os.path.exists(f"/proc/{k}")], "worker processes outlived the run"
+
+
+@pytest.mark.parametrize("option", ["--json", "--junit", "--write-baseline"])
+def test_an_empty_output_path_is_refused(capsys, option):
+    assert main(["run", "eq6", option, ""]) == ExitCode.USAGE
+    from tests.conftest import one_line_error
+
+    one_line_error(capsys, option, "empty file name")
+
+
+def test_stdout_by_another_name_counts_as_stdout(tmp_path):
+    """--json /dev/stdout is '-': the table moves aside, and it cannot share stdout with --junit -."""
+    if not os.path.exists("/dev/stdout"):
+        pytest.skip("no /dev/stdout here")
+    env = {"CERTIFY_RESULTS": str(tmp_path)}
+    both = run_cli("run", "eq6", "--json", "/dev/stdout", "--junit", "-", env=env)
+    assert both.returncode == ExitCode.USAGE and "cannot both write to stdout" in both.stderr
+    out = tmp_path / "out.json"
+    with open(out, "w") as fh:  # stdout is this file; --json names it by /dev/stdout
+        proc = subprocess.run([sys.executable, "-m", "certify", "run", "eq6", "--jobs", "1", "--json", "/dev/stdout"],
+                              stdout=fh, stderr=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, **env},
+                              timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text())["claims"][0]["id"] == "eq6"  # JSON alone, no table around it
+
+
+@pytest.mark.parametrize("columns", ["0", "5", "abc"])
+def test_a_useless_columns_value_still_prints_the_table(tmp_path, columns):
+    proc = run_cli("run", "eq6", "--jobs", "1", env={"COLUMNS": columns, "CERTIFY_RESULTS": str(tmp_path)})
+    assert proc.returncode == 0 and "eq6" in proc.stdout and "exit status 0" in proc.stdout

@@ -32,7 +32,7 @@ def select(patterns: list[str] | tuple[str, ...]) -> list[Claim]:
     chosen: set[str] = set()
     for pat in patterns:
         if any(ch in pat for ch in "*?["):
-            chosen.update(fnmatch.filter(REGISTRY, pat))
+            chosen.update(cid for cid in REGISTRY if fnmatch.fnmatchcase(cid, pat))  # the same on every OS
         elif pat in REGISTRY:
             chosen.add(pat)
         else:
