@@ -672,7 +672,8 @@ def figure2(out_dir: Path, runs: int, seed: int, steps: int) -> int:
               help="Directory for followup-escape-time.png and followup-imbalance.png.")
 @click.option("--full", is_flag=True, help="The larger sweep (more eps, draws and (r, L), r = 5 included; minutes).")
 @click.option("--json", "json_out", metavar="FILE", callback=_stdout_alias, help="Write the fits and settings as JSON ('-' for stdout).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every draw (data and weights).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of every draw (data and weights).")
 @click.option("--activation", type=click.Choice(["relu", "tanh"]), default="relu", show_default=True,
               help="Activation of the simulated networks.")
 def escape_time(out_dir: Path, full: bool, json_out: str | None, seed: int, activation: str) -> int:

@@ -145,6 +145,61 @@ def test_kink_aware_rk4_cap_on_events_is_reported():
     assert len(tr.t) < 6  # the samples after the cap are missing, not invented
 
 
+def test_the_kink_aware_flow_is_checked_against_the_plain_gradient():
+    tr = I.flow_trace(_kinked_net(), 1.0, n_times=6)
+    assert tr.energy_steps == tr.steps and tr.energy_error < 1e-3 and tr.sign_mismatches == 0
+    assert tr.unresolved_events == 0 and tr.unlocated_events == 0
+
+
+def test_a_mutated_piece_field_fails_the_flow_run(monkeypatch):
+    # every frozen-slope field conserves the imbalances, so a field at half speed passes every imbalance
+    # check; the energy identity dC/dt = -||grad C||^2 with the plain gradient does not
+    from certify.followup import claims as C
+
+    assert C.flow_run(1001)[0] == "pass"
+    call = I._PieceField.__call__
+
+    def half(self, theta, mode, watch=()):
+        e = call(self, theta, mode, watch)
+        e.field = 0.5 * e.field
+        return e
+
+    monkeypatch.setattr(I._PieceField, "__call__", half)
+    outcome, ev = C.flow_run(1001)
+    assert outcome == "fail" and "relu" in ev["failed"] and "leaky_relu" in ev["failed"]
+    assert ev["per_activation"]["relu"]["energy_error"] > 0.1
+    assert ev["per_activation"]["relu"]["drift"] < C.KINKED_DRIFT  # the imbalances alone do not see it
+
+
+def test_unresolved_or_unlocated_events_make_a_flow_run_inconclusive(monkeypatch):
+    from certify.followup import claims as C
+
+    trace = I.flow_trace
+
+    def flagged(net, *a, **k):
+        tr = trace(net, *a, **k)
+        if net.activation == "relu":
+            tr.unlocated_events = 1
+        return tr
+
+    monkeypatch.setattr(I, "flow_trace", flagged)
+    outcome, ev = C.flow_run(1001)
+    assert outcome == "inconclusive" and ev["inconclusive"] == ["relu"]
+    assert ev["per_activation"]["relu"]["unlocated_events"] == 1
+
+
+def test_grazing_and_sliding_events_are_resolved():
+    # seed 1000's ReLU network grazes a kink (dz/dt ~ 1e-9 on the inactive side, z a rounding-size step past
+    # it) and seed 1005's leaky ReLU network leaves a kink it slid along with z at 9e-9, past the band: both
+    # were unresolved events (the signs taken) before the sides were judged relative to the relaxed kink and
+    # a sliding preactivation was let leave its kink on either side
+    from certify.followup import claims as C
+
+    for seed, act in ((1000, "relu"), (1005, "leaky_relu")):
+        outcome, ev = C.flow_run(seed)
+        assert ev["per_activation"][act]["unresolved_events"] == 0 and outcome == "pass", (seed, act)
+
+
 def test_every_frozen_slope_field_has_the_imbalances_as_first_integrals(rng):
     net = _kinked_net()
     shapes = [w.shape for w in net.weights]
@@ -302,6 +357,61 @@ def test_stalled_draws_make_a_run_inconclusive_and_plateaus_make_it_fail():
     assert E.run_outcome([_config(3, 3, _ode_law(3)), _config(3, 3, _ode_law(3), stalled=(0, 1))]) == "inconclusive"
 
 
+def test_a_pre_asymptotic_wrong_law_does_not_pass():
+    # the review's case: a two-sided systematic term gave S = -1.25, G = -0.57, interval [-1.93, -0.57]: pass
+    res = _config(3, 4, lambda eps, j: eps**-2 * (1 + 1.8e5 * eps**1.5))
+    a = res.analysis
+    assert a["slope_small_half"] == pytest.approx(-1.25, abs=0.01)
+    assert a["slope_large_half"] == pytest.approx(-0.57, abs=0.01)
+    assert res.outcome != "pass"
+    assert res.outcome == "inconclusive" and "pre-asymptotic" in a["inconclusive"]  # |G - S| > MAX_SLOPE_CHANGE
+    # one-sided: the limit lies beyond S away from G, so the interval stops at S + stat on G's side
+    assert a["interval"][1] < -1.2
+
+
+def test_the_systematic_term_is_one_sided():
+    # a power law with a correction that makes the slope shallower at large eps: G - S > 0, the limit is below S
+    def law(eps, j):
+        return math.exp(0.3 * j) * eps**-1.0 * (1 + 0.5 * eps**0.5)
+
+    res = _config(3, 3, law)
+    a = res.analysis
+    assert a["slope_large_half"] > a["slope_small_half"] and a["systematic_side"] == "below"
+    assert a["interval"][1] == pytest.approx(a["slope_small_half"] + a["statistical_halfwidth"])
+    assert a["interval"][0] == pytest.approx(a["slope_small_half"] - a["statistical_halfwidth"]
+                                             - a["systematic_halfwidth"])
+
+
+def test_a_run_fails_when_its_interval_does_not_exclude_the_depth_exponent():
+    # draws with slopes -1, -1.5, -2: the interval contains -(r-2) = -1 and also -(L-2) = -2
+    res = _config(3, 4, lambda eps, j: eps ** -(1 + 0.5 * j))
+    assert res.checks == {"interval contains -(r-2)": True, "interval excludes -(L-2)": False}
+    assert res.outcome == "fail"
+
+
+def test_slow_draws_are_not_escaped_rather_than_stalled():
+    # r = 4 networks judged against the horizon of an r = 3 law: too slow, they must fail, not stall
+    setup = E.Setup(4, 4)
+    grid = np.array([1e-4, 3e-4, 1e-3])  # tau ~ 0.28 eps^-2, past 200 eps^-1 + 1000; the first step alone
+    # spans more than 1% of that horizon, which the earlier criterion called stalled
+    runs = E.simulate_batch(setup, [(float(e), s) for s in (1, 2) for e in grid], horizon_r=3)
+    assert all(not r.escaped and not r.stalled for r in runs)
+    res = E.ConfigResult(setup, grid, runs, E.simultaneous_level(1))
+    E.analyse(res)
+    assert res.outcome == "fail" and res.analysis["stalled_draws"] == 0 and res.analysis["not_escaped_draws"] == 2
+
+
+def test_too_many_stalled_draws_make_a_run_inconclusive():
+    ok = _config(3, 3, _ode_law(3), draws=4)
+    one = _config(3, 3, _ode_law(3), draws=4, stalled=(0,))  # 1 of 8 draws of the run: testable
+    two = _config(3, 5, _ode_law(3), draws=4, stalled=(0, 1))  # with ``one``: 3 of 8 > STALL_LIMIT
+    assert E.run_outcome([ok, one]) == "pass"
+    assert E.stalled_fraction([one, two]) == pytest.approx(3 / 8)
+    assert E.run_outcome([one, two]) == "inconclusive"
+    outcome, _, ev = E.summarize([one, two])
+    assert outcome == "inconclusive" and ev["stalled_fraction"] == pytest.approx(3 / 8)
+
+
 def _escape_status(monkeypatch, laws, quick=False):
     """check_escape_symmetric on synthetic runs: run i uses laws[i % len(laws)] for its single (3, 5)."""
     from certify.claims.base import Context
@@ -321,19 +431,27 @@ def test_protocol_decisions_on_synthetic_runs(monkeypatch):
     law = {"law": _ode_law(3)}
     steeper = {"law": lambda eps, j: math.exp(0.3 * j) * eps**-1.1}
     # a log correction: the local slope creeps toward -1 as eps decreases; failing, but maybe pre-asymptotic
-    creeping = {"law": lambda eps, j: math.exp(0.3 * j) * math.log(1 / eps) / eps}
+    creeping = {"law": lambda eps, j: math.exp(0.3 * j) * math.log(1 / eps) ** 0.5 / eps}
+    # a stronger one: the slope changes by more than MAX_SLOPE_CHANGE between the halves: no test at all
+    bending = {"law": lambda eps, j: math.exp(0.3 * j) * math.log(1 / eps) / eps}
     stalled = {"law": _ode_law(3), "stalled": (0, 1)}
     assert _escape_status(monkeypatch, [law])[0] is Status.REPRODUCED
     status, ev = _escape_status(monkeypatch, [steeper])
     assert status is Status.REFUTED and ev["passed"] == 0 and "both exclude" in ev["robustness"]
     status, ev = _escape_status(monkeypatch, [creeping])
-    assert status is Status.UNDECIDED and "shrinks as eps decreases" in ev["robustness"]
+    assert status is Status.UNDECIDED and ev["failed"] == 5 and "shrinks as eps decreases" in ev["robustness"]
+    status, ev = _escape_status(monkeypatch, [bending])
+    assert status is Status.UNDECIDED and ev["could_not_test"] == 5 and ev["failed"] == 0
     assert _escape_status(monkeypatch, [law, steeper, steeper])[0] is Status.UNDECIDED  # 2 of 5 pass
     assert _escape_status(monkeypatch, [law, law, law, steeper, steeper])[0] is Status.REPRODUCED  # 3 of 5
     # stalled runs are no evidence of failure: 1 pass, 4 inconclusive is not a refutation
     assert _escape_status(monkeypatch, [law, stalled, stalled, stalled, stalled])[0] is Status.UNDECIDED
     assert _escape_status(monkeypatch, [steeper, steeper, stalled, stalled, stalled])[0] is Status.UNDECIDED
-    assert _escape_status(monkeypatch, [steeper, steeper, steeper, stalled, stalled])[0] is Status.REFUTED
+    # refuted needs runs - refute_at_most = 4 outright failures: inconclusive runs are None, not failures
+    assert _escape_status(monkeypatch, [steeper, steeper, steeper, stalled, stalled])[0] is Status.UNDECIDED
+    assert _escape_status(monkeypatch, [steeper, steeper, steeper, steeper, stalled])[0] is Status.REFUTED
+    status, ev = _escape_status(monkeypatch, [law, stalled, stalled, stalled, stalled])
+    assert ev["could_not_test"] == 4 and ev["failed"] == 0
     # --quick: the first 3 runs, 2 to reproduce, none to refute
     assert _escape_status(monkeypatch, [law, law, steeper], quick=True)[0] is Status.REPRODUCED
     assert _escape_status(monkeypatch, [law, steeper, steeper], quick=True)[0] is Status.UNDECIDED
@@ -365,7 +483,9 @@ def test_flow_protocol_decisions(monkeypatch):
     # runs that hit the cap on kink events do not count as failures
     assert _flow_status(monkeypatch, ["inconclusive"]) is Status.UNDECIDED
     assert _flow_status(monkeypatch, ["fail", "fail", "inconclusive", "inconclusive", "inconclusive"]) is Status.UNDECIDED
-    assert _flow_status(monkeypatch, ["fail", "fail", "fail", "inconclusive", "inconclusive"]) is Status.REFUTED
+    # refuted needs 4 outright failures (replicate's rule): inconclusive runs are None, not failures
+    assert _flow_status(monkeypatch, ["fail", "fail", "fail", "inconclusive", "inconclusive"]) is Status.UNDECIDED
+    assert _flow_status(monkeypatch, ["fail", "fail", "fail", "fail", "inconclusive"]) is Status.REFUTED
     assert _flow_status(monkeypatch, ["pass", "pass", "fail"], quick=True) is Status.REPRODUCED
     assert _flow_status(monkeypatch, ["fail"], quick=True) is Status.REFUTED
 
@@ -442,3 +562,26 @@ def test_escape_time_command_bad_json_path(tmp_path, capsys):
     code = main(["escape-time", "--out", str(tmp_path), "--json", str(tmp_path / "missing" / "f.json")])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "does not exist" in err
+
+
+def test_escape_time_command_rejects_a_negative_seed(tmp_path, capsys):
+    from certify.cli import main
+
+    code = main(["escape-time", "--out", str(tmp_path), "--seed", "-1"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "--seed" in err
+    assert not list(tmp_path.iterdir())  # refused before any sweep
+
+
+def test_one_failing_run_of_the_report_is_a_fail_not_a_refutation(tmp_path, monkeypatch):
+    from certify.followup import report as R
+
+    monkeypatch.setitem(E.BUDGETS, "default", E.Budget(3, 2, ((3, 3),)))
+    monkeypatch.setitem(E.HE_BUDGETS, "default", E.Budget(3, 2, ((3, 3),), step=0.1))
+    monkeypatch.setattr(E, "summarize", lambda res: ("fail", "synthetic", {}))
+    monkeypatch.setattr(E, "integrator_cross_check", lambda seed: {"method": "rk4", "max_relative_difference": 0.0})
+    monkeypatch.setattr(R.Fg, "imbalance_traces", lambda seed: {})
+    monkeypatch.setattr(R.Fg, "escape_time_figure", lambda results, path: path)
+    monkeypatch.setattr(R.Fg, "imbalance_figure", lambda traces, path: path)
+    report = R.escape_time_report(tmp_path)
+    assert {v["status"] for v in report["verdicts"].values()} == {"fail"}

@@ -353,6 +353,22 @@ class FlowTrace:
     #: max over every accepted step (not only the samples) of |imbalance - imbalance(0)|, kink-aware RK4 only
     step_drift: float = 0.0
     imbalance0: np.ndarray | None = None  # the imbalances at t = 0 (the samples start at t > 0)
+    #: kink-aware RK4 only: events whose next piece Filippov's rule could not decide (the signs were taken),
+    #: and events whose bracket was accepted after the iteration limit wider than the resolution
+    unresolved_events: int = 0
+    unlocated_events: int = 0
+    #: kink-aware RK4 only, the independent check of the integrated field: the energy identity
+    #: dC/dt = -||grad C||^2 over every accepted step not sliding along a kink, sum_k |C(x_{k+1}) - C(x_k)
+    #: + h_k ||grad C(mid_k)||^2| / sum_k h_k ||grad C(mid_k)||^2 with the plain gradient (escape_time.Flow)
+    #: at the midpoint of the step's chord; nan when no step was checked
+    energy_error: float = float("nan")
+    energy_steps: int = 0  # steps checked (those sliding along a kink are not: the plain gradient is one-sided there)
+    #: preactivations, summed over accepted steps, whose sign at the step's midpoint (plain forward pass)
+    #: differs from the mode the step was integrated in; not counted: the steps of resolution * step taken
+    #: when the state already lies past a kink by more than the band (``restarts_past_kink``), whose only
+    #: purpose is to decide the next piece
+    sign_mismatches: int = 0
+    restarts_past_kink: int = 0
 
     @property
     def drift(self) -> float:
@@ -382,6 +398,10 @@ Entry = tuple[int, int, int]  # (hidden layer, unit, data point) of one preactiv
 #: a preactivation within KINK_BAND * max |Z| of its layer on the wrong side of its kink still counts as
 #: being on its side: rounding (and the overshoot of a located event, about 1e-12 of that) stays inside
 KINK_BAND = 1e-9
+#: the sign check of the accepted steps (:func:`_step_checks`) ignores preactivations within this fraction of
+#: their layer's largest |z| of the kink: 100 times the band, since a preactivation that leaves a kink it
+#: slid along starts there with up to a few bands of z on the other side (measured: 3e-9 against a band of 2e-9)
+SIGN_TOLERANCE = 1e-7
 
 
 @dataclass(frozen=True)
@@ -537,6 +557,15 @@ class _PieceField:
         watched = self._velocity(Ws, As, D, dWs, watch) if watch else np.zeros(0)
         return _Eval(np.concatenate([g.ravel() for g in dWs]), Zs, s, ok, watched)
 
+    def z_margin(self, e: _Eval, mode: _Mode, free: tuple[np.ndarray, ...]) -> float:
+        """The preactivation part of :meth:`margin` (no slopes): how far inside its piece ``e.Z`` is."""
+        m = math.inf
+        for Z, a, f in zip(e.Z, mode.active, free):
+            band = KINK_BAND * max(float(np.max(np.abs(Z))), 1e-300)
+            inside = np.where(a, Z, -Z)
+            m = min(m, float(np.min(inside if not mode.sliding else np.where(f, inside, math.inf))) + band)
+        return m
+
     def margin(self, e: _Eval, mode: _Mode, free: tuple[np.ndarray, ...]) -> float:
         """How far inside its piece the evaluated state is (> 0 inside, <= 0 past an event)."""
         if not e.ok and not (len(e.slopes) and np.all(np.isfinite(e.slopes))):
@@ -551,11 +580,15 @@ class _PieceField:
         return m
 
 
-def _rk4_piece(F: _PieceField, x: np.ndarray, h: float, mode: _Mode, first: _Eval) -> tuple[np.ndarray, _Eval, float]:
+def _rk4_piece(F: _PieceField, x: np.ndarray, h: float, mode: _Mode, first: _Eval,
+               free: tuple[np.ndarray, ...] | None = None) -> tuple[np.ndarray, _Eval, float, float]:
     """One RK4 step of the field of one piece (stages may leave the piece: the field there is the
-    piece's polynomial extension); returns the end point, the evaluation there and the relative change
+    piece's polynomial extension); returns the end point, the evaluation there, the relative change
     of the field over the step, ||k4 - k1|| / ||k1|| (about h times the field's Lipschitz constant
-    along the step, the quantity RK4's error is a fifth power of)."""
+    along the step, the quantity RK4's error is a fifth power of), and the smallest preactivation
+    margin of the inner stages (k2, k3 near the midpoint, k4 near the end): a preactivation that dips
+    past its kink and comes back within the step shows there although both ends are inside (issue 15:
+    one ReLU step in about a hundred runs went to -8e-7 at its midpoint, ending within the band)."""
     k1 = first
     k2 = F(x + h / 2 * k1.field, mode)
     k3 = F(x + h / 2 * k2.field, mode)
@@ -563,7 +596,9 @@ def _rk4_piece(F: _PieceField, x: np.ndarray, h: float, mode: _Mode, first: _Eva
     new = x + h / 6 * (k1.field + 2 * k2.field + 2 * k3.field + k4.field)
     size = float(np.linalg.norm(k1.field))
     change = float(np.linalg.norm(k4.field - k1.field)) / size if size > 0 else 0.0
-    return new, F(new, mode), change
+    free = mode.free() if free is None else free
+    stages = min(F.z_margin(k, mode, free) for k in (k2, k3, k4))
+    return new, F(new, mode), change, stages
 
 
 #: at most this many preactivations at their kinks at once are sorted out by enumeration (3^k pieces)
@@ -590,7 +625,11 @@ def _next_mode(F: _PieceField, x: np.ndarray, mode: _Mode, end: _Eval) -> tuple[
     signs = {e: bool(end.Z[e[0]][e[1], e[2]] > 0) for e in at_kink}
     bands = [KINK_BAND * max(float(np.max(np.abs(Z))), 1e-300) for Z in end.Z]
     # a side is open to a preactivation only if z is on it (up to the band); sliding always is (it pulls z to 0)
-    options = [[c for c in (True, False) if (end.Z[l][i, n] > -bands[l] if c else end.Z[l][i, n] < bands[l])] + [None]
+    # (one that was sliding is on its kink by construction, whatever rounding and the relaxation left in z: both
+    # sides are open to it; issue 15: a sliding z at 9e-9, past the band, could not leave its kink downwards)
+    sliding_before = set(mode.sliding)
+    options = [[c for c in (True, False) if (l, i, n) in sliding_before
+                or (end.Z[l][i, n] > -bands[l] if c else end.Z[l][i, n] < bands[l])] + [None]
                for l, i, n in at_kink]
     best: tuple[tuple[int, int], _Mode] | None = None
     if len(at_kink) <= MAX_AT_KINK:
@@ -608,7 +647,11 @@ def _next_mode(F: _PieceField, x: np.ndarray, mode: _Mode, end: _Eval) -> tuple[
                 continue
             cand = _Mode(tuple(active), tuple(sorted(sliding)))
             ev = F(x, cand, watch=[e for e, _ in sides])
-            if ev.ok and all((v >= 0) if c else (v <= 0) for v, (_, c) in zip(ev.watched, sides)):
+            # the sides are judged relative to the relaxed kink, as the sliding ones are (dz/dt = -z / relax):
+            # v + z / relax, so a grazing preactivation (dz/dt ~ 0, z a rounding-size step past the kink) is
+            # not left without a consistent side (issue 15: 1 run in 3 had such an unresolved event)
+            rel = [v + end.Z[l][i, n] / F.relax for v, ((l, i, n), _) in zip(ev.watched, sides)]
+            if ev.ok and all((v >= 0) if c else (v <= 0) for v, (_, c) in zip(rel, sides)):
                 best = (key, cand)
     if best is None:
         active = [a.copy() for a in mode.active]
@@ -644,10 +687,15 @@ def _kink_aware_rk4(net: Network, shapes: Sequence[tuple[int, int]], theta0: np.
     not seen; the step is then not honest, but such a double crossing needs z to turn within O(step^2)
     of the kink.)
     """
+    from certify.followup.escape_time import Flow  # the plain loss and gradient: shares nothing with _PieceField
+
     F = _PieceField(net, shapes, relax=step)
+    plain = Flow(shapes, np.asarray(net.X, float), np.asarray(net.target, float), net.activation)
     x, t = theta0.copy(), 0.0
     I0 = imbalances(_unflat(theta0, shapes))
     worst, steps, events, unresolved, slid, cap = 0.0, 0, 0, 0, 0, False
+    unlocated, mismatches, restarts, energy_steps, energy_residual, energy_scale = 0, 0, 0, 0, 0.0, 0.0
+    loss_x = plain.loss(x)
     mode = F.mode_at(theta0)
     free = mode.free()
     here = F(x, mode)
@@ -657,21 +705,22 @@ def _kink_aware_rk4(net: Network, shapes: Sequence[tuple[int, int]], theta0: np.
         while t < stop and not cap:
             speed = float(np.linalg.norm(here.field)) / max(float(np.linalg.norm(x)), 1e-300)
             h = min(step, stop - t, rel_step / speed if speed > 0 else step, h_next)
-            new, end, change = _rk4_piece(F, x, h, mode, here)
+            new, end, change, inner = _rk4_piece(F, x, h, mode, here, free)
             if change > 2 * field_change:  # the field turned too much within the step: redo it shorter
                 h *= field_change / change
-                new, end, change = _rk4_piece(F, x, h, mode, here)
+                new, end, change, inner = _rk4_piece(F, x, h, mode, here, free)
             h_next = h * min(2.0, field_change / change) if change > 0 else step
-            g_hi = F.margin(end, mode, free)
+            g_hi = min(F.margin(end, mode, free), inner)
             if g_hi <= 0:
                 events += 1
                 if events > max_events:
                     cap = True
                     break
                 lo, hi, g_lo = 0.0, h, F.margin(here, mode, free)
+                g_start = g_lo
                 if g_lo <= 0:  # already past an event at the start: the smallest step, then decide again
                     hi = resolution * step
-                    new, end, _ = _rk4_piece(F, x, hi, mode, here)
+                    new, end, _, _ = _rk4_piece(F, x, hi, mode, here, free)
                 side, it, width = 0, 0, hi - lo
                 while hi - lo > resolution * step and it < 300:
                     it += 1
@@ -682,8 +731,8 @@ def _kink_aware_rk4(net: Network, shapes: Sequence[tuple[int, int]], theta0: np.
                         width = hi - lo
                     if not lo < m < hi:
                         m = (lo + hi) / 2
-                    cand, cend, _ = _rk4_piece(F, x, m, mode, here)
-                    g = F.margin(cend, mode, free)
+                    cand, cend, _, inner = _rk4_piece(F, x, m, mode, here, free)
+                    g = min(F.margin(cend, mode, free), inner)
                     if g > 0:
                         if side == 1:
                             g_hi /= 2
@@ -692,12 +741,25 @@ def _kink_aware_rk4(net: Network, shapes: Sequence[tuple[int, int]], theta0: np.
                         if side == -1:
                             g_lo /= 2
                         hi, g_hi, new, end, side = m, g, cand, cend, -1
+                unlocated += hi - lo > resolution * step  # the iteration limit, not the resolution, ended it
                 h = hi
+                # the independent checks of the step just taken (in the mode it was integrated in)
+                loss_x, de, sc, bad = _step_checks(F, plain, x, new, h, mode, free, loss_x)
+                energy_residual, energy_scale = energy_residual + de, energy_scale + sc
+                if g_start <= 0:  # the state was already past a kink: a step of resolution * step to decide again
+                    restarts += 1
+                else:
+                    mismatches += bad
+                energy_steps += 1
                 mode, found = _next_mode(F, new, mode, end)
                 unresolved += not found
                 slid = max(slid, len(mode.sliding))
                 free = mode.free()
                 end = F(new, mode)
+            else:
+                loss_x, de, sc, bad = _step_checks(F, plain, x, new, h, mode, free, loss_x)
+                energy_residual, energy_scale, mismatches = energy_residual + de, energy_scale + sc, mismatches + bad
+                energy_steps += 1
             x, here = new, end
             t = stop if h == stop - t else t + h
             steps += 1
@@ -706,8 +768,43 @@ def _kink_aware_rk4(net: Network, shapes: Sequence[tuple[int, int]], theta0: np.
             break
         states[float(stop)] = x.copy()
     info = {"steps": steps, "kink_events": events, "cap_hit": cap, "step_drift": worst, "evaluations": F.evaluations,
-            "unresolved_events": unresolved, "max_sliding": slid}
+            "unresolved_events": unresolved, "unlocated_events": unlocated, "max_sliding": slid,
+            # no motion at all (a dead network: zero field and constant loss) satisfies the identity exactly
+            "energy_error": (energy_residual / energy_scale if energy_scale > 0
+                             else 0.0 if energy_residual == 0 and steps else float("nan")),
+            "energy_steps": energy_steps, "sign_mismatches": mismatches, "restarts_past_kink": restarts}
     return states, info
+
+
+def _step_checks(F: _PieceField, plain: Any, x: np.ndarray, new: np.ndarray, h: float, mode: _Mode,
+                 free: tuple[np.ndarray, ...], loss_x: float) -> tuple[float, float, float, int]:
+    """Checks of one accepted step x -> new (length h, integrated in ``mode``) that do not use the piece field.
+
+    Returns (loss at new, |energy residual|, energy scale, sign mismatches).  The energy identity
+    dC/dt = -||grad C||^2: C(new) - C(x) against -h ||grad C(mid)||^2, grad C the plain gradient at the
+    midpoint of the chord (midpoint rule, error O(h^3) per step); not for steps sliding along a kink (there
+    the plain gradient is one side's, and the flow is their convex combination), which give (.., 0, 0, ..).
+    The sign pattern of the midpoint's preactivations (a plain forward pass) must be the mode's on every
+    entry not sliding, except entries within SIGN_TOLERANCE of the layer's largest |z| of the kink."""
+    loss_new = plain.loss(new)
+    mid = (x + new) / 2
+    bad = 0
+    A = F.X
+    for W, a, f in zip(_unflat(mid, F.shapes)[:-1], mode.active, free):
+        Z = W @ A
+        tol = SIGN_TOLERANCE * max(float(np.max(np.abs(Z))), 1e-300)
+        bad += int(np.sum(f & (np.abs(Z) > tol) & ((Z > 0) != a)))
+        A = np.where(Z > 0, F.pos, F.neg) * Z
+    if mode.sliding:
+        # Filippov sliding: v = the convex combination of the two sides' gradient fields tangent to the kink,
+        # so <grad_+ C, v> = <grad_- C, v> and dC/dt = -||v||^2; v from the piece field (its scale is what
+        # is checked: C must fall at the rate of the field's squared norm)
+        v = F(mid, mode).field
+        sc = h * float(v @ v)
+    else:
+        g = plain.gradient(mid)
+        sc = h * float(g @ g)
+    return loss_new, abs(loss_new - loss_x + sc), sc, bad
 
 
 def flow_trace(net: Network, t_end: float, n_times: int = 41, *, rtol: float = 1e-11, atol: float = 1e-13,
@@ -793,4 +890,7 @@ def flow_trace(net: Network, t_end: float, n_times: int = 41, *, rtol: float = 1
     return FlowTrace(np.asarray(ts, float), np.array(imb).reshape(-1, n_pairs), np.array(closed).reshape(-1, n_pairs),
                      np.array(fd).reshape(-1, n_pairs), np.array(loss), float(np.sum(theta0**2)), how,
                      int(info.get("steps", 0)), int(info.get("kink_events", 0)), bool(info.get("cap_hit", False)),
-                     int(info.get("max_sliding", 0)), float(info.get("step_drift", 0.0)), imbalances(net.weights))
+                     int(info.get("max_sliding", 0)), float(info.get("step_drift", 0.0)), imbalances(net.weights),
+                     int(info.get("unresolved_events", 0)), int(info.get("unlocated_events", 0)),
+                     float(info.get("energy_error", float("nan"))), int(info.get("energy_steps", 0)),
+                     int(info.get("sign_mismatches", 0)), int(info.get("restarts_past_kink", 0)))
