@@ -179,3 +179,45 @@ def check_euler(ctx: Context | None = None) -> Verdict:
         None,
         ev,
     )
+
+
+# --- A.1's display of the localized loss ----------------------------------------------------------
+
+
+def verify_trace_linearity(ledger: Ledger, *, power_shift: int = 0) -> bool:
+    """The display's last step: Tr[G^T (lambda^L Y)] = lambda^L Tr[G^T Y], for generic 2 x 3 matrices and a symbolic L.
+
+    ``power_shift`` plants a wrong exponent (lambda^(L + shift)) for the tests."""
+    lam = sp.Symbol("lambda", positive=True)
+    L = sp.Symbol("L", integer=True, positive=True)
+    G = sp.Matrix(2, 3, lambda i, j: sp.Symbol(f"g{i}{j}", real=True))
+    Y = sp.Matrix(2, 3, lambda i, j: sp.Symbol(f"y{i}{j}", real=True))
+    return ledger.identity("Tr[G^T (lambda^L Y)] - lambda^L Tr[G^T Y] = 0",
+                           (G.T * (lam**L * Y)).trace() - lam ** (L + power_shift) * (G.T * Y).trace())
+
+
+def printed_definition_counterexample() -> dict[str, Any]:
+    """A.1 prints L0(theta) = Tr[grad C(0)^T] (no Y_theta): a constant in theta.  With G = [1] (one output, one
+    point) it is 1 for every theta, so L0(2 theta) = 1 while 2^L L0(theta) = 2^L."""
+    G = sp.Matrix([[1]])
+    printed = (G.T).trace()
+    return {"G": "[1]", "L": 2, "lambda": 2, "printed L0(theta)": printed, "printed L0(2 theta)": printed,
+            "2^L printed L0(theta)": 2**2 * printed, "fails": bool(printed != 2**2 * printed)}
+
+
+def check_printed_definition(ctx: Context | None = None) -> Verdict:
+    """A.1's second paragraph: 'the homogeneity of localized loss L0(theta) = Tr[grad C(0)^T]'."""
+    cx = printed_definition_counterexample()
+    ledger = Ledger()
+    ok = verify_trace_linearity(ledger)
+    corrected = Verdict(Status.PROVED if ok else Status.REFUTED,
+                        "with Y_theta restored, L0(theta) = Tr[G^T Y_theta] and the display's last step "
+                        "Tr[G^T (lambda^L Y)] = lambda^L Tr[G^T Y] reduces to 0 (the region-by-region homogeneity of "
+                        "Y_theta is a1.homogeneity)" if ok else f"step failed: {ledger.failed[0]}", None,
+                        ledger.evidence())
+    ev = {"printed": "L0(theta) = Tr[grad C(0)^T]", "counterexample": {k: str(v) for k, v in cx.items()}}
+    if not cx["fails"]:  # pragma: no cover - would mean the printed definition is homogeneous
+        return Verdict(Status.PROVED, "the printed definition is homogeneous", None, ev)
+    return Verdict(Status.ERRATUM, "A.1 prints L0(theta) = Tr[grad C(0)^T], without Y_theta: a constant, not "
+                   "homogeneous of degree L (G = [1]: L0(2 theta) = 1 != 2^L = 4 at L = 2)", None, ev,
+                   corrected=corrected)

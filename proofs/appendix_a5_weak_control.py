@@ -16,7 +16,8 @@ prod_l ||W_l||_F = sqrt(prod_l a_l) <= 1.  sympy checks:
 The paper's route is AM-GM; its certificate identities for L = 2, 3, 4 are checked
 too, as polynomial identities (sums of squares for non-negative variables).
 The proof's first display prints ||theta||^2/L where (||theta||^2/L)^(L/2) is meant;
-the lemma's statement is unaffected (recorded as a note).
+the lemma's statement is unaffected (claim lemma-a4.proof-display, at the end of this module, as is
+prop3.4.proof-indices for the index range of Prop. A.5's log-sum).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Callable
 import sympy as sp
 
 from certify.claims.base import Context
-from certify.kernel.verdict import Verdict
+from certify.kernel.verdict import Status, Verdict
 from certify.proofs._sym import Ledger
 
 
@@ -74,8 +75,8 @@ def check_lemma_a4(ctx: Context | None = None) -> Verdict:
     return ledger.verdict(
         "for every L via log t <= t - 1 (f(1) = 0, unique stationary point, f'' > 0); "
         "AM-GM certificates for L = 2, 3, 4 also reduce to 0",
-        {"note": "proof typo: the first display's left side (||theta||^2/L) should read (||theta||^2/L)^(L/2); "
-                 "the statement is unaffected"},
+        {"see also": "lemma-a4.proof-display: the proof's first display drops the power L/2 on its left side "
+                     "(an erratum of the proof; the statement is unaffected)"},
     )
 
 
@@ -167,3 +168,95 @@ def check_prop34_steps(ctx: Context | None = None) -> Verdict:
     return ledger.verdict("telescoping product (L = 1..8), 1 - 1/x <= log x on x >= 1, the counting step and "
                           "the equality of the bounds in Prop. 3.4 and (3) reduce to 0; layers counted: l = 0..L-1",
                           {"layers_counted": layers})
+
+
+# --- printed slips in the proofs of Lemma A.4 and Prop. A.5 --------------------------------------
+
+
+def lemma_a4_display_counterexample() -> dict[str, sp.Expr]:
+    """The proof's first display: (||theta||^2/L) = ((1/L) sum_l ||W_l||_F^2)^(L/2), as printed.  At L = 4 with
+    every ||W_l||_F^2 = 1/4 (||theta||^2 = 1) the left side is 1/4 and the right side (1/4)^2 = 1/16."""
+    L = 4
+    a = [sp.Rational(1, 4)] * L
+    theta2 = sum(a)
+    left = theta2 / L
+    right = (sum(a) / L) ** sp.Rational(L, 2)
+    return {"L": L, "||W_l||_F^2": a[0], "left": left, "right": right}
+
+
+def verify_lemma_a4_display(ledger: Ledger, *, exponent: sp.Expr | None = None) -> bool:
+    """The corrected display: (||theta||^2/L)^(L/2) = ((1/L) sum a_l)^(L/2) >= (prod a_l)^(1/2), with the
+    last step from log t <= t - 1 (the lemma's own route, so the AM-GM step is proved for every L).
+
+    ``exponent`` replaces L/2 on the left (a planted slip: the printed display has exponent 1)."""
+    L = sp.Symbol("L", integer=True, positive=True)
+    l = sp.Symbol("l", integer=True, positive=True)
+    a = sp.Function("a")
+    mean = sp.Sum(a(l), (l, 1, L)) / L
+    left = mean ** (L / 2 if exponent is None else exponent)
+    ok = ledger.identity("(||theta||^2/L)^(L/2) - ((1/L) sum a_l)^(L/2) = 0 with ||theta||^2 = sum a_l",
+                         left - mean ** (L / 2))
+    ok &= log_bound(ledger)
+    ok &= sum_step(ledger)
+    return ok
+
+
+def check_lemma_a4_display(ctx: Context | None = None) -> Verdict:
+    cx = lemma_a4_display_counterexample()
+    ledger = Ledger()
+    ok = verify_lemma_a4_display(ledger)
+    corrected = Verdict(Status.PROVED if ok else Status.REFUTED,
+                        "(||theta||^2/L)^(L/2) = ((1/L) sum ||W_l||^2)^(L/2) >= prod ||W_l||_F (log t <= t - 1 "
+                        "for every L), and <= 1 when ||theta||^2 <= L" if ok else f"step failed: {ledger.failed[0]}",
+                        None, ledger.evidence())
+    ev = {"printed": "(||theta||^2/L) = ((1/L) sum_l ||W_l||_F^2)^(L/2) >= (prod_l ||W_l||_F^2)^(1/2)",
+          "counterexample": {k: str(v) for k, v in cx.items()}}
+    if cx["left"] == cx["right"]:  # pragma: no cover
+        return Verdict(Status.PROVED, "the printed display holds", None, ev)
+    return Verdict(Status.ERRATUM, f"the proof's first display drops the power L/2 on its left side: at L = 4 with "
+                   f"every ||W_l||_F^2 = 1/4, ||theta||^2/L = {cx['left']} but ((1/L) sum ||W_l||^2)^(L/2) = "
+                   f"{cx['right']}; the lemma itself is unaffected", None, ev, corrected=corrected)
+
+
+def printed_log_sum_counterexample() -> dict[str, object]:
+    """The printed log-sum runs over l = 1..L-1.  At L = 2, p = 1/2 (threshold T/(pL) = T), the one summed index
+    may carry t_1 = T (the printed sum is then <= T): it is not below the threshold, so among the summed indices
+    none is good, while the proposition promises (1-p)L = 1."""
+    L, p = 2, sp.Rational(1, 2)
+    T = sp.Integer(1)
+    t = {1: T}
+    threshold = T / (p * L)
+    good = [l for l, v in t.items() if v < threshold]
+    return {"L": L, "p": p, "T": T, "t_1": t[1], "threshold": threshold, "printed sum": sum(t.values()),
+            "good among l = 1..L-1": len(good), "promised (1-p)L": (1 - p) * L}
+
+
+def verify_full_range_count(ledger: Ledger, *, first: int = 0) -> bool:
+    """With the log-sum over l = first..L-1: m bad indices (t_l >= T/(pL)) give m <= pL, so at least
+    (L - first) - pL of the summed indices are good; that is (1-p)L exactly when first = 0."""
+    L, p, m = sp.symbols("L p m", positive=True)
+    ok = verify_counting(ledger)
+    good = (L - first) - p * L
+    ok &= ledger.identity(f"(number of summed indices) - pL = (1-p)L, summing over l = {first}..L-1",
+                          good - (1 - p) * L)
+    return ok
+
+
+def check_prop34_proof_indices(ctx: Context | None = None) -> Verdict:
+    cx = printed_log_sum_counterexample()
+    ledger = Ledger()
+    ok = verify_full_range_count(ledger) and verify_telescoping(ledger, depths=(1, 2, 3, 4))
+    corrected = Verdict(Status.PROVED if ok else Status.REFUTED,
+                        "summing over l = 0..L-1 (the product two lines earlier, telescoping for L = 1..4), at most pL "
+                        "of the L activations Z_0^s = X, ..., Z_{L-1}^s exceed the threshold, so at least (1-p)L meet "
+                        "(3)" if ok else f"step failed: {ledger.failed[0]}", None, ledger.evidence())
+    ev = {"printed": "sum_{l=1}^{L-1} log ||Z_l^s||_F^2 - log ||Z_l^s||_op^2 <= log(||Z_0^s||^2 ||G||^2 / "
+                     "Tr[G^T Z_L]^2), then 'at least (1-p)L layers'; the last two displays write the preactivation "
+                     "Z_l where the statement's Z_l^s is meant (we read them as Z_l^s)",
+          "counterexample": {k: str(v) for k, v in cx.items()}}
+    if cx["good among l = 1..L-1"] >= cx["promised (1-p)L"]:  # pragma: no cover
+        return Verdict(Status.PROVED, "the printed range gives the count", None, ev)
+    return Verdict(Status.ERRATUM, "the printed log-sum starts at l = 1, so it supports only L - 1 - pL good layers, "
+                   "not (1-p)L: L = 2, p = 1/2, t_1 = T meets the printed sum and no summed index is good, against "
+                   "(1-p)L = 1; the sum over l = 0..L-1 (Z_0^s = X counted) gives (1-p)L", None, ev,
+                   corrected=corrected)

@@ -20,13 +20,14 @@ drops the condition l > c^2: when c > 1 its bound at l = 1 is negative.  On Exam
 s_1/s_2 >= sqrt((1 - B)/B) ~ l^(1/4)/sqrt(8c), an order-l^(1/4) statement with constant
 1/sqrt(8c), not "at least l^(1/4)" (meaningful only once B < 1, i.e. l > 81 c^2).
 The proof also uses ||Z^s_{l0}||_F <= ||X||_F, which needs ||W_l||_F = 1 for the first l0 layers:
-true at an optimal direction (layers are balanced there), not stated; recorded as a note.
+true at an optimal direction (layers are balanced there, proved in thm3.1.balanced-layers), not stated.
+The index-by-index chain (which layers each step reaches, the output layer, index 0) is checked in
+proofs/section3_chain.py.
 """
 
 from __future__ import annotations
 
 import sympy as sp
-from flint import arb
 
 from certify.claims.base import Context
 from certify.kernel.verdict import Status, Verdict
@@ -91,7 +92,10 @@ def check_theorem(ctx: Context | None = None) -> Verdict:
     ev["notes"] = [
         "the proof uses ||Z^s_{l0}||_F <= ||X||_F, which needs prod_{l <= l0} ||W_l||_F <= 1: true at an optimal "
         "direction, whose layers are balanced (||W_l||_F = 1), but not stated",
-        "the earliest good layer l0 is at most pL because at least (1-p)L of the L activations l = 0..L-1 are good",
+        "the earliest good layer l0 is at most pL because at least (1-p)L of the L activations l = 0..L-1 are good; "
+        "when l0 = l, W_l is not a weight of Y_{L:l0+1}, and at l0 = 0 Lemma A.7 is applied to X, which need not be "
+        ">= 0: the index-by-index chain and its repair (strict count: l0 <= l - 1) are thm3.1.chain "
+        "(proofs/section3_chain.py)",
         "the sub-network from l0 is optimal for its own input with the same speed s*, which is what Prop. 3.3 needs",
         "as in Prop. 3.3, the ReLU-gap ratio is controlled for l < L only (Z_L has no ReLU)",
     ]

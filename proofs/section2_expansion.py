@@ -11,7 +11,7 @@ C(tY) - C(0) - t Tr[grad C(0)^T Y] divided by t^2 must stay bounded as t -> 0 (w
 check that it is a polynomial in t).  For the MSE, the entries of Y and Y* are
 symbols (2 x 3), the identity is expanded to 0 and the gradient is differentiated
 entry by entry.  A.1's proof prints L0(theta) = Tr[grad C(0)^T] without Y_theta
-(a typo, recorded as a note).
+(claim a1.homogeneity.printed-definition).
 """
 
 from __future__ import annotations
@@ -72,5 +72,6 @@ def check_eq1(ctx: Context | None = None) -> Verdict:
     return ledger.verdict(
         "first-order remainder is O(t^2) for a generic cubic cost; MSE three-term identity and "
         "grad C(0) = -(2/N) Y* reduce to 0",
-        {"note": "A.1 prints the localized loss as Tr[grad C(0)^T] without Y_theta (typo)"},
+        {"see also": "a1.homogeneity.printed-definition: A.1 prints the localized loss as Tr[grad C(0)^T] without "
+                     "Y_theta"},
     )

@@ -39,6 +39,24 @@ CATALOG: tuple[Claim, ...] = (
         INT, check="certify.instance_checks:homogeneity_on_shipped",
     ),
     Claim(
+        "a1.homogeneity.printed-definition", "a1.homogeneity", "A.1's display of the localized loss", "Appendix A.1",
+        "A.1 writes 'the homogeneity of localized loss L0(theta) = Tr[grad C(0)^T]' and derives L0(lambda theta) = "
+        "lambda^L L0(theta) from it; as printed (no Y_theta) L0 is a constant.",
+        SYM, check="certify.proofs.appendix_a1_homogeneity:check_printed_definition", cost=0.1,
+    ),
+    Claim(
+        "section2.origin.differentiable", "section2.origin", "The loss is not differentiable at the origin", "Section 2",
+        "As printed: since the ReLU is not differentiable, neither is the loss (L0, and L = C(Y_theta)) at theta = 0, so "
+        "L0 cannot be approximated by a polynomial.",
+        SYM, check="certify.proofs.section2_origin:check_origin_differentiable", cost=2.0,
+    ),
+    Claim(
+        "section2.origin.taylor-order", "section2.origin", "No Taylor expansion of order L at the origin", "Section 2",
+        "No polynomial p has L0(theta) - p(theta) = o(||theta||^L) (in general: on the width-one chain, depths 2-6), "
+        "while the zero polynomial is an expansion of every order k < L.",
+        SYM, check="certify.proofs.section2_origin:check_origin_taylor_order", cost=1.5,
+    ),
+    Claim(
         "section2.1.euler", "section2.1.euler", "Euler's identity for L0", "Section 2.1; Prop. A.1",
         "theta^T grad L0(theta) = L L0(theta), on every activation region of the network.",
         SYM, check="certify.proofs.appendix_a1_homogeneity:check_euler",
@@ -82,6 +100,17 @@ CATALOG: tuple[Claim, ...] = (
         "expression, for L != 2 and L = 2.",
         SYM, check="certify.proofs.section2_gradient_flow:check_escape_time_bound",
     ),
+    Claim(
+        "section2.2.output-bound", "section2.2.output-bound", "Output norm bound", "Section 2.2",
+        "||Y_theta||_F <= ||W_L||_op ... ||W_1||_op ||X||_F <= (||theta||/sqrt L)^L ||X||_F.",
+        SYM, check="certify.proofs.section2_passing:check_output_bound", cost=1.5,
+    ),
+    Claim(
+        "section2.2.alpha-scaling", "section2.2.alpha-scaling", "Scaling the initialisation by alpha", "Section 2.2",
+        "theta_bar(q) (q-time) is unaffected by theta_0 -> alpha theta_0, alpha > 0; q_1 is independent of alpha and "
+        "||theta(q_1)|| = C alpha with C > 0.",
+        SYM, check="certify.proofs.section2_passing:check_alpha_scaling", cost=3.5,
+    ),
     # --- Section 3 and Appendix A.4-A.5 -----------------------------------
     Claim(
         "thm3.1", "thm3.1", "Low-rank bias of the optimal escape direction", "Theorem 3.1 = Theorem A.8",
@@ -97,11 +126,44 @@ CATALOG: tuple[Claim, ...] = (
         SYM, check="certify.proofs.appendix_a8_theorem:check_appendix_statement",
     ),
     Claim(
+        "thm3.1.chain", "thm3.1", "Theorem 3.1's proof, index by index", "Theorem 3.1 = Theorem A.8; Props. 3.3-3.4",
+        "The chain A.5 -> A.7 -> A.6 on the sub-network Y_{L:l0+1} -> p = l/L, and which layers each step reaches: "
+        "as printed the count gives l0 <= pL = l and Lemma A.7 is applied to Z^s_{l0} 'non-negative entry-wise'. "
+        "Checked: the index sets (every allowed bad set, L <= 7), balanced layers, the tail's optimality, "
+        "eps^2 <= ||X||^2 2 log(||X|| ||G||/s*)/(pL), and the composed bound, every inequality a sign fact.",
+        SYM, check="certify.proofs.section3_chain:check_chain", cost=1.1,
+    ),
+    Claim(
+        "thm3.1.output-gap", "thm3.1", "Theorem 3.1's ReLU gap at the output layer", "Theorem 3.1 = Theorem A.8",
+        "For every layer l > c^2, l = L included, ||Z_l^s - Z_l||_F^2 / ||Z_l||_F^2 <= 8c/(1 - c l^(-1/2)) l^(-1/2).",
+        SYM, check="certify.proofs.section3_chain:check_output_gap", cost=1.3,
+    ),
+    Claim(
+        "thm3.1.balanced-layers", "thm3.1", "Optimal directions have balanced layers", "Theorem A.8 (proof); Example 1",
+        "At a minimiser of Tr[G^T Y] on ||theta||^2 = L with speed s* > 0, ||W_l||_F = 1 for every l; hence "
+        "||Z_l^s||_F <= ||X||_F, and the tail from any l0 is optimal on its own sphere ||.||^2 = L - l0 with speed s*.",
+        SYM, check="certify.proofs.section3_chain:check_balanced_layers", cost=0.3,
+    ),
+    Claim(
+        "thm3.1.c-controlled", "thm3.1", "c is controlled in depth", "Section 3, after Theorem 3.1",
+        "Since s* is non-decreasing in depth, c is controlled and l > c^2 holds for all but finitely many of the "
+        "initial layers: c(s) = (K/s) sqrt(2 log(K/s)), K = ||X|| ||G||, decreases on (0, K], so at most "
+        "c(s*(L0))^2 layers fail l > c^2 at every depth L >= L0.",
+        SYM, check="certify.proofs.section3_chain:check_c_controlled", cost=0.3,
+    ),
+    Claim(
         "thm3.1.instances", "thm3.1", "Theorem 3.1's ratios on instances", "Theorem 3.1",
         "On each shipped instance, certified per-layer ratios (W_l, Z_l^s, ReLU gap) against the theorem's bound, "
         "with c from the instance's own speed; the hypothesis (theta optimal) is not verified, so the verdict is "
         "never 'certified'.",
         INT, check="certify.instance_checks:thm31_on_shipped",
+    ),
+    Claim(
+        "thm3.1.certified-minimiser", "thm3.1", "Theorem 3.1 on certified minimisers", "Theorem 3.1 = Theorem A.8",
+        "On networks proved optimal (Example 1 at depth 3; rank-one data with a rank-one chain attaining "
+        "s* = ||Gv|| ||u||), at every layer l > c^2 the ratios of W_l and Z_l^s and the ReLU gap are at most "
+        "8c/(1 - c l^(-1/2)) l^(-1/2), c = (||X|| ||G||/s*) sqrt(2 log(||X|| ||G||/s*)), s* the optimal speed.",
+        CERT, check="certify.certified_minimisers:check_thm31_certified", cost=0.9,
     ),
     Claim(
         "abstract.l-quarter", "abstract.l-quarter", "s_1 is l^(1/4) larger than any other", "Abstract; Section 1.3",
@@ -116,9 +178,27 @@ CATALOG: tuple[Claim, ...] = (
         SYM, check="certify.proofs.appendix_a4_depth:check_norm_accounting",
     ),
     Claim(
+        "prop3.2.all-depths", "prop3.2", "Prop. 3.2 at every depth: it fails at L = 1", "Prop. 3.2 = Prop. A.3",
+        "As printed, for every depth L >= 1 (no lower bound is stated), a network with L0 = -s0 < 0 on ||theta||^2 = L "
+        "extends to depth L + k (k >= 1) with ||theta'||^2 = L + k and L0 no larger, so s*(L) is non-decreasing.  At "
+        "L = 1 it fails: on X = [1, -1], G = [-1, 1], s*(1) = ||G X^T||_F = 2, while every depth-2 network of any width "
+        "has speed <= 1 on its sphere.  Corrected: L >= 2 (L = 2 included: Z_{L-2}^s = X); the algebra reduces to 0 "
+        "and the construction is run exactly at L = 2, 3, 4, k = 1, 2, 3.",
+        SYM, check="certify.proofs.appendix_a4_depth:check_all_depths", cost=0.3,
+    ),
+    Claim(
+        "prop3.2.construction-layers", "prop3.2", "The layers of Prop. A.3's deeper network", "Prop. 3.2 = Prop. A.3",
+        "In the depth-(L+k) network of the construction, Rank(Z_L') = Rank W_L' = 1 for all L' >= L and Z_L' = Z_L'^s "
+        "for all L' > L (Section 3.2; Prop. A.3 prints Z_L' = Z_L^s), checked index by index for L' = L-1..L+k in exact "
+        "arithmetic.  Z_L' = Z_L'^s fails at the output layer L' = L + k; corrected: it holds for L <= L' < L + k, and "
+        "the ranks are one for L - 1 <= L' <= L + k.",
+        SYM, check="certify.proofs.appendix_a4_depth:check_construction_layers", cost=0.2,
+    ),
+    Claim(
         "prop3.2.fuzz", "prop3.2", "Optimal speed is non-decreasing in depth", "Prop. 3.2 = Prop. A.3",
         "A depth-L network with L0 = -s0 and ||theta||^2 = L extends to depth L + k with ||theta'||^2 <= L + k, "
-        "L0 not larger, rank-one new layers and no ReLU effect after layer L.",
+        "L0 not larger, rank-one new layers and no ReLU effect on the hidden layers after layer L (the output layer"
+        " excepted: see prop3.2.construction-layers).",
         FUZZ, check="certify.fuzz:check_prop32", cost=2.2,
     ),
     Claim(
@@ -132,6 +212,61 @@ CATALOG: tuple[Claim, ...] = (
         "prop3.3.appendix-statement", "prop3.3", "Prop. A.6 as stated in the appendix", "Prop. A.6",
         "The ratios are at most 8 ||G||_F / (s* - ||G||_F) eps, as printed in Appendix A.6.",
         SYM, check="certify.proofs.appendix_a6_strong_control:check_appendix_statement",
+    ),
+    Claim(
+        "prop3.3.frobenius-remark", "prop3.3", "'The Frobenius inner product of Z_l and Z_l^s is zero'",
+        "Prop. A.6 (proof)",
+        "The proof's remark <Z_l, Z_l^s>_F = 0, used for ||Z_l||^2 = ||Z_l^s||^2 + ||Z_l - Z_l^s||^2; checked as "
+        "printed, and the identity <Z^s, Z - Z^s> = 0 that the split needs.",
+        SYM, check="certify.proofs.appendix_a6_strong_control:check_frobenius_remark", cost=0.1,
+    ),
+    Claim(
+        "prop3.3.product-split", "prop3.3", "The activation expansion, eq. (5) and the min step", "Prop. A.6 (proof)",
+        "||Y||/||uv^T + X|| = prod_l (||Z_l||/||Z_{l-1}^s||)(||Z_{l-1}^s||/||Z_{l-1}||) (Z_0 = Z_0^s = input); eq. (5) "
+        "as printed (||W_l Z_{l-1}||); the op/F splits; factors <= 1 with product >= x are each >= x; which layers "
+        "the chain controls.",
+        SYM, check="certify.proofs.appendix_a6_strong_control:check_product_split", cost=0.7,
+    ),
+    Claim(
+        "prop3.3.last-activation", "prop3.3", "Prop. 3.3's Z_l^s ratio at l = L", "Prop. 3.3 = Prop. A.6",
+        "'For all l' includes l = L: the rank-one ratio of Z_L^s = relu(Y) is at most 8 ||G||_F eps/(s* - ||G||_F eps).",
+        SYM, check="certify.proofs.appendix_a6_strong_control:check_last_activation", cost=1.0,
+    ),
+    Claim(
+        "prop3.3.attainment", "prop3.3", "The rank-one problem and its minimum", "Prop. A.6 (proof)",
+        "Tr[G^T Y(uv^T)] = v^T G^T Y(u) and min_{||theta||^2 <= L} v^T G^T Y(u) = -||Gv|| ||u|| (u, v >= 0): lower "
+        "bound and an attaining network, edge cases Gv = 0 and u = 0.",
+        SYM, check="certify.proofs.appendix_a6_strong_control:check_attainment", cost=3.6,
+    ),
+    Claim(
+        "prop3.3.dimensions", "prop3.3", "'u, v in R^n'", "Prop. 3.3 = Prop. A.6",
+        "The statement takes u, v in R^n, while the input u v^T + X is d_in x N; the general reading u in R^{d_in}, "
+        "v in R^N and the steps that involve u, v.",
+        SYM, check="certify.proofs.appendix_a6_strong_control:check_dimensions", cost=2.4,
+    ),
+    Claim(
+        "prop3.3.ineq4", "prop3.3", "Inequality (4)", "Prop. A.6 (proof), eq. (4)",
+        "Tr[G^T Y*(uv^T + X)] >= -Tr[G^T Y*(uv^T)] - ||G||_F eps >= -||Gv|| ||Y*(u)|| - ||G||_F eps, as printed; the "
+        "Lipschitz step behind it.",
+        SYM, check="certify.proofs.appendix_a6_strong_control:check_ineq4", cost=0.2,
+    ),
+    Claim(
+        "prop3.3.dropped-eps", "prop3.3", "The display after 'by using the above inequality'", "Prop. A.6 (proof)",
+        "||Y(uv^T+X)||/||uv^T+X|| >= 1 - 2||G||/(||Gv|| ||u||) - 2 eps/(||u|| ||v||) >= "
+        "1 - 2(||G||/(||Gv|| ||u||) + 1/(||u|| ||v||)) eps, as printed.",
+        SYM, check="certify.proofs.appendix_a6_strong_control:check_dropped_eps", cost=0.2,
+    ),
+    Claim(
+        "prop3.3.squaring-step", "prop3.3", "'By squaring and rearranging'", "Prop. A.6 (proof)",
+        "From ||W_l||_op/||W_l||_F >= 1 - 2Ce, squaring gives the rank-one ratio of W_l <= 4Ce; checked in both "
+        "cases of the sign of 1 - 2Ce (the proof squares without saying which).",
+        SYM, check="certify.proofs.appendix_a6_strong_control:check_squaring_step", cost=0.1,
+    ),
+    Claim(
+        "prop3.3.ball-and-sphere", "prop3.3", "Minimiser over the ball, over the sphere", "Prop. 3.3 = Prop. A.6",
+        "The statement takes theta* = argmin over ||theta||^2 <= L, the proof argmin over ||theta||^2 = L; they "
+        "agree when s* > 0 (scaling a point of the open ball with L0 < 0 onto the sphere lowers L0).",
+        SYM, check="certify.proofs.appendix_a6_strong_control:check_ball_and_sphere", cost=0.1,
     ),
     Claim(
         "prop3.4.fuzz", "prop3.4", "Prop. 3.4 under fuzzing", "Prop. 3.4 = Prop. A.5",
@@ -152,10 +287,25 @@ CATALOG: tuple[Claim, ...] = (
         FUZZ, check="certify.fuzz:check_prop33", cost=1.7,
     ),
     Claim(
+        "prop3.3.certified-minimiser", "prop3.3", "Prop. 3.3 on certified minimisers", "Prop. 3.3 = Prop. A.6",
+        "On networks proved optimal (Example 1 at depth 3, exact certificate s* = 1/2; rank-one data u v^T, where "
+        "s* = ||Gv|| ||u|| and a rank-one chain attains it; nearly rank-one 2-D data with a checked depth-2 "
+        "certificate, optimal up to delta) the rank-one ratios of W_l and Z_l^s and the ReLU gaps are at most "
+        "8 ||G||_F eps/(s* - ||G||_F eps), eps = ||X - u v^T||_F for non-negative u, v (delta-robust form for the "
+        "near-minimiser); ratios bracketed exactly, bounds as arb balls.",
+        CERT, check="certify.certified_minimisers:check_prop33_certified", cost=1.2,
+    ),
+    Claim(
         "prop3.4.steps", "prop3.4", "Prop. A.5's scalar steps", "Prop. 3.4 = Prop. A.5",
         "The telescoping product, 1 - 1/x <= log x for x >= 1, and the count of at least (1-p)L layers from "
         "the log-sum; the bound of Prop. 3.4 equals (3).",
         SYM, check="certify.proofs.appendix_a5_weak_control:check_prop34_steps",
+    ),
+    Claim(
+        "prop3.4.proof-indices", "prop3.4", "The range of Prop. A.5's log-sum", "Prop. A.5 (proof)",
+        "The proof sums log ||Z_l^s||_F^2 - log ||Z_l^s||_op^2 over l = 1..L-1 and concludes that at least (1-p)L "
+        "layers meet (3) (its last displays write Z_l for Z_l^s, read here as Z_l^s).",
+        SYM, check="certify.proofs.appendix_a5_weak_control:check_prop34_proof_indices", cost=0.2,
     ),
     Claim(
         "prop3.4.instances", "prop3.4", "Many approximately rank-one layers", "Prop. 3.4 = Prop. A.5",
@@ -176,9 +326,20 @@ CATALOG: tuple[Claim, ...] = (
         INT, check="certify.instance_checks:lemma_a4_on_shipped",
     ),
     Claim(
+        "lemma-a4.proof-display", "lemma-a4", "Lemma A.4's first display", "Lemma A.4 (proof)",
+        "(||theta||^2/L) = ((1/L) sum_l ||W_l||_F^2)^(L/2) >= (prod_l ||W_l||_F^2)^(1/2), as printed.",
+        SYM, check="certify.proofs.appendix_a5_weak_control:check_lemma_a4_display", cost=0.3,
+    ),
+    Claim(
         "lemma-a7", "lemma-a7", "Non-negative top singular vectors", "Lemma A.7",
         "A matrix with non-negative entries has non-negative left and right singular vectors for s_1.",
         SYM, check="certify.proofs.appendix_a7_perron:check_lemma_a7",
+    ),
+    Claim(
+        "lemma-a7.proof-equations", "lemma-a7", "The equations of Lemma A.7's proof", "Lemma A.7 (proof)",
+        "The proof's A^T A u_1 = s_1 u_1 and 'v_1 = A u_1/s_1 is a left singular vector as it satisfies "
+        "A v_1 = s_1 u_1', as printed.",
+        SYM, check="certify.proofs.appendix_a7_perron:check_lemma_a7_proof", cost=0.2,
     ),
     Claim(
         "section3.3.low-rank-after-escape", "section3.3.low-rank-after-escape",
@@ -219,6 +380,25 @@ CATALOG: tuple[Claim, ...] = (
         "at depths 6 and 4 (floats: an experiment).",
         EXP, check="certify.experiments.claims:check_escape_direction", shares="section3.3-training",
     ),
+    Claim(
+        "appendixc.cifar10.low-rank-after-escape", "appendixc.cifar10",
+        "One dominant singular value after the first escape on CIFAR-10", "Appendix C; Figures 5, 6",
+        "On CIFAR-10 supplied by the user (CERTIFY_CIFAR10: the binary version data_batch_*.bin, or an .npz; the "
+        "channels are averaged to 32 x 32 = 1024 grayscale inputs, then standardised with the data set's pixel mean "
+        "and standard deviation), with 500 points and the digits gate's two trainings (depths 6 and 4): every W_l has "
+        "rank-one ratio <= 0.5 at the first checkpoint after the first drop.  Skipped when no data is given; error "
+        "when the data cannot be read.",
+        EXP, check="certify.experiments.cifar10:check_low_rank_after_escape", cost=0.1,
+        shares="appendixc-cifar10-training",
+    ),
+    Claim(
+        "appendixc.cifar10.depth", "appendixc.cifar10", "Deeper layers more rank-one on CIFAR-10",
+        "Appendix C; Figure 5",
+        "On the same CIFAR-10 trainings, Spearman's rank correlation between the layer index l and its rank-one ratio "
+        "at the snapshot after the first escape is <= -0.5 at depths 6 and 4.  Skipped when no data is given; error "
+        "when the data cannot be read.",
+        EXP, check="certify.experiments.cifar10:check_depth_order", cost=0.1, shares="appendixc-cifar10-training",
+    ),
     # --- Section 4 and Appendix D ----------------------------------------
     Claim(
         "example1.rank-one-speed", "example1.rank-one-speed", "Best rank-one speed is sqrt(2) - 1",
@@ -254,6 +434,19 @@ CATALOG: tuple[Claim, ...] = (
         "On Example 1 (N = 8, G = (-1)^j) the weights of eq. (2) lie on the sphere ||theta||^2 = 3 and have "
         "escape speed s = -Tr[G^T Y] = 1/2, computed exactly.",
         SYM, check="certify.proofs.example1:check_rank_two_speed",
+    ),
+    Claim(
+        "footnote1.targets", "footnote1", "Footnote 1: targets that give Example 1's G", "Section 4, Example 1, footnote 1",
+        "Targets Y = ((-1)^j) and the usual squared loss give the alternating G = ((-1)^j) of Example 1.  Checked for "
+        "c ||Y - Y*||_F^2 with c = 1/N (A.1's MSE), 1/2, 1: grad C(0) = -2c Y* = -2c ((-1)^j), the opposite sign.",
+        SYM, check="certify.proofs.example1_footnote1:check_targets", cost=0.8,
+    ),
+    Claim(
+        "footnote1.eq2-sign", "footnote1", "Eq. (2)'s sign under footnote 1's G", "Section 4, Example 1, eq. (2), footnote 1",
+        "Under the G = -2c((-1)^j) that footnote 1's targets give, eq. (2) as printed (W3 = [1]) has speed c > 0 "
+        "(1/8 for A.1's MSE, 1/2 for (1/2)||Y - Y*||^2); speeds are linear in G and unchanged by G -> -G with W_L -> -W_L, "
+        "so s_2/s_1 = (sqrt 2 + 1)/2 for every squared loss, while s_1 = sqrt 2 - 1 and s_2 = 1/2 hold at scale 2c = 1.",
+        SYM, check="certify.proofs.example1_footnote1:check_eq2_sign", cost=1.5,
     ),
     Claim(
         "eq6", "eq6", "Rank-one speed as a function of the angle", "Appendix D.1, eq. (6)",
@@ -320,6 +513,55 @@ CATALOG: tuple[Claim, ...] = (
         "||W_{l+1}[:, i]||^2 - ||W_l[i, :]||^2 (and of every Frobenius imbalance) is exactly 0, computed by "
         "forward-mode differentiation in exact rationals.",
         INT, check="certify.followup.claims:check_weak_balancedness_instances",
+    ),
+    Claim(
+        "section5.plateau.forward", "section5.plateau", "A plateau of s*(L) gives rank-one layers",
+        "Section 5, conjecture (2)",
+        "If s*(L) = s*(L_0) for all L >= L_0, with L_0 >= 2 where Prop. 3.2 applies, then for every L >= L_0 some "
+        "optimal depth-L escape direction has all layers l >= L_0 rank one (even l >= L_0 - 1): the construction "
+        "(k = L - L_0 >= 0) from a depth-L_0 optimum, scaled onto the sphere.  L_0 = 1 is not decided (see the "
+        "evidence).",
+        SYM, check="certify.proofs.section5_plateau:check_plateau_forward", cost=0.5,
+    ),
+    Claim(
+        "section5.plateau.converse", "section5.plateau", "Rank-one layers after L_0 do not give a plateau",
+        "Section 5, conjecture (2)",
+        "As printed: if there is an optimal escape direction with only rank-one layers after the L_0-th layer, then "
+        "s*(L) = s*(L_0) for all L >= L_0.  Example 1 refutes it: eq. (2) with W3 = [-1] is optimal at depth 3 "
+        "(s*(3) = 1/2, certified) with W2 and W3 rank one, yet s*(2) = sqrt(2) - 1 (certified) and s*(1) = "
+        "||G X^T||_F = 0.  No converse is proved; corrected: the forward sentence.",
+        CERT, check="certify.proofs.section5_plateau:check_plateau_converse", cost=0.5,
+    ),
+    Claim(
+        "section5.conjecture1.gd-finds-optimum", "section5.conjecture1",
+        "Wide networks' GD finds the certified optimal escape direction", "Section 5, conjecture (1); Example 1",
+        "Projected gradient descent on ||theta||^2 = L (the direction dynamics of gradient flow in q-time, Section "
+        "2.1, discretised: 1000 annealed steps from Gaussian starts) on Example 1, 50 independent runs per width 4, 8, "
+        "16, 32 (25 with --quick).  A run finds the optimum when its final speed is >= s* - 1e-3, with s* certified "
+        "exactly (1/2 at depth 3, sqrt(2) - 1 at depth 2).  Depth 3 is reproduced when >= 25 of the 50 runs at width 32 "
+        "find it (13 of 25 with --quick) and a one-sided Cochran-Armitage test on (log2 width, found) rejects 'no "
+        "increase' at level 0.01; refuted when <= 10 find it and the test does not reject; undecided otherwise.  Depth "
+        "2 is reproduced when >= 25 of 50 runs at width 32 find sqrt(2) - 1, refuted when <= 10 do.",
+        EXP, check="certify.experiments.section5:check_conjecture1", cost=2.0,
+    ),
+    Claim(
+        "section5.conjecture3.rank-one-persists", "section5.conjecture3",
+        "Rank-one layers stay rank-one until the next saddle", "Section 5, conjecture (3); Figures 1, 3, 4",
+        "On the two Section 3.3 digits trainings (depths 6 and 4, seed 0), every layer whose rank-one ratio "
+        "sum_{i>=2} s_i^2 / sum_i s_i^2 is <= 0.5 at the first checkpoint after the first drop keeps a ratio <= 0.5 at "
+        "every record (every 10 steps) until the second drop starts, or until the end of training if there is no "
+        "second drop.  One run per depth: reproduced when both pass; a failure is undecided, never refuted; a run "
+        "without an escape cannot test.",
+        EXP, check="certify.experiments.section5:check_conjecture3", cost=0.5, shares="section3.3-training",
+    ),
+    Claim(
+        "section5.plateaus-depth", "section5.plateaus-depth", "More distinct plateaus at depth 6 than at depth 4",
+        "Section 5 (last paragraph); Figures 1, 4",
+        "On the two Section 3.3 digits trainings, the concentration S = (share of the total loss decrease made during "
+        "the detected drops) / (share of the training steps the drops take) is at depth 6 at least 2 times its value "
+        "at depth 4.  One run per depth: reproduced when this holds, undecided otherwise (never refuted); a run with no "
+        "drop cannot test.",
+        EXP, check="certify.experiments.section5:check_plateaus", cost=0.1, shares="section3.3-training",
     ),
     # --- The follow-up paper ("A Theory of Saddle Escape in Deep Nonlinear Networks", 2026; abstract only)
     Claim(

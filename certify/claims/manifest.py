@@ -29,7 +29,20 @@ PAPER_CLAIMS: dict[str, str] = {
     "eq6": "Appendix D.1, eq. (6) and Figure 7 (rank-one speed as a function of the angle)",
     "section4.1.width-helps": "Section 4.1 and Figure 2 (wider networks find the faster direction more often)",
     "footnote2.optimal-speed": "Section 4, footnote 2 (is anything faster than 1/2?)",
+    "footnote1": "Section 4, Example 1, footnote 1 (targets and squared loss that give the alternating G)",
+    "section2.origin": "Section 2, remark after eq. (1) (the loss at the origin: differentiability, polynomial approximation)",
+    "section2.2.alpha-scaling": "Section 2.2, end (theta_bar(q) and q_1 independent of the scale alpha of theta_0; "
+                                "||theta(q_1)|| = C alpha)",
+    "section2.2.output-bound": "Section 2.2, before the escape-time bound (||Y||_F <= prod ||W_l||_op ||X||_F <= "
+                               "(||theta||/sqrt L)^L ||X||_F)",
     "section5.weak-balancedness": "Section 5 (weak balancedness of ReLU networks under gradient flow)",
+    "section5.plateau": "Section 5, conjecture (2), the paragraph after it (a plateau of s*(L) and rank-one layers)",
+    "section5.conjecture1": "Section 5, conjecture (1) (large-width GD finds the optimal escape direction)",
+    "section5.conjecture3": "Section 5, conjecture (3) (rank-one layers remain rank-one until the next saddle)",
+    "section5.plateaus-depth": "Section 5, last paragraph; Figures 1 and 4 (more distinct plateaus at depth 6 than at "
+                               "depth 4)",
+    "appendixc.cifar10": "Appendix C, Figures 5 and 6 (CIFAR-10: one dominant singular value after the first escape, "
+                         "deeper layers more so)",
     # the follow-up paper, "A Theory of Saddle Escape in Deep Nonlinear Networks" (2026): abstract only
     "followup.imbalance-identity": "Follow-up, abstract (exact imbalance identity, any smooth activation and loss)",
     "followup.universality-classes": "Follow-up, abstract (four universality classes of activations)",

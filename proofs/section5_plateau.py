@@ -1,0 +1,192 @@
+"""Section 5, conjecture (2): the paragraph on a plateau of the optimal speed.
+
+The paragraph, as printed:
+
+    "Note that if we assume that the optimal speed direction s*(L), plateaus after a certain L_0, i.e.
+    s*(L) = s*(L_0) for all L >= L_0, then Proposition 3.2 already implies that there is an optimal escape
+    direction where all layers l >= L_0 are rank 1. Conversely, if there is an optimal escape directions with
+    only rank-one layers after the L_0-th layer, then s*(L) = s*(L_0) for all L >= L_0."
+
+How we read it.  s*(L) is the largest -L0 on the sphere ||theta||^2 = L (it exists: a continuous function on a
+compact set), and "optimal escape direction" needs s* > 0 (Definition 2.1).
+
+Sentence 1 (forward; claim section5.plateau.forward).  Holds for L_0 >= 2, with more than it says: for every
+depth L >= L_0 there is an optimal depth-L direction whose layers l >= L_0 - 1 are all rank one.  Take an
+optimum theta* at depth L_0 and run Appendix A.4's construction with k = L - L_0 (k = 0 only rewrites the last
+two layers; the proof covers it though Prop. 3.2 states k >= 1).  It gives theta' with ||theta'||^2 <= L and
+speed v >= s*(L_0); scaled by lambda = sqrt(L/||theta'||^2) >= 1 onto the sphere its speed is lambda^L v >= v >=
+s*(L_0) = s*(L) >= lambda^L v (s*(L) is the maximum), so the scaled theta' is optimal, and scaling keeps ranks.
+Its layers L_0 - 1 .. L are rank one (claim prop3.2.construction-layers).  At L_0 = 1 Prop. 3.2 does not apply
+(it fails at L = 1: claim prop3.2.all-depths).  There the plateau from 1 gives a plateau from 2, so every depth
+L >= 2 still has an optimal direction with all layers rank one; at depth 1 the optimum -G X^T/||G X^T||_F is
+unique (equality in Cauchy-Schwarz) and has the rank of G X^T.  Whether a plateau from L_0 = 1 forces
+rank(G X^T) <= 1 we do not decide: the verdict covers L_0 >= 2 and the evidence says so.
+
+Sentence 2 (converse; claim section5.plateau.converse).  Fails, on the paper's own Example 1.  At depth 3,
+eq. (2) with W3 = [-1] has ||theta||^2 = 3 and speed 1/2 = s*(3) (certified exactly,
+footnote2.optimal-speed.exact), so it is an optimal escape direction; W2 (1 x 4) and W3 (1 x 1) are rank one,
+W1 has rank two.  With L_0 = 2 (only layer 3 after it) the sentence asserts s*(3) = s*(2), but
+s*(2) = sqrt(2) - 1 (certified exactly, example1.rank-one-speed.exact) and 1/2 - (sqrt(2) - 1) = 3/2 - sqrt(2)
+> 0.  With L_0 = 1 (layers 2 and 3 rank one) it asserts s*(3) = s*(1), but s*(1) = ||G X^T||_F = 0 (the
+alternating sum of the octagon's points vanishes).  Every number is decided in Q(sqrt 2).  We prove no
+converse: the corrected statement is sentence 1, the direction that holds.
+
+How it is checked: the symbolic steps with the Ledger (the norm accounting, argmin and rescaling of
+appendix_a4_depth, and the squeeze above with its signs read off the expressions), the construction run
+exactly (k = 0..3) from Example 1's certified optimum and on rational networks, and the two certificates
+re-checked by their own check functions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+from flint import fmpq
+
+from certify.claims.base import Context
+from certify.kernel.quadratic import QSqrt2
+from certify.kernel.verdict import Status, Verdict, show
+from certify.proofs import appendix_a4_depth as a4
+from certify.proofs._sym import Ledger
+
+
+def verify_squeeze(ledger: Ledger, *, norm_excess: bool = False) -> bool:
+    """The rescaled construction is optimal when the speed plateaus.
+
+    m = ||theta'||^2 <= M = L (M = m + e, e >= 0; ``norm_excess`` plants the wrong direction m = M + e),
+    lambda = sqrt(M/m), the construction's speed v = s0 + w (w >= 0: it does not lower the speed) and
+    s0 = s*(L_0) = s*(L) > 0.  Then lambda >= 1, lambda^D >= 1 (D = L > 0) and the scaled speed
+    lambda^D v >= s0 = s*(L); being at most s*(L), it equals it."""
+    m, e, w, D = sp.symbols("m e w D", positive=True)
+    s0 = sp.Symbol("s0", positive=True)
+    M = m + e if not norm_excess else m - e  # norm_excess: ||theta'||^2 = m exceeds L = M
+    lam_sq = sp.simplify(M / m)
+    ok = ledger.fact("lambda^2 - 1 = (L - ||theta'||^2)/||theta'||^2 >= 0", bool(sp.simplify(lam_sq - 1).is_nonnegative))
+    f = sp.Symbol("f", nonnegative=True)  # lambda = 1 + f, which the line above gives
+    ok &= ledger.fact("D log(lambda) >= 0 for lambda = 1 + f >= 1, so lambda^D >= 1",
+                      bool((D * sp.log(1 + f)).is_nonnegative))
+    g = sp.Symbol("g", nonnegative=True)  # lambda^D = 1 + g
+    scaled = (1 + g) * (s0 + w)
+    ok &= ledger.fact("lambda^D v - s*(L) >= 0 (v = s0 + w, s*(L) = s0)", bool(sp.expand(scaled - s0).is_nonnegative))
+    ok &= ledger.identity("lambda^D v - s0 = g s0 + g w + w", sp.expand(scaled - s0) - (g * s0 + g * w + w))
+    return ok
+
+
+def _forward_runs(ledger: Ledger, ks: tuple[int, ...] = (0, 1, 2, 3)) -> dict[str, Any]:
+    """The construction from Example 1's certified depth-3 optimum (and from the rational networks, k = 0),
+    exactly: speed kept, ||theta'||^2 <= L, layers L_0 - 1 .. L of rank exactly one."""
+    runs: dict[str, Any] = {}
+    Ws, X, G = a4.example1_instance()
+    L0 = len(Ws)
+    speed0 = -a4.exact_loss(Ws, X, G)
+    for k in ks:
+        built = a4.exact_deepen(Ws, X, G, k)["weights"]
+        speed, norm = -a4.exact_loss(built, X, G), a4.exact_norm2(built)
+        pre, _ = a4.exact_forward(built, X)
+        ranks = {lp: (a4.exact_rank(built[lp - 1]), a4.exact_rank(pre[lp - 1])) for lp in range(L0 - 1, L0 + k + 1)}
+        ledger.fact(f"Example 1, k = {k}: speed of theta' = speed of the optimum = {show(speed0)}", speed == speed0)
+        ledger.fact(f"Example 1, k = {k}: ||theta'||^2 = L = {L0 + k} (on the sphere, no rescaling)", norm == L0 + k)
+        ledger.fact(f"Example 1, k = {k}: W_l and Z_l rank one for l = {L0 - 1}..{L0 + k}",
+                    all(r == (1, 1) for r in ranks.values()))
+        runs[f"example1, L = {L0 + k}"] = {"speed": show(speed), "||theta'||^2": show(norm),
+                                           "ranks (W, Z) by layer": {str(lp): r for lp, r in ranks.items()}}
+    for name, make in a4.INSTANCES.items():
+        if name.startswith("example1"):
+            continue
+        Ws2, X2, G2 = make()
+        f = a4.construction_facts(Ws2, X2, G2, 0)
+        ledger.fact(f"{name}, k = 0: L0 not increased, ||theta'||^2 <= L", f["L0_not_increased"] and f["norm_within"])
+        ledger.fact(f"{name}, k = 0: last two layers rank one",
+                    all(row["rank_W"] == 1 and row["rank_Z"] == 1 for row in f["layers"].values()))
+        runs[f"{name}, k = 0"] = {"L0(theta)": f["hypothesis"]["L0(theta)"], "L0(theta')": f["L0(theta')"],
+                                  "||theta'||^2": f["||theta'||^2"]}
+    return runs
+
+
+def check_plateau_forward(ctx: Context | None = None, *, norm_excess: bool = False) -> Verdict:
+    ledger = Ledger()
+    a4.verify_norm_accounting(ledger)
+    a4.verify_loss_step(ledger)
+    a4.verify_rescaling(ledger)
+    verify_squeeze(ledger, norm_excess=norm_excess)
+    a4.verify_layer_structure(ledger)
+    runs = _forward_runs(ledger)
+    note = ("L_0 = 1 is not covered: Prop. 3.2 fails at L = 1 (prop3.2.all-depths). A plateau from 1 is a plateau "
+            "from 2, so every depth L >= 2 has an optimal direction with all layers rank one; at depth 1 the unique "
+            "optimum -G X^T/||G X^T||_F has rank = rank(G X^T), and whether the plateau forces rank <= 1 is not "
+            "decided here")
+    return ledger.verdict(
+        "for L_0 >= 2: under s*(L) = s*(L_0) (L >= L_0), the construction (k = L - L_0 >= 0) from a depth-L_0 optimum, "
+        "scaled onto the sphere, is optimal at depth L and its layers l >= L_0 - 1 are rank one (more than printed); "
+        "norm accounting, argmin, rescaling and the squeeze reduce to 0, exact on Example 1 (k = 0..3)",
+        {"runs": runs, "L0 = 1": note})
+
+
+def example1_converse_numbers(*, w3_sign: int = -1) -> dict[str, Any]:
+    """Example 1 exactly in Q(sqrt 2): eq. (2) with W3 = [w3_sign], its norm, speed and ranks, and G X^T."""
+    Ws, X, G = a4.example1_instance()
+    Ws = Ws[:2] + [[[fmpq(w3_sign)]]]
+    Xt = [list(col) for col in zip(*X)]
+    GXt = a4._mul(G, Xt)
+    return {
+        "||theta||^2": a4.exact_norm2(Ws),
+        "speed": -a4.exact_loss(Ws, X, G),
+        "ranks": [a4.exact_rank(W) for W in Ws],
+        "G X^T": GXt[0],
+        "||G X^T||_F^2": sum((v * v for v in GXt[0]), fmpq(0)),
+    }
+
+
+def check_plateau_converse(ctx: Context | None = None, *, w3_sign: int = -1,
+                           s_star: dict[int, Any] | None = None) -> Verdict:
+    """Sentence 2 on Example 1.  ``s_star`` overrides the certified values (a planted falsehood for the tests);
+    ``w3_sign = +1`` uses eq. (2) as printed (speed -1/2: not an optimal direction)."""
+    from certify.optimum import check_footnote2_exact, check_rank_one_exact
+
+    if ctx is None:
+        import certify.paths
+
+        ctx = Context(seed=0, data_dir=certify.paths.data_dir())
+    cert3, cert2 = check_footnote2_exact(ctx), check_rank_one_exact(ctx)
+    known = {3: fmpq(1, 2), 2: QSqrt2(-1, 1)}  # the values those checks certify (lower end = upper end)
+    nums = example1_converse_numbers(w3_sign=w3_sign)
+    s1 = a4.exact_sqrt(nums["||G X^T||_F^2"])  # s*(1) = ||G X^T||_F
+    known[1] = s1
+    known.update(s_star or {})
+    certified = cert3.status is Status.CERTIFIED and cert2.status is Status.CERTIFIED
+    optimal = nums["||theta||^2"] == 3 and nums["speed"] == known[3]
+    ranks = nums["ranks"]
+    failures = []
+    def text(x: Any) -> str:
+        return "sqrt(2) - 1" if x == QSqrt2(-1, 1) else "3/2 - sqrt(2)" if x == QSqrt2(fmpq(3, 2), -1) else show(x)
+
+    for L0 in (1, 2):
+        after_rank_one = all(r == 1 for r in ranks[L0:])
+        differ = [L for L in range(L0, 4) if known[L] != known[L0]]
+        if after_rank_one and differ:
+            failures.append({"L_0": L0, "layers after L_0": list(range(L0 + 1, 4)),
+                             "ranks of W_l (l after L_0)": ranks[L0:],
+                             "s*(L_0)": text(known[L0]), "L": differ[0], "s*(L)": text(known[differ[0]]),
+                             "s*(L) - s*(L_0)": text(known[differ[0]] - known[L0])})
+    ev = {"direction": f"eq. (2) with W3 = [{w3_sign}] on Example 1's exact data",
+          "||theta||^2": show(nums["||theta||^2"]), "speed": show(nums["speed"]),
+          "ranks W1, W2, W3": ranks, "G X^T": [show(v) for v in nums["G X^T"]],
+          "s*(1) = ||G X^T||_F": show(s1), "s*(2) (certified)": show(known[2]), "s*(3) (certified)": show(known[3]),
+          "certificates": {"depth 3": cert3.message, "depth 2": cert2.message},
+          "optimal (speed = s*(3), ||theta||^2 = 3)": optimal, "counterexamples": failures}
+    forward = check_plateau_forward(ctx)
+    if certified and optimal and failures:
+        f = failures[-1]
+        return Verdict(
+            Status.ERRATUM,
+            f"as printed the converse fails on Example 1: eq. (2) with W3 = [-1] is an optimal depth-3 direction "
+            f"(||theta||^2 = 3, speed 1/2 = s*(3), certified) whose layers after L_0 = {f['L_0']} are rank one, yet "
+            f"s*({f['L']}) = {f['s*(L)']} != s*({f['L_0']}) = {f['s*(L_0)']} (difference {f['s*(L) - s*(L_0)']}, exact "
+            "in Q(sqrt 2)); "
+            f"with L_0 = 1 also s*(1) = ||G X^T||_F = 0. No converse is proved; corrected: the forward sentence",
+            None, ev, corrected=forward)
+    why = ("the certificates did not check" if not certified else
+           "the direction is not optimal" if not optimal else "no s* differs")
+    return Verdict(Status.UNDECIDED, f"no counterexample from Example 1 ({why}); the converse is not proved",
+                   None, ev | {"corrected": forward.to_dict()})
