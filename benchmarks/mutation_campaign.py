@@ -66,7 +66,7 @@ PROOF_TESTS = ["tests/test_proofs_ties.py"]
 #: a proofs module's own test file, run after the false-object tests (the claims' statuses are compared first)
 OWN_TESTS = {
     "appendix_a4_depth": "tests/test_proofs_depth.py",
-    "section5_plateau": "tests/test_proofs_depth.py",
+    "section5_plateau": "tests/test_proofs_depth.py tests/test_plateau_linear_converse.py",
     "appendix_a6_strong_control": "tests/test_proofs_a6_steps.py",
     "section3_chain": "tests/test_proofs_chain.py",
     "example1_footnote1": "tests/test_proofs_passing.py",
@@ -377,8 +377,9 @@ def run_killer(path: str, copy_root: Path, timeout: float, baseline: dict[str, A
         selection = TIES_SELECTION.get(Path(path).stem)
         suites = [PROOF_TESTS + (["-k", selection] if selection else [])] if (copy_root / PROOF_TESTS[0]).exists() else []
         own = OWN_TESTS.get(Path(path).stem)
-        if own and (copy_root / own).exists():
-            suites.append([own])
+        own_files = [f for f in (own or "").split() if (copy_root / f).exists()]
+        if own_files:
+            suites.append(own_files)
     else:
         suites = [s for s in KERNEL_TESTS if (copy_root / s[0]).exists()]
         suites = [[f for f in s if not f.startswith("tests/") or (copy_root / f).exists()] for s in suites]

@@ -3,9 +3,10 @@
 The gate judges conjecture (3) and the plateau remark on the two shared Section 3.3 trainings (depths 6
 and 4, training seed 0), and conjecture (1) on widths 4-32.  This script measures what one run cannot:
 
-* ``--seeds``: trains the preset (``default``) with each training seed and prints, per seed, the
-  conjecture (3) statistic (largest rank-one ratio in the window from the first escape to the second drop,
-  per depth) and the plateau concentrations S(depth 6), S(depth 4) with their ratio;
+* ``--seeds``: trains the preset (``default``) with each training seed and prints, per seed and depth,
+  conjecture (3)'s outcome (pass, FAIL, or cannot test: no escape, or no second drop so the next saddle
+  is never reached) with the tracked layer whose ratio grew most in the window, its ratio at the window's
+  start -> its largest in the window; and the plateau concentrations S(depth 6), S(depth 4), their ratio;
 * ``--widths``: conjecture (1) at depth 3 on wider networks (default 4-128, 100 runs each, ``--steps``
   steps, 1000 as in the gate), the fraction of projected-gradient runs that reach the certified optimum 1/2
   within 1e-3.
@@ -32,7 +33,7 @@ from certify.experiments.section5 import (OPT_TOL, PLATEAU_FACTOR, conjecture1_c
 
 def seeds_study(seeds: list[int], preset_name: str) -> list[dict]:
     rows = []
-    print(f"{'seed':>4}  {'conj3 depth6':>22}  {'conj3 depth4':>22}  {'S6':>7} {'S4':>7} {'S6/S4':>7}  seconds")
+    print(f"{'seed':>4}  {'conj3 depth6':>38}  {'conj3 depth4':>38}  {'S6':>7} {'S4':>7} {'S6/S4':>7}  seconds")
     for seed in seeds:
         start = time.perf_counter()
         results = {}
@@ -46,13 +47,20 @@ def seeds_study(seeds: list[int], preset_name: str) -> list[dict]:
         seconds = time.perf_counter() - start
 
         def cell(v):
-            if v.status.value == "skipped":
-                return "cannot test"
-            return f"{v.status.value} {max(v.evidence['largest_ratio']):.3f}"
+            ev = v.evidence
+            if "largest_ratio" not in ev:
+                return "cannot test (no escape)"
+            grown = max(ev["tracked_start_to_largest"].items(), key=lambda kv: kv[1][1], default=None)
+            growth = f"{grown[0]} {grown[1][0]:.3f}->{grown[1][1]:.3f}" if grown else "none tracked"
+            if ev.get("outcome") is None:
+                why = "no 2nd drop" if not ev["window"]["ends_at"].startswith("the start") else "untracked"
+                return f"cannot test ({why}) {growth}"
+            return f"{'pass' if ev['outcome'] else 'FAIL'} {growth}"
 
-        print(f"{seed:>4}  {cell(c3['depth6']):>22}  {cell(c3['depth4']):>22}  {s6:7.3g} {s4:7.3g} {s6 / s4:7.3g}  "
+        print(f"{seed:>4}  {cell(c3['depth6']):>38}  {cell(c3['depth4']):>38}  {s6:7.3g} {s4:7.3g} {s6 / s4:7.3g}  "
               f"{seconds:6.1f}", flush=True)
-        rows.append({"seed": seed, "conjecture3": {k: {"status": v.status.value, "message": v.message}
+        rows.append({"seed": seed, "conjecture3": {k: {"status": v.status.value, "outcome": v.evidence.get("outcome"),
+                                                        "message": v.message}
                                                     for k, v in c3.items()},
                      "plateaus": {"S_depth6": s6, "S_depth4": s4, "ratio": s6 / s4,
                                   "passes": bool(s6 >= PLATEAU_FACTOR * s4)}, "seconds": round(seconds, 1)})

@@ -30,6 +30,10 @@ minimiser:
    ||theta||^2 <= L and speed >= s* - delta has the three quantities
    <= (8 ||G|| eps + 2 delta) / (lo - ||G|| eps) when ||G|| eps < lo <= s*  (delta = 0: Prop. 3.3).
 
+Prop. 3.3 covers every X with ||X - u v^T||_F <= eps: for each instance eps^2 >= ||X - u v^T||_F^2 is
+checked exactly (the residual recomputed apart from the routine that picks eps); if it fails nothing
+is compared and the instance is undecided.
+
 Singular values are never computed in floats: for each matrix A (exact entries), a lower bound of
 s_1^2 is a Rayleigh quotient of A A^T (or A^T A) at a rational vector (an upper bound of the ratio),
 and an upper bound mu of s_1^2 is proved by mu I - A A^T being positive semidefinite (every principal
@@ -49,6 +53,19 @@ Both are known errata (``prop3.3``: hypothesis ||G|| eps < s* and gap for l < L 
 for l < L).  The corrected statements (W_l for l <= L, Z_l^s for l <= L - 1, gaps for l <= L - 1,
 under ||G|| eps < s*, resp. l > c^2) hold on every instance where they say something.  On Example 1
 both are vacuous: Prop. 3.3's hypothesis fails, and c = 16 sqrt(2 log 16) ~ 37.7, so c^2 > 3 = L.
+
+What the corrected checks can detect.  A comparison is informative when some constant smaller than 8
+would make it fail: its quantity's lower end is above the bound taken with constant 0 (that is 0 on
+exact certificates, the delta term 2 delta/(lo - ||G|| eps) on the near-minimiser), decided with
+balls.  On the rank-one family every corrected quantity is exactly 0 (the chain is rank one and
+non-negative up to its last layer), so each comparison there is 0 <= bound and tests only that the
+bound is non-negative.  Theorem 3.1 is checked on exact certificates only, and every exact one with a
+layer l > c^2 is such a chain: its corrected verdict has no informative comparison (a constant 10^-9
+in place of 8 passes too); its informative comparison is the printed output gap.  For Prop. 3.3 the
+informative ones are on the depth-2 near-minimiser: ratio(Z_0^s) (the data itself, ~3.2e-6) and
+gap(Z_1) (~4.5e-7), against a bound ~0.0155 (W_1 is 1 x 2 and W_2 is 1 x 1, so their ratios are 0
+by shape).  No exactly solvable instance with a wider hidden layer and non-zero ratios at l > c^2
+was found; the evidence and the corrected messages list the informative comparisons.
 """
 
 from __future__ import annotations
@@ -435,33 +452,41 @@ NEAR_X = [[0.601, 1.198, 0.902, 0.299, 0.722, -0.002], [0.799, 1.601, 1.197, 0.4
 NEAR_G = [[-1.0, -2.0, -1.5, -0.5, -1.2, 0.3]]
 
 
-def nearly_rank_one_instance(X: list[list[float]] | None = None, G: list[list[float]] | None = None) -> Minimiser | Verdict:
-    """The ``certify optimum`` search proposes, the kernel's checker verifies (after a JSON round trip)."""
+def nearly_rank_one_instance(X: list[list[float]] | None = None, G: list[list[float]] | None = None,
+                             depth: int = 2) -> Minimiser | Verdict:
+    """The ``certify optimum`` search proposes, the kernel's checker verifies (after a JSON round trip).
+
+    Only depth 2 is shipped.  Depth 3 (2.6 s) gives a witness with 32 first-layer rows, but its hidden-layer
+    quantities (ratio(W_1) ~ 9e-9, ratio(Z_1^s) ~ 1e-14, gap(Z_2) ~ 7e-25) lie below the delta-robust bound's
+    delta term (~2.3e-8), so no constant in place of 8 could make them fail: nothing informative is added."""
+    name = f"nearly-rank-one-depth{depth}"
     from certify.kernel.speed_certificate import check_document, parse_certificate
     from certify.optimum import propose
 
     Xf = np.array(X if X is not None else NEAR_X, dtype=np.float64)
     Gf = np.array(G if G is not None else NEAR_G, dtype=np.float64)
-    doc, _ = propose(Xf, Gf, 2)
+    doc, _ = propose(Xf, Gf, depth)
     doc = json.loads(json.dumps(doc))
     report = check_document(doc)
     cert = parse_certificate(doc)
     s = speed(cert.weights, cert.X, cert.G)
     checks = {"every check of the certificate passed": report.ok,
               f"the witness's exact speed >= lower end {show(report.lower)}": s >= report.lower,
-              f"||theta||^2 = {show(theta2(cert.weights))} <= 2": theta2(cert.weights) <= 2}
-    how = {"certificate": "proposed by certify.optimum.propose (depth 2), checked by certify.kernel.speed_certificate",
+              f"||theta||^2 = {show(theta2(cert.weights))} <= {depth}": theta2(cert.weights) <= depth,
+              f"depth {depth}": len(cert.weights) == depth}
+    how = {"certificate": f"proposed by certify.optimum.propose (depth {depth}), checked by "
+                          "certify.kernel.speed_certificate",
            "checks (exact)": checks, "width": show(report.upper - report.lower)}
     if not all(checks.values()):
         failed = [k for k, ok in checks.items() if not ok]
-        return Verdict(Status.UNDECIDED, f"nearly-rank-one-depth2: not certified ({failed[0]} fails)", None, how)
+        return Verdict(Status.UNDECIDED, f"{name}: not certified ({failed[0]} fails)", None, how)
     # u, v >= 0 from the float top singular pair (Perron: non-negative for the non-negative part), rounded
     Xpos = np.maximum(Xf, 0.0)
     U, S, Vt = np.linalg.svd(Xpos)
     uf, vf = np.abs(U[:, 0]) * S[0], np.abs(Vt[0])
     u = [_as_q(round(x, 9)) for x in uf]
     v = [_as_q(round(x, 9)) for x in vf]
-    return Minimiser("nearly-rank-one-depth2", cert.X, cert.G, cert.weights, report.lower, report.upper, s, u, v, how)
+    return Minimiser(name, cert.X, cert.G, cert.weights, report.lower, report.upper, s, u, v, how)
 
 
 @functools.lru_cache(maxsize=4)
@@ -475,9 +500,14 @@ def _instances(data_dir: str) -> tuple[Minimiser | Verdict, ...]:
 # --- the bounds ------------------------------------------------------------------------------------
 
 
+def residual2(m: Minimiser) -> Any:
+    """||X - u v^T||_F^2, exactly."""
+    return fro2([[m.X[i][j] - m.u[i] * m.v[j] for j in range(len(m.v))] for i in range(len(m.u))])
+
+
 def residual_eps(m: Minimiser) -> tuple[fmpq, Any]:
-    """(eps, eps^2): eps^2 = ||X - u v^T||_F^2 exactly, eps a rational with eps^2 >= it (checked exactly)."""
-    e2 = fro2([[m.X[i][j] - m.u[i] * m.v[j] for j in range(len(m.v))] for i in range(len(m.u))])
+    """(eps, e2): e2 = ||X - u v^T||_F^2 exactly, eps a rational with eps^2 >= e2 (checked exactly)."""
+    e2 = residual2(m)
     if e2 == 0:
         return fmpq(0), e2
     hi = ball(e2).sqrt().upper()
@@ -568,21 +598,29 @@ def _worst(parts: list[Verdict], what: str) -> Verdict:
 
 
 def _compare_layers(layers: Layers, L: int, ls: Sequence[int], bounds: dict[int, arb], *, output: bool,
-                    name: str) -> tuple[Verdict, dict[str, Any]]:
-    parts, rows, fails = [], {}, []
+                    name: str, floors: dict[int, arb] | None = None) -> tuple[Verdict, dict[str, Any]]:
+    """Each quantity against its layer's bound.  ``floors``: the bound with constant 0 (default 0); a comparison
+    is informative when the quantity's lower end is certainly above it, i.e. a smaller constant would refute it."""
+    parts, rows, fails, informative, all_zero = [], {}, [], [], True
     for l in ls:
         row = {}
         for q, lo, hi in layers.quantities(l, L, output=output):
             v = against(f"{name}: {q}", lo, hi, bounds[l])
             parts.append(v)
+            floor = floors[l] if floors is not None else arb(0)
+            informs = compare_lt(floor, _trusted(lo)) is Truth.TRUE
+            all_zero = all_zero and hi == 0  # exact
             row[q] = {"value": [max(lower_float(ball(lo)), 0.0), min(upper_float(ball(hi)), 1.0) + 0.0],
-                      "status": v.status.value, "margin": v.margin}
+                      "status": v.status.value, "margin": v.margin,
+                      "informative": informs}
+            if informs:
+                informative.append(f"{q} (layer {l})")
             if v.status is Status.REFUTED:
                 fails.append({"layer": l, "quantity": q, "value": show(lo) if lo == hi else [show(lo), show(hi)],
                               "bound": _interval(bounds[l])})
         rows[str(l)] = {"bound": _interval(bounds[l]), **row}
     v = _worst(parts, name)
-    return v, {"layers": rows, "failures": fails}
+    return v, {"layers": rows, "failures": fails, "informative": informative, "every quantity exactly 0": all_zero}
 
 
 # --- Prop. 3.3 ----------------------------------------------------------------------------------------
@@ -609,15 +647,27 @@ def prop33_case(m: Minimiser, *, factor: Any = 8, delta_coeff: Any = 2, robust_o
     L = m.depth
     layers = Layers.of(m)
     g2 = fro2(m.G)
-    eps, e2 = residual_eps(m)
+    eps, _ = residual_eps(m)
+    # the bound is about every X with ||X - u v^T||_F <= eps: check eps against the residual, recomputed here
+    # exactly (not taken from residual_eps), before any comparison uses it
+    e2_exact = residual2(m)
+    eps_ok = bool(eps >= 0 and eps * eps >= e2_exact)
     ge = ball(g2).sqrt() * ball(eps)
     ev: dict[str, Any] = {"certified": m.how, "s*": [show(m.s_lo), show(m.s_hi)], "witness speed": show(m.speed),
-                          "u": [show(x) for x in m.u], "v": [show(x) for x in m.v], "||X - u v^T||_F^2": show(e2),
-                          "eps (rational, eps^2 >= it)": show(eps), "||G||_F": _interval(ball(g2).sqrt()),
+                          "u": [show(x) for x in m.u], "v": [show(x) for x in m.v],
+                          "||X - u v^T||_F^2": show(e2_exact), "eps (rational)": show(eps),
+                          "eps^2 >= ||X - u v^T||_F^2 (exact)": eps_ok, "||G||_F": _interval(ball(g2).sqrt()),
                           "||G|| eps": _interval(ge), "ratios": layers.table(L)}
     if m.name == "example1-depth3":
         ev["hypothesis for every decomposition"] = example1_hypothesis(m)
     out: dict[str, Any] = {"evidence": ev}
+    if not eps_ok:
+        refuse = Verdict(Status.UNDECIDED, f"{m.name}: eps = {show(eps)} has eps^2 < ||X - u v^T||_F^2 = "
+                         f"{show(e2_exact)} (exact): the bound does not cover this X, nothing is compared", None, {})
+        out["corrected"] = refuse
+        if m.exact:
+            out["printed"] = refuse
+        return out
     # printed: eps > 0 (take 1/100 when X = u v^T exactly), no hypothesis, every l including the output layer
     if m.exact:
         eps_p = eps if eps > 0 else fmpq(1, 100)
@@ -648,8 +698,9 @@ def prop33_case(m: Minimiser, *, factor: Any = 8, delta_coeff: Any = 2, robust_o
         bound = prop33_bound(g2, eps, m.s_lo, factor=factor, delta=m.delta, delta_coeff=delta_coeff)
         form = f"delta-robust: (8 ||G|| eps + 2 delta)/(lo - ||G|| eps), delta <= hi - speed = {show(m.delta)}"
     ev["corrected bound"] = {"form": form, "value": _interval(bound)}
+    floor = prop33_bound(g2, eps, s_used, factor=0, delta=0 if m.exact else m.delta, delta_coeff=delta_coeff)
     vc, rows = _compare_layers(layers, L, range(0, L + 1), {l: bound for l in range(L + 1)}, output=False,
-                               name=f"{m.name}, corrected")
+                               name=f"{m.name}, corrected", floors={l: floor for l in range(L + 1)})
     ev["corrected"] = rows
     out_gap = layers.gaps[L - 1]
     ev["output layer (not covered by the corrected statement)"] = {
@@ -731,6 +782,32 @@ def _claim_verdict(cases: dict[str, dict[str, Any]], what: str, printed_text: st
                    evidence)
 
 
+def _informative(cases: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+    """Per case whose corrected form was compared: the comparisons a smaller constant would refute."""
+    return {k: c["evidence"]["corrected"]["informative"] for k, c in cases.items()
+            if isinstance(c["evidence"].get("corrected"), dict)}
+
+
+def _informative_note(cases: dict[str, dict[str, Any]], *, none_left: str) -> tuple[str, dict[str, Any]]:
+    """A plain statement of what the corrected comparisons can detect (quantities exactly 0 cannot fail)."""
+    info = _informative(cases)
+    zero = [k for k in info if cases[k]["evidence"]["corrected"]["every quantity exactly 0"]]
+    some = {k: q for k, q in info.items() if q}
+    rest = [k for k in info if k not in zero and k not in some]
+    note = (f"on {', '.join(zero)} every corrected comparison is 0 <= bound (it tests only that the bound is "
+            "non-negative)" if zero else "")
+    if rest:
+        note += ("; " if note else "") + f"on {', '.join(rest)} no comparison could fail with a smaller constant"
+    if some:
+        note += ("; " if note else "") + "the informative comparisons are " + "; ".join(
+            f"{k}: {', '.join(q)}" for k, q in some.items())
+    else:
+        note += ("; " if note else "") + none_left
+    return note, {"cases with every quantity exactly 0": zero, "informative (a smaller constant refutes)": some,
+                  "neither": rest,
+                  "note": note}
+
+
 def _largest_bound(fails: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The failure with the largest bound (the least degenerate counterexample)."""
     finite = [f for f in fails if isinstance(f["bound"][0], float)]
@@ -753,6 +830,10 @@ def check_prop33_certified(ctx: Context, *, factor: Any = 8, delta_coeff: Any = 
                        "with ||G|| eps < s*: ratio(W_l), l <= L, ratio(Z_l^s), l <= L-1, gap(Z_l), l <= L-1, "
                        "<= 8 ||G|| eps/(s* - ||G|| eps)", bad)
     v.evidence["delta-robust chain"] = robust.to_dict()
+    note, v.evidence["what the corrected comparisons test"] = _informative_note(
+        cases, none_left="no corrected comparison is informative")
+    target = v.corrected if v.corrected is not None else v
+    target.message += f"; {note}"
     if v.status is Status.ERRATUM:
         ex1 = cases.get("example1-depth3", {}).get("evidence", {}).get("hypothesis for every decomposition", {})
         out_fail = _largest_bound([{"case": k, **f} for k, fs in v.evidence["counterexamples"].items() for f in fs
@@ -822,6 +903,12 @@ def check_thm31_certified(ctx: Context, *, factor: Any = 8) -> Verdict:
                        "s* = -min Tr[G^T Y]; for l > c^2: ratio(W_l), ratio(Z_l^s), gap(Z_l) (l = L included) "
                        "<= 8c/(1 - c l^(-1/2)) l^(-1/2)",
                        "the same for ratio(W_l), l <= L, and ratio(Z_l^s), gap(Z_l), l <= L-1", bad)
+    note, v.evidence["what the corrected comparisons test"] = _informative_note(
+        cases, none_left="no corrected comparison is informative (here every exact certified minimiser with a "
+                         "layer l > c^2 is a rank-one chain; a constant 10^-9 in place of 8 passes as well); the informative "
+                         "comparison is the printed output layer's gap")
+    target = v.corrected if v.corrected is not None else v
+    target.message += f"; {note}"
     if v.status is Status.ERRATUM:
         out_fail = _largest_bound([{"case": k, **f} for k, fs in v.evidence["counterexamples"].items() for f in fs])
         ex1 = cases.get("example1-depth3", {}).get("evidence", {})

@@ -116,7 +116,8 @@ def check_targets(ctx: Context | None = None) -> Verdict:
                  if ok else f"step failed: {corrected.failed[0]}", None, {})
     if not printed.failed:  # pragma: no cover - would mean the footnote's targets give the printed G
         return Verdict(Status.PROVED, "the footnote's targets give G = ((-1)^j)", None, ev)
-    return Verdict(Status.ERRATUM, "the footnote's targets Y* = ((-1)^j) give G = -2c ((-1)^j) under c||Y - Y*||^2, "
+    return Verdict(Status.ERRATUM, "sign (and scale) only: s* is unchanged (footnote1.eq2-sign), up to the "
+                   "scale factor 2c; the footnote's targets Y* = ((-1)^j) give G = -2c ((-1)^j) under c||Y - Y*||^2, "
                    "the opposite sign to Example 1's G (A.1's MSE: G = -(1/4)((-1)^j), e.g. G_2 = -1/4 vs +1); "
                    "corrected: Y* = -((-1)^j)/(2c), e.g. -((-1)^j) with (1/2)||Y - Y*||^2, gives G = ((-1)^j)",
                    None, ev, corrected=cv)

@@ -36,8 +36,13 @@ The gap at l = L is not bounded (item 1).
 c is controlled: c(s) = (K/s) sqrt(2 log(K/s)), K = ||X|| ||G|| >= s* (Lemma A.4 and Cauchy-Schwarz),
 has dc/ds < 0 on 0 < s < K and c(K) = 0, so s*(L) >= s*(L0) > 0 for L >= L0 gives c(L) <= c(L0) and
 at most c(L0)^2 layers fail l > c^2, whatever L.  This needs s*(L0) > 0 and Prop. 3.2 from L0 on
-(which holds from depth 2; s*(1) > 0 implies s*(2) > 0, so any L0 >= 1 will do, with the bound
-max(c(s*(1)), c(s*(2)))^2).  If s* = 0 at every depth, c is undefined.
+(which holds from depth 2; s*(1) > 0 implies s*(2) > 0 at width >= 2, so any L0 >= 1 will do, with the bound
+max(c(s*(1)), c(s*(2)))^2).  If s* = 0 at every depth, c is undefined.  s*(1) > 0 => s*(2) > 0 is checked
+through the width-2 representation W1 = [w^T; -w^T], W2 = g [1, -1] of g w^T X: exactly on a random rational
+input, with its norm 2||w||^2 + 2||g||^2 = 2 on the sphere and a negative value of L0.
+
+A.8 applies A.6 to the sub-network with input Z^s_{l0} (n_{l0} x N), which is not square: A.6's printed
+"u, v in R^n" is the square case, and prop3.3.dimensions proves the general reading the chain uses.
 """
 
 from __future__ import annotations
@@ -129,13 +134,18 @@ def verify_subnetwork(ledger: Ledger) -> bool:
 
     A better tail theta' (||theta'||^2 <= L - l0) joined to theta*'s head (norm l0) is a network with
     ||.||^2 <= L and a value below -s*; rescaling it to the sphere (value < 0, factor >= 1) lowers it
-    further, contradicting optimality.  The tail of theta* attains -s*, so the sub-network's optimal speed is s*."""
+    further, contradicting optimality.  The tail of theta* attains -s*, so the sub-network's optimal speed is s*.
+    Machine-checked: the rescaling step, and that the joined network computes the tail on Z^s_{l0}
+    (Y_theta(X) = Y_{L:l0+1}(Z^s_{l0}) for every l0, exactly on a depth-4 network whose input has negative entries,
+    so Z^s_0 = X, not relu(X))."""
     from certify.proofs import appendix_a4_depth as a4
 
-    Lsym, l0 = sp.symbols("L l0", integer=True, positive=True)
-    m = sp.Symbol("m", nonnegative=True)  # ||theta'||^2 = L - l0 - m
-    ok = ledger.fact("head + tail: l0 + (L - l0 - m) <= L", _sign(Lsym - (l0 + (Lsym - l0 - m))))
-    ok &= a4.verify_rescaling(ledger)
+    ok = a4.verify_rescaling(ledger)
+    Ws, X, _ = a4.depth_four_instance()
+    pre, post = a4.exact_forward(Ws, X)
+    for l0 in range(len(Ws)):
+        tail = a4.exact_forward(Ws[l0:], post[l0])[0][-1]
+        ok &= ledger.fact(f"Y_theta(X) = Y_(L:l0+1)(Z^s_l0), l0 = {l0} (exact, depth 4)", a4._same(tail, pre[-1]))
     return ok
 
 
@@ -363,6 +373,9 @@ def check_chain(ctx: Context | None = None) -> Verdict:
         "output gap counterexample": {k: str(v) for k, v in cx.items()},
         "corrected_ledger": ledger.evidence(), "bookkeeping (strict count, L <= 7)": book,
         "controlled by Y_{L:l0+1}": "W_k, k = l0+1..L; Z^s_k, k = l0..L-1; ReLU gaps, k = l0+1..L-1",
+        "non-square input": "A.8 uses A.6 on the sub-network Y_{L:l0+1} with input Z^s_{l0}, an n_{l0} x N matrix, "
+                            "not square in general, while A.6 prints u, v in R^n (the square case); "
+                            "prop3.3.dimensions proves the general reading u in R^{d_in}, v in R^N that this step needs",
         "notes": [
             "Z_L^s's rank-one ratio (l = L) is reached by no step; in the output counterexample it is 0/0",
             "at s* = ||X|| ||G|| (c = 0) eps = 0: Prop. 3.3 holds for every eps > 0, so the ratios are <= inf B = 0",
@@ -375,8 +388,10 @@ def check_chain(ctx: Context | None = None) -> Verdict:
     corrected = Verdict(
         Status.PROVED if ok else Status.REFUTED,
         "strict count (fewer than pL bad indices) gives l0 <= l - 1; with balanced layers, the tail's optimality "
-        "and A.6 at eps^2 <= ||X||^2 2 log(r)/l: for l > c^2, Z^s_l (l <= L-1) <= B(l); if X >= 0, W_l (l <= L) and "
-        "gaps (l <= L-1) <= B(l); for general X they are <= B(l-1) when l - 1 > c^2 (p = (l-1)/L)"
+        "and A.6 (general reading u in R^{d_in}, v in R^N: the input Z^s_{l0} is not square) at eps^2 <= ||X||^2 "
+        "2 log(r)/l: for l > c^2, Z^s_l (l <= L-1) <= B(l); if X >= 0, W_l (l <= L) and gaps (l <= L-1) <= B(l); "
+        "for general X they are <= B(l-1) when l - 1 > c^2 (p = (l-1)/L); the index sets are checked exhaustively "
+        "for L <= 7 and the balancing log-sum for L = 1..6 (checked for these sizes)"
         if ok else f"step failed: {ledger.failed[0]}", None, {})
     if not cx["violated"] or not printed.failed or sign_ex["a non-negative top right singular vector exists"]:
         return Verdict(Status.UNDECIDED, "expected the printed chain to leave W_l, index 0 and the gap at L open",
@@ -396,7 +411,10 @@ def check_output_gap(ctx: Context | None = None) -> Verdict:
           "corrected": "the gap bound for 1 <= l <= L-1 (B(l) if X >= 0, else B(l-1))",
           "corrected_ledger": ledger.evidence()}
     corrected = Verdict(Status.PROVED if not ledger.failed else Status.REFUTED,
-                        "for l <= L - 1 the gap is a hidden layer of Y_{L:l0+1}: the composed chain bounds it", None, {})
+                        "for 1 <= l <= L - 1 and l > c^2 the gap is a hidden layer of Y_{L:l0+1}: the composed chain "
+                        "bounds it by B(l) if X >= 0; by B(l - 1) for general X when l - 1 > c^2 (index sets checked "
+                        "exhaustively for L <= 7)" if not ledger.failed else f"step failed: {ledger.failed[0]}",
+                        None, {})
     if not cx["violated"]:  # pragma: no cover
         return Verdict(Status.UNDECIDED, "could not confirm the output-layer counterexample", None, ev)
     return Verdict(Status.ERRATUM, "the ReLU gap at l = L is not bounded: X = [1], G = [1] (any depth L) give s* = 1, "
@@ -410,8 +428,9 @@ def check_balanced_layers(ctx: Context | None = None) -> Verdict:
     verify_subnetwork(ledger)
     return ledger.verdict(
         "an optimal direction with s* > 0 has ||W_l||_F = 1 for every l (per-layer homogeneity: prod ||W_l|| >= 1; "
-        "Lemma A.4: <= 1; equality in AM-GM); hence ||Z^s_l||_F <= ||X||_F and the tail from l0 is optimal on its "
-        "own sphere ||.||^2 = L - l0 with speed s*",
+        "Lemma A.4: <= 1; equality in AM-GM, the log-sum identity checked for L = 1..6); hence ||Z^s_l||_F <= ||X||_F "
+        "and the tail from l0 is optimal on its own sphere ||.||^2 = L - l0 with speed s* (the joined network "
+        "computes the tail on Z^s_{l0}: exact on a depth-4 network)",
         {"used by": "Theorem A.8's proof (||Z^s_{l0}|| <= ||X||, A.6 on the sub-network) and Example 1"})
 
 
@@ -420,31 +439,83 @@ def c_of_speed() -> sp.Expr:
     return a8.c_main
 
 
-def verify_c_controlled(ledger: Ledger, c_of: Callable[[], sp.Expr] = c_of_speed) -> bool:
+def width_two_example(seed: int = 0, *, second: int = -1, shape: tuple[int, int, int] = (3, 4, 2)
+                      ) -> dict[str, Any]:
+    """s*(1) > 0 gives s*(2) > 0 at width >= 2, on a random rational instance (d_in, N, d_out = ``shape``).
+
+    M = G X^T != 0 (that is s*(1) = ||M||_F > 0); with (i, j) an entry of largest |M_ij|, w = e_j/sqrt 2 and
+    g = -sign(M_ij) e_i/sqrt 2, the depth-2 width-2 network W1 = [w^T; -w^T], W2 = g [1, -1] computes
+    Y = g relu(w^T X) - g relu(-w^T X) = g w^T X, has ||theta||^2 = 2 ||w||^2 + 2 ||g||^2 = 2 (the sphere) and
+    L0 = g^T M w = -|M_ij|/2 < 0.  Everything is evaluated exactly (rationals and sqrt 2).
+    ``second=+1`` plants W2 = g [1, 1] (then Y = g |w^T X|, not g w^T X)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    d_in, N, d_out = shape
+    rat = lambda: sp.Rational(int(rng.integers(-9, 10)), int(rng.integers(1, 5)))  # noqa: E731
+    X = sp.Matrix(d_in, N, lambda i, j: rat())
+    G = sp.Matrix(d_out, N, lambda i, j: rat())
+    M = G * X.T
+    i, j = max(((a, b) for a in range(d_out) for b in range(d_in)), key=lambda t: abs(M[t]))
+    w = sp.zeros(d_in, 1)
+    w[j] = 1 / sp.sqrt(2)
+    g = sp.zeros(d_out, 1)
+    g[i] = -sp.sign(M[i, j]) / sp.sqrt(2)
+    W1 = w.T.col_join(-w.T)
+    W2 = g * sp.Matrix([[1, second]])
+    Y = W2 * (W1 * X).applyfunc(relu)
+    return {"X": X, "G": G, "M = G X^T": M, "entry": (i, j), "w": w, "g": g, "W1": W1, "W2": W2, "Y": Y,
+            "Y - g w^T X": Y - g * w.T * X, "||theta||^2": sum(x**2 for x in W1) + sum(x**2 for x in W2),
+            "L0": sum(a * b for a, b in zip(G, Y)), "s*(1)^2 = ||G X^T||_F^2": sum(x**2 for x in M)}
+
+
+def verify_c_controlled(ledger: Ledger, c_of: Callable[[], sp.Expr] = c_of_speed, *, seed: int = 0,
+                        second: int = -1) -> bool:
     cexpr = c_of()
     dc = sp.diff(cexpr, s)
     ok = ledger.fact("dc/ds < 0 on 0 < s < K (s = K e^(-y), y > 0)",
                      _sign(-sp.simplify(dc.subs(s, K * sp.exp(-y))), strict=True))
     ok &= ledger.identity("c(K) = 0", sp.simplify(cexpr.subs(s, K)))
+    # squaring keeps the order c(s*(L)) <= c(s*(L0)) only because c >= 0: read off c itself
+    ok &= ledger.fact("c >= 0 on 0 < s <= K (s = K e^(-y), y >= 0), so c(L)^2 <= c(L0)^2",
+                      _sign(sp.simplify(cexpr.subs(s, K * sp.exp(-y0)))))
     a, b, d = sp.symbols("a b d", nonnegative=True)
     NY, P = sp.symbols("N_Y P", positive=True)
     ok &= ledger.fact("s* <= K = ||X|| ||G|| (Cauchy-Schwarz, Lemma A.4)",
                       _sign((K - s).subs(s, Gf * NY / (1 + a)).subs(NY, P * Xf / (1 + b)).subs(P, 1 / (1 + d))))
-    x = sp.Symbol("x", nonnegative=True)
-    ok &= ledger.identity("floor(x) = x - frac(x) (floor(x) counts the l >= 1 with l <= x)", sp.floor(x) - (x - sp.frac(x).rewrite(sp.floor)))
-    ok &= ledger.fact("frac(x) >= 0, so the count floor(c^2) <= c^2", bool(sp.frac(x).is_nonnegative))
-    for z, tag in _SIGN_CASES:  # s*(1) > 0 => s*(2) > 0: G X^T w != 0 splits into G relu(X^T w) - G relu(-X^T w)
-        ok &= ledger.identity(f"relu(z) - relu(-z) = z, {tag}", relu(z) - relu(-z) - z)
+    # s*(1) > 0 => s*(2) > 0 at width >= 2: the width-2 representation of g w^T, checked exactly
+    for z, tag in _SIGN_CASES:
+        ok &= ledger.identity(f"relu(z) + second relu(-z) = z, {tag}", relu(z) + second * relu(-z) - z)
+    ex = width_two_example(seed, second=second)
+    ok &= ledger.identity("W2 relu(W1 X) = g w^T X (exact, random rational X 3 x 4, d_out = 2)",
+                          sum(x**2 for x in ex["Y - g w^T X"]))
+    ok &= ledger.identity("||theta||^2 = 2 on the instance (||w||^2 = ||g||^2 = 1/2)", ex["||theta||^2"] - 2)
+    ok &= ledger.fact("s*(1)^2 = ||G X^T||_F^2 > 0 on the instance", bool(ex["s*(1)^2 = ||G X^T||_F^2"] > 0))
+    ok &= ledger.fact("L0 = Tr[G^T Y] < 0 on the instance (speed |M_ij|/2 > 0)",
+                      bool(ex["L0"] < 0) and ex["L0"] == -abs(ex["M = G X^T"][ex["entry"]]) / 2)
+    wv, gv = sp.Matrix(sp.symbols("w1:4", real=True)), sp.Matrix(sp.symbols("h1:3", real=True))
+    W1s, W2s = wv.T.col_join(-wv.T), gv * sp.Matrix([[1, -1]])
+    ok &= ledger.identity("||W1||^2 + ||W2||^2 = 2 ||w||^2 + 2 ||g||^2 (symbolic w in R^3, g in R^2)",
+                          sum(x**2 for x in W1s) + sum(x**2 for x in W2s) - 2 * sum(x**2 for x in wv)
+                          - 2 * sum(x**2 for x in gv))
+    Xs, Gs = sp.Matrix(3, 2, sp.symbols("x1:7", real=True)), sp.Matrix(2, 2, sp.symbols("q1:5", real=True))
+    ok &= ledger.identity("Tr[G^T g w^T X] = g^T (G X^T) w (symbolic, d_in = 3, N = 2, d_out = 2)",
+                          sum(p * q for p, q in zip(Gs, gv * wv.T * Xs)) - (gv.T * Gs * Xs.T * wv)[0, 0])
     return ok
 
 
-def check_c_controlled(ctx: Context | None = None) -> Verdict:
+def check_c_controlled(ctx: Context | None = None, *, second: int = -1) -> Verdict:
+    """``second=+1`` plants a wrong width-2 representation (W2 = g [1, 1])."""
     ledger = Ledger()
-    verify_c_controlled(ledger)
+    verify_c_controlled(ledger, seed=ctx.seed if ctx is not None else 0, second=second)
     return ledger.verdict(
-        "c(s) = (K/s) sqrt(2 log(K/s)) decreases on 0 < s <= K (dc/ds < 0, c(K) = 0) and s* <= K; so if s*(L0) > 0 "
-        "and s*(L) >= s*(L0) for L >= L0 (Prop. 3.2, which holds from depth 2), then at most c(s*(L0))^2 layers "
-        "fail l > c^2, for every L >= L0; s*(1) > 0 implies s*(2) > 0. If s* = 0 at every depth c is undefined",
+        "c(s) = (K/s) sqrt(2 log(K/s)) >= 0 decreases on 0 < s <= K (dc/ds < 0, c(K) = 0) and s* <= K; so if "
+        "s*(L0) > 0 and s*(L) >= s*(L0) for L >= L0 (Prop. 3.2, which holds from depth 2), then c(L)^2 <= c(L0)^2 "
+        "and at most c(s*(L0))^2 layers fail l > c^2, for every L >= L0 (the count of integers 1 <= l <= c^2 is the "
+        "argument, not a machine step); s*(1) > 0 implies s*(2) > 0 at width >= 2: W1 = [w^T; -w^T], "
+        "W2 = g [1, -1] computes g w^T X (relu(z) - relu(-z) = z for each sign; exact on a random rational "
+        "3 x 4 input, checked for these sizes) with ||theta||^2 = 2||w||^2 + 2||g||^2 = 2 and speed |M_ij|/2 > 0 "
+        "(M = G X^T). If s* = 0 at every depth c is undefined",
         {"printed": "s* is increasing in depth, thus controlling c: l > c^2 holds for all but finitely many of the "
                     "initial layers",
          "hypotheses": "s*(L0) > 0 for some depth L0; Prop. 3.2 (s* non-decreasing) from L0 on, true for L >= 2 "

@@ -217,3 +217,72 @@ def test_evidence_is_json(prop33, thm31):
         text = json.dumps(v.to_dict())
         assert "counterexamples" in text
     assert Fraction(prop33.evidence["cases"]["rank-one-near"]["s*"][0]) == 45
+
+
+# --- what the corrected comparisons can detect ------------------------------------------------------------
+
+
+def test_rank_one_family_is_reported_as_uninformative(prop33, thm31):
+    """Exactly-0 quantities only test that the bound is >= 0: the verdicts must say so."""
+    for v in (prop33, thm31):
+        what = v.evidence["what the corrected comparisons test"]
+        assert {"rank-one-aligned", "rank-one-near", "rank-one-two-outputs"} <= set(what["cases with every quantity exactly 0"])
+        assert "every corrected comparison is 0 <= bound (it tests only that the bound is non-negative)" in \
+            v.corrected.message
+        for case in what["cases with every quantity exactly 0"]:  # the flag is true to the rows
+            for row in v.evidence["cases"][case]["corrected"]["layers"].values():
+                assert all(q["value"][1] == 0 and not q["informative"] for k, q in row.items() if k != "bound")
+    assert thm31.evidence["what the corrected comparisons test"]["informative (a smaller constant refutes)"] == {}
+    assert "no corrected comparison is informative" in thm31.corrected.message
+    info = prop33.evidence["what the corrected comparisons test"]["informative (a smaller constant refutes)"]
+    assert info == {"nearly-rank-one-depth2": ["ratio(Z_0^s) (layer 0)", "gap(Z_1) (layer 1)"]}
+    assert "the informative comparisons are nearly-rank-one-depth2: ratio(Z_0^s)" in prop33.corrected.message
+
+
+def test_thm31_tiny_constant_passes_only_because_nothing_is_informative():
+    v = cm.check_thm31_certified(CTX, factor=fmpq(1, 10**9))
+    assert v.corrected.status is Status.CERTIFIED  # the documented weakness, stated in the message
+    assert "a constant 10^-9 in place of 8 passes as well" in v.corrected.message
+
+
+@pytest.mark.parametrize("factor", [fmpq(1, 10**5), fmpq(1, 10**9), fmpq(0)])
+def test_too_small_constant_is_refuted_at_every_informative_comparison(instances, factor):
+    m = instances["nearly-rank-one-depth2"]
+    case = cm.prop33_case(m, factor=factor)
+    assert case["corrected"].status is Status.REFUTED
+    informative = case["evidence"]["corrected"]["informative"]
+    refuted = {f"{f['quantity']} (layer {f['layer']})" for f in case["evidence"]["corrected"]["failures"]}
+    assert informative and set(informative) == refuted  # every informative comparison detects it, no other does
+    rows = case["evidence"]["corrected"]["layers"]
+    assert all(rows[f.split("(layer ")[1][:-1]][f.split(" (layer")[0]]["status"] == "refuted" for f in informative)
+
+
+# --- eps must cover the residual ---------------------------------------------------------------------------
+
+
+def test_eps_is_checked_against_the_residual(instances, monkeypatch):
+    m = instances["nearly-rank-one-depth2"]
+    eps, e2 = cm.residual_eps(m)
+    assert e2 > 0 and eps * eps >= e2 and eps * eps >= cm.residual2(m)
+    case = cm.prop33_case(m)
+    assert case["evidence"]["eps^2 >= ||X - u v^T||_F^2 (exact)"] is True
+    real = cm.residual_eps
+    monkeypatch.setattr(cm, "residual_eps", lambda mm: (real(mm)[0] / 2, real(mm)[1]))  # eps too small by half
+    bad = cm.prop33_case(m)
+    assert bad["corrected"].status is Status.UNDECIDED and "eps^2 < ||X - u v^T||_F^2" in bad["corrected"].message
+    assert bad["evidence"]["eps^2 >= ||X - u v^T||_F^2 (exact)"] is False
+    cm._instances.cache_clear()
+    try:
+        v = cm.check_prop33_certified(CTX)
+    finally:
+        cm._instances.cache_clear()
+    assert v.corrected.status is not Status.CERTIFIED
+
+
+def test_between_the_two_informative_comparisons(instances):
+    """gap(Z_1) ~ 4.5e-7 and ratio(Z_0^s) ~ 3.2e-6 against 8 g e/(s - g e) ~ 0.0155: a constant of 1/1000 catches
+    only the larger one, so each informative comparison is tested on its own."""
+    case = cm.prop33_case(instances["nearly-rank-one-depth2"], factor=fmpq(1, 1000))
+    assert [f["quantity"] for f in case["evidence"]["corrected"]["failures"]] == ["ratio(Z_0^s)"]
+    rows = case["evidence"]["corrected"]["layers"]
+    assert rows["1"]["gap(Z_1)"]["status"] == "certified" and rows["1"]["gap(Z_1)"]["informative"]

@@ -48,6 +48,8 @@ def test_product_split_steps_and_planted_mistakes():
     for L in (1, 2, 4):
         c = a6.controlled_indices(L)
         assert c["W"] == list(range(1, L + 1)) and c["Z^s"] == list(range(L)) and c["gap"] == list(range(1, L))
+        # read off the factors: an off-by-one in the expansion reaches the gap of Z_L, and is seen
+        assert L in a6.controlled_indices(L, shift=1)["gap"]
 
 
 def test_last_activation_fails_at_depth_one():
@@ -71,17 +73,31 @@ def test_attainment_and_rank_one_trace():
 
 
 def test_dimensions_reading():
+    # 'u, v in R^n' is the square special case: nothing fails, the general reading is proved
     v = a6.check_dimensions(ctx())
-    assert v.status is Status.ERRATUM and v.corrected.status is Status.PROVED
-    assert v.evidence["n with n x n = 2 x 3"] == "[]"
+    assert v.status is Status.PROVED and v.corrected is None
+    assert "special case d_in = N" in v.message and "non-square input" in v.message
+    assert v.evidence["sizes checked (d_in, N)"] == [[2, 3], [2, 2]]
+    assert any("d_in = 2, N = 3" in step for step in v.evidence["steps"])
+    assert any("d_in = 2, N = 2" in step for step in v.evidence["steps"])
+    # planted: the maximiser in place of the attaining network
+    assert a6.check_dimensions(ctx(), sign=+1, sizes=((2, 3),)).status is not Status.PROVED
 
 
 def test_ineq4_printed_sign_is_wrong():
     v = a6.check_ineq4(ctx())
     assert v.status is Status.ERRATUM and v.corrected.status is Status.PROVED
+    assert v.evidence["minimiser_ledger"]["failed"] == []
     cx = a6.ineq4_counterexample()
-    assert cx["T"] == -1 and cx["printed right side"] == sp.Rational(1, 2)
+    # computed from the attaining network, at every depth, and equal to the lower bound -||Gv|| ||u||
+    assert cx["lower bound -||Gv|| ||u||"] == -1 and cx["attains the lower bound (a minimiser)"]
+    assert cx["on the sphere"] and cx["same at every depth"] and set(cx["by depth"]) == {1, 2, 3}
+    assert cx["T"] == -1 == cx["T0"] and cx["printed right side"] == sp.Rational(1, 2)
     assert cx["T"] >= cx["corrected right side"]
+    # planted: the maximiser is not a minimiser, so no erratum may come of it
+    bad = a6.ineq4_counterexample(sign=+1)
+    assert bad["T"] == 1 and not bad["attains the lower bound (a minimiser)"]
+    assert a6.check_ineq4(ctx(), sign=+1).status not in (Status.ERRATUM, Status.PROVED)
     assert not a6.verify_ineq4(Ledger(), printed=True)
     assert a6.verify_ineq4(Ledger())
     lip = a6.lipschitz_instance()

@@ -32,6 +32,7 @@ def test_chain_is_an_erratum_with_a_proved_repair():
     assert book["general X, p = l/L"]["uncovered"]["Zs"] == 0
     assert book["general X, p = l/L"]["uncovered"]["W"] > 0  # why general X needs p = (l-1)/L for W_l
     assert not any(book["general X, p = (l-1)/L"]["uncovered"].values())
+    assert "prop3.3.dimensions" in v.evidence["non-square input"]
 
 
 def test_bookkeeping_printed_count_reaches_l0_equal_l():
@@ -79,6 +80,7 @@ def test_output_gap_counterexample_exact():
     assert cx["comparison"] == "refuted"
     v = ch.check_output_gap(ctx())
     assert v.status is Status.ERRATUM and v.corrected.status is Status.PROVED
+    assert "B(l) if X >= 0" in v.corrected.message and "B(l - 1) for general X when l - 1 > c^2" in v.corrected.message
 
 
 # --- thm3.1.balanced-layers ----------------------------------------------------------------------
@@ -94,6 +96,13 @@ def test_balanced_layers_proved_and_planted_fail():
     assert "f(1) = 0, f(t) = t - 1 - log t" in led.failed
 
 
+def test_subnetwork_composition_is_checked_exactly():
+    led = Ledger()
+    assert ch.verify_subnetwork(led)
+    assert sum(step.startswith("Y_theta(X) = Y_(L:l0+1)(Z^s_l0)") for step in led.checked) == 4
+    assert not any("l0 + (L - l0 - m)" in step for step in led.checked)
+
+
 # --- thm3.1.c-controlled -------------------------------------------------------------------------
 
 
@@ -105,3 +114,15 @@ def test_c_controlled_proved_and_wrong_c_fails():
     led = Ledger()
     assert not ch.verify_c_controlled(led, c_of=wrong)
     assert led.failed[0].startswith("dc/ds < 0")
+    assert "width >= 2" in v.message
+    assert not any("floor" in step for step in v.evidence["steps"])
+
+
+def test_width_two_representation_exact_and_planted_sign():
+    ex = ch.width_two_example(0)
+    assert ex["Y - g w^T X"] == sp.zeros(2, 4) and ex["||theta||^2"] == 2
+    assert ex["L0"] < 0 and ex["L0"] == -abs(ex["M = G X^T"][ex["entry"]]) / 2
+    led = Ledger()
+    assert not ch.verify_c_controlled(led, second=+1)  # W2 = g [1, 1]: Y = g |w^T X|
+    assert "W2 relu(W1 X) = g w^T X (exact, random rational X 3 x 4, d_out = 2)" in led.failed
+    assert ch.check_c_controlled(ctx(), second=+1).status is not Status.PROVED

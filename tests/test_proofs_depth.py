@@ -28,11 +28,19 @@ def test_prop32_fails_at_depth_one_and_holds_from_two(ctx):
     cx = v.evidence["counterexample"]
     assert cx["L0(theta)"] == "-2" and cx["||theta||^2"] == "1" and cx["witness speed"] == "1"
     steps = v.evidence["depth-1 cases"]["steps"]
-    assert len(steps) == 11 and steps[-1].startswith("width-one depth-2 witness")
+    assert len(steps) == 12 and steps[-1].startswith("the witness's speed attains the bound")
+    assert v.evidence["s*(2) upper bound (half ||theta||^2 at ||theta||^2 = 2)"] == "1"
     assert v.corrected.status is Status.PROVED
     assert not v.corrected.evidence["failed"]
     runs = v.corrected.evidence["exact runs"]
     assert {"depth2-dead-unit (L=2), k=1", "example1-eq2-W3=-1 (L=3), k=3"} <= set(runs)
+
+
+def test_all_depths_planted_constant_gives_no_erratum(ctx):
+    # a wrong constant in the depth-2 bound: s*(2) is then not determined, nothing may be reported
+    v = a4.check_all_depths(ctx, half=sp.Rational(1, 4))
+    assert v.status is not Status.ERRATUM and v.status is not Status.PROVED
+    assert v.evidence["s*(2)"] == "not determined"
 
 
 def test_depth_one_numbers_are_exact():
@@ -67,13 +75,44 @@ def test_output_layer_is_not_relu_free(ctx):
     assert fails and all("(output)" in f for f in fails)
     ex1 = v.evidence["instances"]["example1-eq2-W3=-1 (L=3), k=1"]["layers"]
     assert ex1[4]["Z=Z^s"] is False and ex1[4]["negative_entry"] == (0, 1, "-1/4")
-    assert ex1[4]["Z=Z_L^s (appendix)"] is False
+    assert ex1[4]["Z=Z_L^s (appendix)"] is False and ex1[4]["appendix shapes match"] is True
+    # the depth-2 instance's output (1 x 4) cannot be compared with Z_L^s (3 x 4): shape only, kept apart
+    values = v.evidence["appendix reading fails at (values)"]
+    shapes = v.evidence["appendix reading not comparable (shapes only)"]
+    assert values and not any(f.startswith("depth2") for f in values)
+    assert shapes and all(f.startswith("depth2-dead-unit") for f in shapes)
+    assert v.evidence["instances off the hypothesis (not counted)"] == []
     # ranks one from L - 1 to L + k, and no ReLU effect on the hidden layers L .. L + k - 1
     for tag, inst in v.evidence["instances"].items():
         layers = inst["layers"]
         top = max(layers)
         assert all(row["rank_W"] == 1 and row["rank_Z"] == 1 for row in layers.values()), tag
         assert all(row["Z=Z^s"] for lp, row in layers.items() if min(layers) < lp < top), tag
+
+
+def _example1_halved():
+    Ws, X, G = a4.example1_instance()
+    return [[[x * fmpq(1, 2) for x in row] for row in W] for W in Ws], X, G
+
+
+def test_off_sphere_instance_is_not_a_counterexample(ctx, monkeypatch):
+    # Example 1 scaled by 1/2: ||theta||^2 = 3/4 != 3, outside the hypothesis; its output still has negative
+    # entries, but that must not be reported as a counterexample
+    monkeypatch.setattr(a4, "INSTANCES", {"example1-halved": _example1_halved})
+    v = a4.check_construction_layers(ctx, ks=(1,))
+    assert v.status is not Status.ERRATUM
+    assert v.evidence["printed (Section 3.2) fails at"] == []
+    off = v.evidence["instances off the hypothesis (not counted)"]
+    assert len(off) == 1 and "||theta||^2 = 3/4" in off[0]
+    assert v.evidence["corrected"]["status"] != "proved"
+    # next to the genuine instances it is still left out, and the check reports the bad instance
+    monkeypatch.setattr(a4, "INSTANCES", {"example1-halved": _example1_halved,
+                                          "example1-eq2-W3=-1 (L=3)": a4.example1_instance})
+    v = a4.check_construction_layers(ctx, ks=(1,))
+    assert v.status is Status.ERRATUM
+    assert v.evidence["printed (Section 3.2) fails at"]
+    assert not any("halved" in f for f in v.evidence["printed (Section 3.2) fails at"])
+    assert v.corrected.status is not Status.PROVED and "example1-halved" in v.corrected.message
 
 
 def test_depth_two_construction_with_dead_unit():

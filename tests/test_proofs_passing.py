@@ -23,6 +23,8 @@ def ctx() -> Context:
 def test_footnote_targets_give_the_opposite_sign():
     v = fn.check_targets(ctx())
     assert v.status is Status.ERRATUM and v.corrected.status is Status.PROVED
+    assert v.message.startswith("sign (and scale) only: s* is unchanged (footnote1.eq2-sign)")
+    assert "G_2 = -1/4 vs +1" in v.message  # the strict reading's counterexample stays in the headline
     cx = v.evidence["counterexample"]
     assert cx["G_j from the footnote"] == "-1/4" and cx["G_j in Example 1"] == "1"
     for name, c in fn.LOSSES.items():
@@ -75,6 +77,42 @@ def test_origin_planted_falsehoods():
     assert not origin.verify_depth2_bound(Ledger(), constant=sp.Rational(1, 4))  # a relu(a) = a^2 > a^2/2
     assert not origin.kink_points(Ledger(), b0=sp.S(1))["ok"]  # (eps, eps) is off the kink cone
     assert not origin.verify_no_order_L(Ledger(), activation=lambda z: z)  # a linear net is a polynomial
+
+
+def test_origin_depth2_bound_covers_zero_cases():
+    led = Ledger()
+    assert origin.verify_depth2_bound(led)
+    assert len(led.checked) == 9 and any("[a = 0, b > 0]" in c for c in led.checked)
+    assert any("[a > 0, b = 0]" in c for c in led.checked)
+
+
+def test_origin_cost_composition_steps():
+    led = Ledger()
+    assert origin.verify_cost_composition(led) and not led.failed and len(led.checked) == 4
+    v = origin.check_origin_differentiable(ctx())
+    steps = v.evidence["corrected_ledger"]["steps"]
+    assert any("grad C(0)" in c for c in steps) and "C's differentiability is the hypothesis" in v.corrected.message
+
+
+def test_origin_parity_and_ray_argument_for_every_degree_used():
+    led = Ledger()
+    assert origin.verify_no_order_L(led)
+    assert any("symbolic exponents" in c for c in led.checked)
+    for d in (2, 3, 4, 5, 6):
+        assert any(f"degree {d} in {d} variables" in c for c in led.checked)
+        assert any(c.startswith(f"L = {d}: with c_k = 0 for k < L") for c in led.checked)
+    bad = Ledger()
+    assert not origin.verify_no_order_L(bad, flip=-1)  # a wrong parity sign and wrong limit signs
+    assert any("symbolic exponents" in f for f in bad.failed) and any("lim t^2 q = -c_0" in f for f in bad.failed)
+
+
+def test_kinks_and_t_time_are_decided_by_exact_evaluation():
+    assert origin.differ_at(sp.Symbol("eps") ** 2, sp.Symbol("eps"))
+    assert not origin.differ_at(sp.Symbol("eps") - sp.Symbol("eps"), sp.Symbol("eps"))
+    assert not origin.differ_at(sp.Symbol("eps") - sp.Rational(1, 10), sp.Symbol("eps"))  # 0 at eps = 1/10
+    led = Ledger()
+    assert passing.verify_alpha_scaling(led)
+    assert any("has square 48 != 0 (exact)" in c for c in led.checked)
 
 
 def test_origin_taylor_order_proved_and_values_exact():

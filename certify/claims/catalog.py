@@ -529,7 +529,8 @@ CATALOG: tuple[Claim, ...] = (
         "As printed: if there is an optimal escape direction with only rank-one layers after the L_0-th layer, then "
         "s*(L) = s*(L_0) for all L >= L_0.  Example 1 refutes it: eq. (2) with W3 = [-1] is optimal at depth 3 "
         "(s*(3) = 1/2, certified) with W2 and W3 rank one, yet s*(2) = sqrt(2) - 1 (certified) and s*(1) = "
-        "||G X^T||_F = 0.  No converse is proved; corrected: the forward sentence.",
+        "||G X^T||_F = 0.  Corrected: linear layers, not rank-one ones: if an optimal depth-L direction has no "
+        "ReLU effect after layer L_0, then s*(L') = s*(L_0 + 1) for L_0 + 1 <= L' <= L.",
         CERT, check="certify.proofs.section5_plateau:check_plateau_converse", cost=0.5,
     ),
     Claim(

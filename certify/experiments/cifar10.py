@@ -19,14 +19,22 @@ Nothing is downloaded.  The data come from the file or directory named by the en
 * an ``.npz`` with images N x 32 x 32 x 3 (channels last), N x 32 x 32 or N x 1024 and integer labels,
   or idx files, read by :func:`certify.experiments.data.load_images` (never with pickle).
 
+Only regular files are opened: a device, a named pipe, a directory where a batch file should be (after
+symbolic links are followed) is refused from its ``stat`` before it is opened, and checked again once
+open.  A directory may hold at most ``MAX_BATCH_FILES`` batch files, and the sizes of all of them are
+added up and held to ``CERTIFY_MAX_DATA_BYTES`` before any is read; a file that yields more bytes than
+its size (files under /proc) is refused.  Every operating-system error (a path too long, an I/O error)
+becomes the same one-line input error naming ``CERTIFY_CIFAR10``.  The claims train on ``N_POINTS``
+(500) images, so data with fewer images is refused rather than trained on.
+
 The *python version* of CIFAR-10 (``cifar-10-batches-py``) is a pickle: unpickling a file executes
 code from it, so it is refused with a one-line message that names the binary version instead.
 
 Grayscale is the mean of the three channels; the images are then standardised with the data set's
 scalar pixel mean and standard deviation, x -> (x - mu)/sigma (Appendix C's (x/255 - mu)/sigma: the
 division by 255 is absorbed).  When ``CERTIFY_CIFAR10`` is unset the claims are ``skipped`` and say how
-to supply the data.  When it names data that cannot be read (missing, wrong size, truncated, a label
-outside 0-9, non-finite values, a pickle) the claims are ``error`` with the one-line reason: the user
+to supply the data.  When it names data that cannot be read (missing, not a regular file, too large,
+truncated, a label outside 0-9, non-finite values, a pickle, fewer than 500 images) the claims are ``error`` with the one-line reason: the user
 asked for a run on that data, so the failure must not pass as a verdict or as a harmless skip.
 
 The training settings are the digits gate's, not Appendix C's (width 1000, batch 32, cross-entropy,
@@ -46,7 +54,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import os
+import stat
 from pathlib import Path
 from typing import Callable
 
@@ -54,7 +64,8 @@ import numpy as np
 
 from certify.claims.base import Context
 from certify.errors import InputError
-from certify.experiments.data import Dataset, load_images, max_data_bytes, standardise, MAX_DATA_BYTES_ENV
+from certify.experiments.data import (MAX_DATA_BYTES_ENV, READ_CHUNK, Dataset, load_images, max_data_bytes,
+                                     standardise)
 from certify.experiments.experiment import ExperimentResult, ExperimentSpec, preset, run_experiment
 from certify.kernel.verdict import Evidence, Status, Verdict, combine
 
@@ -66,6 +77,10 @@ INPUTS = SIDE * SIDE  # Appendix C: W_1 is 1024 x 1000
 #: points drawn (seeded) for the gate's trainings, as for the digits
 N_POINTS = 500
 DATA_SEED = 0
+#: at most this many data_batch_*.bin files are read from a directory (CIFAR-10's binary version has 5)
+MAX_BATCH_FILES = 10
+#: paths longer than this are shortened in messages
+SHOW_PATH = 200
 
 HOW_TO_SUPPLY = (f"set {ENV} to CIFAR-10's binary version (a data_batch_N.bin file, or the cifar-10-batches-bin "
                  "directory) or to an .npz with images N x 32 x 32 x 3 and integer labels; nothing is downloaded "
@@ -78,90 +93,203 @@ def _looks_like_pickle(head: bytes) -> bool:
     return len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5
 
 
+def _show(p: str | Path) -> str:
+    """The path for a one-line message (a very long one is shortened)."""
+    text = str(p)
+    return text if len(text) <= SHOW_PATH else text[:SHOW_PATH // 2] + "..." + text[-SHOW_PATH // 2:]
+
+
 def _pickle_error(p: Path) -> InputError:
-    return InputError(f"{p}: this is the python (pickle) version of CIFAR-10; loading a pickle executes code from the "
-                      "file, so it is refused: use the binary version (cifar-10-batches-bin, data_batch_*.bin)")
+    return InputError(f"{_show(p)}: this is the python (pickle) version of CIFAR-10; loading a pickle executes code "
+                      "from the file, so it is refused: use the binary version (cifar-10-batches-bin, "
+                      "data_batch_*.bin)")
+
+
+def _os_error(p: str | Path, doing: str, exc: OSError) -> InputError:
+    """Every OSError of the reader becomes this one-line InputError naming the variable."""
+    why = exc.strerror or exc.__class__.__name__
+    return InputError(f"{_show(p)}: cannot {doing} it ({ENV}): {why}")
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a named pipe"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "a special file"
+
+
+def _stat(p: Path) -> os.stat_result:
+    """os.stat (symbolic links followed), every failure a one-line InputError."""
+    try:
+        return os.stat(p)
+    except (FileNotFoundError, NotADirectoryError):
+        raise InputError(f"{_show(p)}: no such file or directory ({ENV})") from None
+    except OSError as exc:
+        raise _os_error(p, "examine", exc) from None
+
+
+def _regular_size(p: Path) -> int:
+    """The size of ``p`` when it is a regular file (after symbolic links); anything else is refused before
+    it is opened (a device or a named pipe can block a read or never end)."""
+    st = _stat(p)
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{_show(p)}: not a regular file ({_kind(st.st_mode)}); {ENV} must name CIFAR-10 files")
+    return int(st.st_size)
+
+
+def _read_regular(p: Path, size: int, limit: int, count: int | None = None) -> bytes:
+    """The first ``count`` bytes of the regular file ``p`` (all ``size`` of them when None), opened without
+    blocking and checked again once open; a file that yields more or fewer bytes than its size (a file
+    under /proc, one being written) is refused."""
+    want = size if count is None else min(count, size)
+    if want > limit:
+        raise InputError(f"{_show(p)}: {size} bytes, beyond the limit of {limit}; raise {MAX_DATA_BYTES_ENV} if the "
+                         "machine has the memory")
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(p, flags)
+    except OSError as exc:
+        raise _os_error(p, "open", exc) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"{_show(p)}: not a regular file ({_kind(st.st_mode)}); {ENV} must name CIFAR-10 files")
+        chunks, got = [], 0
+        while got <= want:  # one byte beyond what is wanted tells a file longer than its size
+            piece = os.read(fd, min(READ_CHUNK, want + 1 - got))
+            if not piece:
+                break
+            chunks.append(piece)
+            got += len(piece)
+    except OSError as exc:
+        raise _os_error(p, "read", exc) from None
+    finally:
+        os.close(fd)
+    raw = b"".join(chunks)
+    if len(raw) > size or len(raw) < want:  # longer than its size, or shorter than the part asked for
+        raise InputError(f"{_show(p)}: its size is {size} bytes but reading it gave "
+                         f"{'more' if len(raw) > size else len(raw)} bytes: not a stable regular file ({ENV})")
+    return raw[:want]
 
 
 def read_cifar_binary(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """Images (N x 3 x 32 x 32 uint8, channel planes as stored) and labels (N, uint8) from one binary batch
     file.  Every problem is a one-line InputError."""
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{p}: no such file")
-    size = p.stat().st_size
-    limit = max_data_bytes()
-    if size > limit:
-        raise InputError(f"{p}: {size} bytes, beyond the limit of {limit}; raise {MAX_DATA_BYTES_ENV} if the machine "
-                         "has the memory")
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{p}: cannot read it ({exc.strerror or exc})") from None
+    raw = _read_regular(p, _regular_size(p), max_data_bytes())
+    return _parse_binary(p, raw)
+
+
+def _parse_binary(p: Path, raw: bytes) -> tuple[np.ndarray, np.ndarray]:
     if _looks_like_pickle(raw[:2]):
         raise _pickle_error(p)
     if not raw:
-        raise InputError(f"{p}: empty file, not a CIFAR-10 binary batch")
+        raise InputError(f"{_show(p)}: empty file, not a CIFAR-10 binary batch")
     if len(raw) % RECORD:
-        raise InputError(f"{p}: {len(raw)} bytes is not a whole number of CIFAR-10 records of {RECORD} bytes "
+        raise InputError(f"{_show(p)}: {len(raw)} bytes is not a whole number of CIFAR-10 records of {RECORD} bytes "
                          f"(1 label + {PIXELS} pixels): truncated, or not the binary version")
     rec = np.frombuffer(raw, dtype=np.uint8).reshape(-1, RECORD)
     labels = rec[:, 0].copy()
     if labels.max() >= CLASSES:
         bad = int(np.argmax(labels >= CLASSES))
-        raise InputError(f"{p}: record {bad} has label {int(labels[bad])}, outside 0-{CLASSES - 1}: not a CIFAR-10 "
-                         "binary batch")
+        raise InputError(f"{_show(p)}: record {bad} has label {int(labels[bad])}, outside 0-{CLASSES - 1}: not a "
+                         "CIFAR-10 binary batch")
     return rec[:, 1:].reshape(-1, CHANNELS, SIDE, SIDE), labels
 
 
 def _binary_files(p: Path) -> list[Path]:
-    if p.is_dir():
-        files = sorted(p.glob("data_batch_*.bin"))
-        if not files:
-            if any(p.glob("data_batch_*")):
-                raise _pickle_error(p)
-            raise InputError(f"{p}: no data_batch_*.bin files in this directory")
-        return files
-    return [p]
+    """The directory's data_batch_*.bin files (at most MAX_BATCH_FILES), sorted; nothing is opened."""
+    try:
+        found = list(itertools.islice(p.glob("data_batch_*.bin"), MAX_BATCH_FILES + 1))
+        if not found:
+            others = any(p.glob("data_batch_*"))
+    except OSError as exc:
+        raise _os_error(p, "list", exc) from None
+    if len(found) > MAX_BATCH_FILES:
+        raise InputError(f"{_show(p)}: more than {MAX_BATCH_FILES} data_batch_*.bin files (CIFAR-10 has 5); "
+                         f"{ENV} must name CIFAR-10's binary version")
+    if not found:
+        if others:
+            raise _pickle_error(p)
+        raise InputError(f"{_show(p)}: no data_batch_*.bin files in this directory")
+    return sorted(found)
+
+
+def _read_directory(p: Path) -> tuple[list[Path], np.ndarray, np.ndarray]:
+    """Every batch file of the directory, after checking that all are regular files and that their sizes
+    together are within the limit (before any is opened)."""
+    files = _binary_files(p)
+    sizes = [_regular_size(f) for f in files]
+    limit = max_data_bytes()
+    if sum(sizes) > limit:
+        raise InputError(f"{_show(p)}: {len(files)} batch files of {sum(sizes)} bytes together, beyond the limit of "
+                         f"{limit}; raise {MAX_DATA_BYTES_ENV} if the machine has the memory")
+    parts = [_parse_binary(f, _read_regular(f, n, limit)) for f, n in zip(files, sizes)]
+    images = np.concatenate([a for a, _ in parts]) if len(parts) > 1 else parts[0][0]
+    labels = np.concatenate([b for _, b in parts]) if len(parts) > 1 else parts[0][1]
+    return files, images, labels
+
+
+def _too_few(p: Path, have: int, n_points: int | None) -> None:
+    if n_points is not None and have < n_points:
+        raise InputError(f"{_show(p)}: {have} images, fewer than the {n_points} points the claim trains on (Section "
+                         "3.3's settings); give more of CIFAR-10")
 
 
 def load_cifar10(path: str | Path, n_points: int | None = N_POINTS, seed: int = DATA_SEED) -> Dataset:
     """CIFAR-10 from ``path`` (see the module docstring) as a grayscale, standardised data set of 1024 inputs,
-    ``n_points`` of them drawn with ``seed`` (None: all)."""
-    p = Path(path).expanduser()
-    if not p.exists():
-        raise InputError(f"{p}: no such file or directory ({ENV})")
-    if p.is_file() and p.suffix != ".npz":
-        with open(p, "rb") as fh:
-            if _looks_like_pickle(fh.read(2)):
-                raise _pickle_error(p)
-    if p.is_dir() or p.suffix == ".bin":
-        parts = [read_cifar_binary(f) for f in _binary_files(p)]
-        images = np.concatenate([a for a, _ in parts]) if len(parts) > 1 else parts[0][0]
-        labels = np.concatenate([b for _, b in parts]) if len(parts) > 1 else parts[0][1]
-        if n_points is not None and n_points < 1:
-            raise InputError(f"the number of points must be positive, got {n_points}")
-        if n_points is not None and n_points < labels.size:
-            idx = np.sort(np.random.default_rng(seed).choice(labels.size, size=n_points, replace=False))
-            images, labels = images[idx], labels[idx]
-        gray = images.astype(np.float64).mean(axis=1).reshape(labels.size, INPUTS)
-        Xs, mu, sigma = standardise(gray)
-        meta = {"source": "CIFAR-10 binary version", "files": [str(f) for f in _binary_files(p)],
-                "grayscale": "mean of the three channels", "pixel_mean": mu, "pixel_std": sigma,
-                "n_points": int(labels.size), "d_in": INPUTS, "subset_seed": seed}
-        return Dataset(X=np.ascontiguousarray(Xs.T), labels=labels.astype(np.int64), name="cifar10",
-                       n_classes=CLASSES, meta=meta)
+    ``n_points`` of them drawn with ``seed`` (None: all; fewer images than ``n_points`` is an InputError)."""
+    if n_points is not None and n_points < 1:
+        raise InputError(f"the number of points must be positive, got {n_points}")
     try:
-        data = load_images(p, n_points=n_points, seed=seed, grayscale=True)
-    except InputError as exc:
-        if "grayscale needs" not in str(exc):
-            raise
-        data = load_images(p, n_points=n_points, seed=seed, grayscale=False)
+        p = Path(path).expanduser()
+    except RuntimeError as exc:  # an unknown ~user
+        raise InputError(f"{_show(path)}: {exc} ({ENV})") from None
+    st = _stat(p)
+    limit = max_data_bytes()
+    if stat.S_ISDIR(st.st_mode):
+        files, images, labels = _read_directory(p)
+    elif not stat.S_ISREG(st.st_mode):
+        raise InputError(f"{_show(p)}: not a regular file ({_kind(st.st_mode)}); {ENV} must name CIFAR-10 files")
+    elif p.suffix == ".bin":
+        files = [p]
+        images, labels = _parse_binary(p, _read_regular(p, int(st.st_size), limit))
+    else:
+        if p.suffix != ".npz" and _looks_like_pickle(_read_regular(p, int(st.st_size), limit, count=2)):
+            raise _pickle_error(p)
+        return _load_arrays(p, n_points, seed)
+    _too_few(p, int(labels.size), n_points)
+    if n_points is not None and n_points < labels.size:
+        idx = np.sort(np.random.default_rng(seed).choice(labels.size, size=n_points, replace=False))
+        images, labels = images[idx], labels[idx]
+    gray = images.astype(np.float64).mean(axis=1).reshape(labels.size, INPUTS)
+    Xs, mu, sigma = standardise(gray)
+    meta = {"source": "CIFAR-10 binary version", "files": [str(f) for f in files],
+            "grayscale": "mean of the three channels", "pixel_mean": mu, "pixel_std": sigma,
+            "n_points": int(labels.size), "d_in": INPUTS, "subset_seed": seed}
+    return Dataset(X=np.ascontiguousarray(Xs.T), labels=labels.astype(np.int64), name="cifar10",
+                   n_classes=CLASSES, meta=meta)
+
+
+def _load_arrays(p: Path, n_points: int | None, seed: int) -> Dataset:
+    """An .npz or idx file through :func:`certify.experiments.data.load_images` (never a pickle)."""
+    try:
+        try:
+            data = load_images(p, n_points=n_points, seed=seed, grayscale=True)
+        except InputError as exc:
+            if "grayscale needs" not in str(exc):
+                raise
+            data = load_images(p, n_points=n_points, seed=seed, grayscale=False)
+    except OSError as exc:
+        raise _os_error(p, "read", exc) from None
     if data.X.shape[0] != INPUTS:
-        raise InputError(f"{p}: {data.X.shape[0]} inputs per image, expected {INPUTS} (32 x 32 grayscale, Appendix "
-                         "C's W_1 in R^(1024 x 1000)); give images N x 32 x 32 x 3, N x 32 x 32 or N x 1024")
+        raise InputError(f"{_show(p)}: {data.X.shape[0]} inputs per image, expected {INPUTS} (32 x 32 grayscale, "
+                         "Appendix C's W_1 in R^(1024 x 1000)); give images N x 32 x 32 x 3, N x 32 x 32 or N x 1024")
     if data.n_classes > CLASSES:
-        raise InputError(f"{p}: labels up to {data.n_classes - 1}, CIFAR-10 has {CLASSES} classes")
+        raise InputError(f"{_show(p)}: labels up to {data.n_classes - 1}, CIFAR-10 has {CLASSES} classes")
+    _too_few(p, data.n_points, n_points)
     return dataclasses.replace(data, name="cifar10", n_classes=CLASSES)
 
 
@@ -203,7 +331,10 @@ def _check(ctx: Context, case: Callable[[ExperimentResult], Verdict], what: str,
     specs = specs or _specs(ctx.quick)
     stamp = _stamp(path)
     try:
-        _data(path, stamp, specs[0].n_points, specs[0].data_seed)
+        try:
+            _data(path, stamp, specs[0].n_points, specs[0].data_seed)
+        except OSError as exc:  # the reader turns its own into InputError; this is the backstop
+            raise _os_error(path, "read", exc) from None
     except InputError as exc:
         first = (str(exc).splitlines() or [""])[0]
         return Verdict(Status.ERROR, f"{what}: the CIFAR-10 data in {ENV} cannot be used: {first}", None,
