@@ -849,6 +849,11 @@ def check_prop33_certified(ctx: Context, *, factor: Any = 8, delta_coeff: Any = 
         if out_fail:
             parts.append(f"on {out_fail['case']} (certified, hypothesis holds) the output layer has "
                          f"{out_fail['quantity']} = {out_fail['value']} > bound {out_fail['bound'][1]:.3g}")
+        info = v.evidence["what the corrected comparisons test"]["informative (a smaller constant refutes)"]
+        if info:
+            parts.append("corrected: on the rank-one family every corrected comparison is 0 <= bound (it tests only "
+                         "that the bound is non-negative); the informative comparisons are " + "; ".join(
+                             f"{k}: {', '.join(q)}" for k, q in info.items()))
         v.message = "as printed Prop. 3.3 fails on certified minimisers: " + "; ".join(parts)
     return v
 
@@ -916,5 +921,9 @@ def check_thm31_certified(ctx: Context, *, factor: Any = 8) -> Verdict:
         v.message = ("as printed Theorem 3.1 fails on a certified minimiser at the output layer: "
                      + (f"{out_fail['case']}, {out_fail['quantity']} = {out_fail['value']} > bound "
                         f"{out_fail['bound'][1]:.3g}" if out_fail else "")
-                     + (f"; Example 1 (s* = 1/2): c ~ {c_ex1[0]:.4g}, c^2 > L = 3, vacuous" if c_ex1 else ""))
+                     + (f"; Example 1 (s* = 1/2): c ~ {c_ex1[0]:.4g}, c^2 > L = 3, vacuous" if c_ex1 else "")
+                     + ("; the corrected form's certified is uninformative here: every corrected comparison is "
+                        "0 <= bound (rank-one chains), it tests only that the bound is non-negative"
+                        if not v.evidence["what the corrected comparisons test"]["informative (a smaller constant "
+                                                                                 "refutes)"] else ""))
     return v

@@ -291,3 +291,60 @@ def check_linear_converse(ctx: Context | None = None, *, lagrange_sign: int = 1)
         "Example 1's depth-5 construction (speed 1/2 kept, norm <= 4); rank one is not the hypothesis that works",
         {"collapse example": {k: show(v) if not isinstance(v, (bool, int)) else v for k, v in ex.items()},
          "Example 1's ReLU effect": rel})
+
+
+# --- Example 1 at every depth: the lower end s*(L) >= 1/2 ---------------------------------------------
+
+
+def verify_lower_ends(ledger: Ledger, *, extra: int = 0) -> dict[str, Any]:
+    """For every k >= 0 the construction from Example 1's depth-3 optimum is a depth-(3 + k) network with
+    ||theta'||^2 = 3 + k and speed exactly 1/2, so s*(3 + k) >= 1/2.
+
+    The induction on k uses facts about the concrete matrices that do not depend on k: with F the rewritten
+    layer 2, E = E_11 the added layers, P the new last layer and a = relu(F Z_1^s) (Z_1^s of Example 1):
+    a >= 0 has only its first row non-zero, so relu(E a) = E a = a; E E = E; P E = P.  Hence the output is
+    P a for every k, and ||theta'||^2 grows by ||E||_F^2 = 1 per added layer.  ``extra`` plants a wrong norm
+    increment for the tests."""
+    Ws, X, G = a4.example1_instance()
+    base = a4.exact_deepen(Ws, X, G, 0)
+    deeper = a4.exact_deepen(Ws, X, G, 1)["weights"]
+    F, E, P = deeper[1], deeper[2], deeper[3]
+    Z1 = a4.exact_forward(Ws[:1], X)[1][-1]
+    a = a4._relu(a4._mul(F, Z1))
+    half = fmpq(1, 2)
+    ledger.fact("k = 0: the rewritten depth-3 network has speed 1/2", -a4.exact_loss(base["weights"], X, G) == half)
+    ledger.fact("k = 0: ||theta'||^2 = 3", a4.exact_norm2(base["weights"]) == 3)
+    ledger.fact("a = relu(F Z_1^s) >= 0 has only its first row non-zero",
+                all(v == 0 for row in a[1:] for v in row) and all(v >= 0 for v in a[0]))
+    ledger.fact("E a = a (so relu(E a) = a)", a4._same(a4._mul(E, a), a))
+    ledger.fact("E E = E", a4._same(a4._mul(E, E), E))
+    ledger.fact("P E = P", a4._same(a4._mul(P, E), P))
+    ledger.fact("the output for k >= 1 is P a, the k = 0 output",
+                a4._same(a4._mul(P, a), a4.exact_forward(base["weights"], X)[0][-1]))
+    ledger.fact("||E||_F^2 = 1 (each added layer adds 1 to ||theta'||^2)", a4._sqnorm(E) + extra == 1)
+    runs = {}
+    for k in (1, 2, 3, 5):
+        built = a4.exact_deepen(Ws, X, G, k)["weights"]
+        speed, norm = -a4.exact_loss(built, X, G), a4.exact_norm2(built)
+        ledger.fact(f"k = {k}: speed 1/2 and ||theta'||^2 = {3 + k}, computed", speed == half and norm == 3 + k)
+        runs[str(3 + k)] = {"speed": show(speed), "||theta'||^2": show(norm)}
+    return runs
+
+
+def check_example1_lower_ends(ctx: Context | None = None, *, extra: int = 0) -> Verdict:
+    from certify.optimum import check_footnote2_exact
+
+    if ctx is None:
+        import certify.paths
+
+        ctx = Context(seed=0, data_dir=certify.paths.data_dir())
+    ledger = Ledger()
+    cert3 = check_footnote2_exact(ctx)
+    ledger.fact("s*(3) = 1/2 is certified exactly (footnote2.optimal-speed.exact)", cert3.status is Status.CERTIFIED)
+    runs = verify_lower_ends(ledger, extra=extra)
+    return ledger.verdict(
+        "on Example 1's exact data s*(L) >= 1/2 for every L >= 3: Prop. 3.2's construction from the certified "
+        "depth-3 optimum has, for every k >= 0, ||theta'||^2 = 3 + k and speed exactly 1/2 (induction on k: "
+        "relu(E a) = E a = a, E E = E, P E = P on the concrete matrices; computed exactly for k = 0..3, 5)",
+        {"computed": runs, "certificate": cert3.message,
+         "upper ends": "s*(L) <= 1/2 for L >= 4 is not proved (issue 16)"})

@@ -30,3 +30,9 @@ def test_planted_wrong_lagrange_identity_is_not_proved():
     ledger = Ledger()
     assert not s5.verify_collapse(ledger, lagrange_sign=-1)
     assert s5.check_linear_converse(CTX, lagrange_sign=-1).status is not Status.PROVED
+
+
+def test_example1_lower_ends_at_every_depth():
+    v = s5.check_example1_lower_ends(CTX)
+    assert v.status is Status.PROVED and v.evidence["computed"]["8"] == {"speed": "1/2", "||theta'||^2": "8"}
+    assert s5.check_example1_lower_ends(CTX, extra=1).status is not Status.PROVED

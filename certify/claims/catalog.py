@@ -48,13 +48,13 @@ CATALOG: tuple[Claim, ...] = (
         "section2.origin.differentiable", "section2.origin", "The loss is not differentiable at the origin", "Section 2",
         "As printed: since the ReLU is not differentiable, neither is the loss (L0, and L = C(Y_theta)) at theta = 0, so "
         "L0 cannot be approximated by a polynomial.",
-        SYM, check="certify.proofs.section2_origin:check_origin_differentiable", cost=2.0,
+        SYM, check="certify.proofs.section2_origin:check_origin_differentiable", cost=3.5,
     ),
     Claim(
         "section2.origin.taylor-order", "section2.origin", "No Taylor expansion of order L at the origin", "Section 2",
         "No polynomial p has L0(theta) - p(theta) = o(||theta||^L) (in general: on the width-one chain, depths 2-6), "
         "while the zero polynomial is an expansion of every order k < L.",
-        SYM, check="certify.proofs.section2_origin:check_origin_taylor_order", cost=1.5,
+        SYM, check="certify.proofs.section2_origin:check_origin_taylor_order", cost=3.0,
     ),
     Claim(
         "section2.1.euler", "section2.1.euler", "Euler's identity for L0", "Section 2.1; Prop. A.1",
@@ -532,6 +532,14 @@ CATALOG: tuple[Claim, ...] = (
         "||G X^T||_F = 0.  Corrected: linear layers, not rank-one ones: if an optimal depth-L direction has no "
         "ReLU effect after layer L_0, then s*(L') = s*(L_0 + 1) for L_0 + 1 <= L' <= L.",
         CERT, check="certify.proofs.section5_plateau:check_plateau_converse", cost=0.5,
+    ),
+    Claim(
+        "section5.plateau.example1-lower-ends", "section5.plateau", "On Example 1, s*(L) >= 1/2 at every depth L >= 3",
+        "Section 5, conjecture (2); Example 1; footnote 2",
+        "On Example 1's exact data, Prop. 3.2's construction from the certified depth-3 optimum (s*(3) = 1/2) gives "
+        "for every k >= 0 a depth-(3 + k) network with ||theta'||^2 = 3 + k and speed exactly 1/2, so s*(L) >= 1/2 "
+        "for every L >= 3 (the lower half of the plateau s*(L) = 1/2; the upper half is open).",
+        CERT, check="certify.proofs.section5_plateau:check_example1_lower_ends", cost=0.3,
     ),
     Claim(
         "section5.conjecture1.gd-finds-optimum", "section5.conjecture1",

@@ -30,12 +30,13 @@ becomes the same one-line input error naming ``CERTIFY_CIFAR10``.  The claims tr
 The *python version* of CIFAR-10 (``cifar-10-batches-py``) is a pickle: unpickling a file executes
 code from it, so it is refused with a one-line message that names the binary version instead.
 
-Grayscale is the mean of the three channels; the images are then standardised with the data set's
-scalar pixel mean and standard deviation, x -> (x - mu)/sigma (Appendix C's (x/255 - mu)/sigma: the
-division by 255 is absorbed).  When ``CERTIFY_CIFAR10`` is unset the claims are ``skipped`` and say how
-to supply the data.  When it names data that cannot be read (missing, not a regular file, too large,
-truncated, a label outside 0-9, non-finite values, a pickle, fewer than 500 images) the claims are ``error`` with the one-line reason: the user
-asked for a run on that data, so the failure must not pass as a verdict or as a harmless skip.
+Grayscale is the mean of the three channels; the images are then standardised with the data set's scalar
+pixel mean and standard deviation, x -> (x - mu)/sigma (Appendix C's (x/255 - mu)/sigma: the division by
+255 is absorbed).  When ``CERTIFY_CIFAR10`` is unset the claims are ``skipped`` and say how to supply
+the data.  When it names data that cannot be read (missing, not a regular file, too large, truncated, a
+label outside 0-9, non-finite values, a pickle, fewer than 500 images) the claims are ``error`` with the
+one-line reason: the user asked for a run on that data, so the failure must not pass as a verdict or as
+a harmless skip.
 
 The training settings are the digits gate's, not Appendix C's (width 1000, batch 32, cross-entropy,
 5000 epochs: days on a CPU) and were not calibrated on CIFAR-10 (no copy was available when this was
