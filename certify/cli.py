@@ -188,6 +188,21 @@ def _write(path: str, text: str) -> None:
         raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
+def _check_user_data(claims: list) -> None:
+    """Data a user names for a claim (CERTIFY_CIFAR10 for Appendix C) is read before any claim runs: a file that
+    cannot be used is a one-line input error (exit 2), never a verdict."""
+    if not any(c.id.startswith("appendixc.cifar10") for c in claims):
+        return
+    from certify.experiments import cifar10
+
+    path = os.environ.get(cifar10.ENV)
+    if path:
+        try:
+            cifar10.load_cifar10(path)
+        except InputError as exc:
+            raise InputError(str(exc) if cifar10.ENV in str(exc) else f"{cifar10.ENV}: {exc}") from None
+
+
 def _execute(claims: list, *, command: str, seed: int, quick: bool, strict: bool, jobs: int,
              json_out: str | None, junit_out: str | None, baseline_in: str | None = None,
              baseline_out: str | None = None, patterns: list[str] | None = None) -> ExitCode:
@@ -210,6 +225,7 @@ def _execute(claims: list, *, command: str, seed: int, quick: bool, strict: bool
     _check_outputs([("--json", json_out), ("--junit", junit_out), ("--write-baseline", baseline_out)],
                    [("--baseline", baseline_in)])
     base = bl.load(baseline_in) if baseline_in is not None else None
+    _check_user_data(claims)
     if not claims:
         click.echo("certify: no claim selected", err=True)
         return ExitCode.NO_CLAIMS

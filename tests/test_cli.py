@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from certify.cli import ExitCode, main
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, one_line_error, run_cli
 
 REQUIRED = {"id", "title", "status", "method", "margin", "message", "seconds", "evidence"}
 
@@ -463,3 +463,17 @@ def test_stdout_by_another_name_counts_as_stdout(tmp_path):
 def test_a_useless_columns_value_still_prints_the_table(tmp_path, columns):
     proc = run_cli("run", "eq6", "--jobs", "1", env={"COLUMNS": columns, "CERTIFY_RESULTS": str(tmp_path)})
     assert proc.returncode == 0 and "eq6" in proc.stdout and "exit status 0" in proc.stdout
+
+
+def test_unusable_cifar10_data_is_refused_before_any_claim_runs(tmp_path, monkeypatch, capsys):
+    """Appendix C's data, named by CERTIFY_CIFAR10, is read before the work starts: exit 2 with one line, no table
+    and no verdict; claims that do not use it are unaffected."""
+    junk = tmp_path / "batch.bin"
+    junk.write_bytes(b"\x01" * 5000)  # not a whole number of 3073-byte records
+    monkeypatch.setenv("CERTIFY_CIFAR10", str(junk))
+    assert main(["run", "appendixc.*"]) == ExitCode.USAGE
+    one_line_error(capsys, "CERTIFY_CIFAR10", "3073")
+    monkeypatch.setenv("CERTIFY_CIFAR10", str(tmp_path / "missing"))
+    assert main(["run", "appendixc.cifar10.depth"]) == ExitCode.USAGE
+    one_line_error(capsys, "CERTIFY_CIFAR10", "no such file")
+    assert main(["run", "lemma-a4"]) == ExitCode.OK  # the variable only matters to the claims that read it

@@ -97,7 +97,8 @@ def test_campaign_pipeline_kills_a_proofs_mutant():
     copy_root = mc.make_copy()
     try:
         baseline = mc.baseline_of(path, copy_root, 120)
-        assert baseline["statuses"] == {"lemma-a7": ("proved", None)}
+        assert baseline["statuses"] == {"lemma-a7": ("proved", None),
+                                        "lemma-a7.proof-equations": ("erratum", "proved")}
         (copy_root / path).write_text(mc.mutate((ROOT / path).read_text(), mutant))
         outcome, detail = mc.run_killer(path, copy_root, 120, baseline)
         assert outcome == "killed", detail
