@@ -89,15 +89,16 @@ def check_theorem(ctx: Context | None = None) -> Verdict:
     ev = ledger.evidence()
     sign = printed_speed_sign()
     ev.update({k: str(v) for k, v in sign.items()})
-    ev["notes"] = [
+    ev["see also"] = [
         "the proof uses ||Z^s_{l0}||_F <= ||X||_F, which needs prod_{l <= l0} ||W_l||_F <= 1: true at an optimal "
-        "direction, whose layers are balanced (||W_l||_F = 1), but not stated",
+        "direction, whose layers are balanced (||W_l||_F = 1), but not stated: thm3.1.balanced-layers",
         "the earliest good layer l0 is at most pL because at least (1-p)L of the L activations l = 0..L-1 are good; "
         "when l0 = l, W_l is not a weight of Y_{L:l0+1}, and at l0 = 0 Lemma A.7 is applied to X, which need not be "
         ">= 0: the index-by-index chain and its repair (strict count: l0 <= l - 1) are thm3.1.chain "
         "(proofs/section3_chain.py)",
-        "the sub-network from l0 is optimal for its own input with the same speed s*, which is what Prop. 3.3 needs",
-        "as in Prop. 3.3, the ReLU-gap ratio is controlled for l < L only (Z_L has no ReLU)",
+        "the sub-network from l0 is optimal for its own input with the same speed s*, which is what Prop. 3.3 needs: "
+        "thm3.1.balanced-layers",
+        "as in Prop. 3.3, the ReLU-gap ratio is controlled for l < L only (Z_L has no ReLU): thm3.1.output-gap",
     ]
     corrected = Verdict(Status.PROVED if ok else Status.REFUTED,
                         "with s* = -min Tr[G^T Y]: Prop. 3.3 (corrected) at eps = ||X|| sqrt(2 log(||X|| ||G||/s*)/l) "
