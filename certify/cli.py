@@ -195,7 +195,7 @@ def _check_user_data(claims: list) -> None:
         return
     from certify.experiments import cifar10
 
-    path = os.environ.get(cifar10.ENV)
+    path = os.environ.get(cifar10.ENV, "").strip()  # empty counts as unset, as in the claims themselves
     if path:
         try:
             cifar10.load_cifar10(path)

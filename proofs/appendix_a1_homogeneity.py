@@ -209,12 +209,11 @@ def check_printed_definition(ctx: Context | None = None) -> Verdict:
     """A.1's second paragraph: 'the homogeneity of localized loss L0(theta) = Tr[grad C(0)^T]'."""
     cx = printed_definition_counterexample()
     ledger = Ledger()
-    ok = verify_trace_linearity(ledger)
-    corrected = Verdict(Status.PROVED if ok else Status.REFUTED,
-                        "with Y_theta restored, L0(theta) = Tr[G^T Y_theta] and the display's last step "
-                        "Tr[G^T (lambda^L Y)] = lambda^L Tr[G^T Y] reduces to 0 (the region-by-region homogeneity of "
-                        "Y_theta is a1.homogeneity)" if ok else f"step failed: {ledger.failed[0]}", None,
-                        ledger.evidence())
+    verify_trace_linearity(ledger)
+    corrected = ledger.verdict(
+        "with Y_theta restored, L0(theta) = Tr[G^T Y_theta] and the display's last step "
+        "Tr[G^T (lambda^L Y)] = lambda^L Tr[G^T Y] reduces to 0 (the region-by-region homogeneity of "
+        "Y_theta is a1.homogeneity)")
     ev = {"printed": "L0(theta) = Tr[grad C(0)^T]", "counterexample": {k: str(v) for k, v in cx.items()}}
     if not cx["fails"]:  # pragma: no cover - would mean the printed definition is homogeneous
         return Verdict(Status.PROVED, "the printed definition is homogeneous", None, ev)

@@ -204,11 +204,10 @@ def verify_lemma_a4_display(ledger: Ledger, *, exponent: sp.Expr | None = None) 
 def check_lemma_a4_display(ctx: Context | None = None) -> Verdict:
     cx = lemma_a4_display_counterexample()
     ledger = Ledger()
-    ok = verify_lemma_a4_display(ledger)
-    corrected = Verdict(Status.PROVED if ok else Status.REFUTED,
-                        "(||theta||^2/L)^(L/2) = ((1/L) sum ||W_l||^2)^(L/2) >= prod ||W_l||_F (log t <= t - 1 "
-                        "for every L), and <= 1 when ||theta||^2 <= L" if ok else f"step failed: {ledger.failed[0]}",
-                        None, ledger.evidence())
+    verify_lemma_a4_display(ledger)
+    corrected = ledger.verdict(
+        "(||theta||^2/L)^(L/2) = ((1/L) sum ||W_l||^2)^(L/2) >= prod ||W_l||_F (log t <= t - 1 "
+        "for every L), and <= 1 when ||theta||^2 <= L")
     ev = {"printed": "(||theta||^2/L) = ((1/L) sum_l ||W_l||_F^2)^(L/2) >= (prod_l ||W_l||_F^2)^(1/2)",
           "counterexample": {k: str(v) for k, v in cx.items()}}
     if cx["left"] == cx["right"]:  # pragma: no cover
@@ -245,11 +244,12 @@ def verify_full_range_count(ledger: Ledger, *, first: int = 0) -> bool:
 def check_prop34_proof_indices(ctx: Context | None = None) -> Verdict:
     cx = printed_log_sum_counterexample()
     ledger = Ledger()
-    ok = verify_full_range_count(ledger) and verify_telescoping(ledger, depths=(1, 2, 3, 4))
-    corrected = Verdict(Status.PROVED if ok else Status.REFUTED,
-                        "summing over l = 0..L-1 (the product two lines earlier, telescoping for L = 1..4), at most pL "
-                        "of the L activations Z_0^s = X, ..., Z_{L-1}^s exceed the threshold, so at least (1-p)L meet "
-                        "(3)" if ok else f"step failed: {ledger.failed[0]}", None, ledger.evidence())
+    verify_full_range_count(ledger)
+    verify_telescoping(ledger, depths=(1, 2, 3, 4))
+    corrected = ledger.verdict(
+        "summing over l = 0..L-1 (the product two lines earlier, telescoping for L = 1..4), at most pL "
+        "of the L activations Z_0^s = X, ..., Z_{L-1}^s exceed the threshold, so at least (1-p)L meet "
+        "(3)")
     ev = {"printed": "sum_{l=1}^{L-1} log ||Z_l^s||_F^2 - log ||Z_l^s||_op^2 <= log(||Z_0^s||^2 ||G||^2 / "
                      "Tr[G^T Z_L]^2), then 'at least (1-p)L layers'; the last two displays write the preactivation "
                      "Z_l where the statement's Z_l^s is meant (we read them as Z_l^s)",

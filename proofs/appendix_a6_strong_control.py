@@ -943,18 +943,20 @@ def check_squaring_step(ctx: Context | None = None) -> Verdict:
                     "of W_l is <= 4Ce"})
 
 
-def verify_ball_minimiser_on_sphere(ledger: Ledger) -> bool:
+def verify_ball_minimiser_on_sphere(ledger: Ledger, *, step: int = 1) -> bool:
     """On ||theta||^2 <= L with min L0 < 0, a minimiser has ||theta||^2 = L: scaling theta with L0(theta) < 0 and
     ||theta||^2 = r < L by lambda = sqrt(L/r) > 1 gives L0(lambda theta) = lambda^L L0(theta) < L0(theta)."""
     lam = sp.Symbol("lambda", positive=True)
     L = sp.Symbol("L", integer=True, positive=True)
     v = sp.Symbol("v", positive=True)  # L0(theta) = -v < 0
     k = sp.Symbol("k", positive=True)  # lambda = 1 + k > 1
-    drop = (lam**L * (-v) - (-v)).subs(lam, 1 + k)  # L0(lambda theta) - L0(theta)
-    ok = ledger.identity("L0(lambda theta) - L0(theta) + v ((1 + k)^L - 1) = 0", drop + v * ((1 + k) ** L - 1))
-    # (1 + k)^L = exp(L log(1 + k)) > 1 because L log(1 + k) > 0 (k > 0, L >= 1) and exp is increasing
-    ok &= ledger.identity("(1 + k)^L = exp(L log(1 + k))", sp.exp(L * sp.log(1 + k)) - (1 + k) ** L)
-    ok &= ledger.fact("L log(1 + k) > 0 for k > 0, L >= 1", bool((L * sp.log(1 + k)).is_positive))
+    # ``step = -1`` plants lambda = 1 - k < 1 (scaling down): then nothing below holds
+    drop = (lam**L * (-v) - (-v)).subs(lam, 1 + step * k)  # L0(lambda theta) - L0(theta)
+    lam_k = 1 + step * k
+    ok = ledger.identity("L0(lambda theta) - L0(theta) + v (lambda^L - 1) = 0", drop + v * (lam_k**L - 1))
+    # lambda^L = exp(L log lambda) > 1 because L log(lambda) > 0 (lambda = 1 + k > 1, L >= 1) and exp is increasing
+    ok &= ledger.identity("lambda^L = exp(L log(lambda))", sp.exp(L * sp.log(lam_k)) - lam_k**L)
+    ok &= ledger.fact("L log(lambda) > 0 for lambda = 1 + k, k > 0, L >= 1", bool((L * sp.log(lam_k)).is_positive))
     return ok
 
 

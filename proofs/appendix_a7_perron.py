@@ -106,11 +106,10 @@ def verify_corrected_equations(ledger: Ledger, *, power: int = 2) -> bool:
 def check_lemma_a7_proof(ctx: Context | None = None) -> Verdict:
     cx = printed_proof_counterexample()
     ledger = Ledger()
-    ok = verify_corrected_equations(ledger)
-    corrected = Verdict(Status.PROVED if ok else Status.REFUTED,
-                        "A^T A u_1 = s_1^2 u_1, and v_1 = A u_1/s_1 satisfies A u_1 = s_1 v_1, A^T v_1 = s_1 u_1 (a "
-                        "left singular vector), >= 0 when A, u_1 >= 0" if ok else f"step failed: {ledger.failed[0]}",
-                        None, ledger.evidence())
+    verify_corrected_equations(ledger)
+    corrected = ledger.verdict(
+        "A^T A u_1 = s_1^2 u_1, and v_1 = A u_1/s_1 satisfies A u_1 = s_1 v_1, A^T v_1 = s_1 u_1 (a "
+        "left singular vector), >= 0 when A, u_1 >= 0")
     ev = {"printed": "A^T A u_1 = s_1 u_1; v_1 = A u_1/s_1 is a left singular vector as it satisfies A v_1 = s_1 u_1",
           "counterexample": {k: str(v) for k, v in cx.items()}}
     fails = cx["A^T A u_1 - s_1 u_1"] != sp.zeros(2, 1) and not cx["A v_1 defined"]

@@ -36,3 +36,15 @@ def test_example1_lower_ends_at_every_depth():
     v = s5.check_example1_lower_ends(CTX)
     assert v.status is Status.PROVED and v.evidence["computed"]["8"] == {"speed": "1/2", "||theta'||^2": "8"}
     assert s5.check_example1_lower_ends(CTX, extra=1).status is not Status.PROVED
+
+
+def test_lower_ends_need_the_certificate(monkeypatch):
+    """Without a certified depth-3 optimum (a tampered or missing certificate) nothing is proved at depth >= 4."""
+    import certify.optimum
+    from certify.kernel.verdict import Verdict
+
+    monkeypatch.setattr(certify.optimum, "check_footnote2_exact",
+                        lambda ctx: Verdict(Status.REFUTED, "tampered certificate"))
+    assert s5.check_example1_lower_ends(CTX).status is not Status.PROVED
+    assert s5.check_linear_converse(CTX).status is Status.PROVED  # does not rest on that certificate
+    assert s5.check_plateau_converse(CTX).status is not Status.ERRATUM  # the counterexample needs it

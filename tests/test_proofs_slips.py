@@ -69,3 +69,11 @@ def test_prop33_squaring_step_and_ball():
     assert a6.check_ball_and_sphere().status is Status.PROVED
     ledger = Ledger()
     assert not a6.verify_squaring_step(ledger, factor=2)  # the bound 2Ce is false (m = 0, Ce = 1/4: 1 > 1/2)
+
+
+def test_prop33_ball_and_sphere_scaling_down_is_not_proved():
+    from certify.proofs import appendix_a6_strong_control as a6
+
+    ledger = Ledger()
+    assert not a6.verify_ball_minimiser_on_sphere(ledger, step=-1)  # lambda = 1 - k < 1 raises L0
+    assert any("L log(lambda) > 0" in f for f in ledger.failed)
