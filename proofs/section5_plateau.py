@@ -347,4 +347,79 @@ def check_example1_lower_ends(ctx: Context | None = None, *, extra: int = 0) -> 
         "depth-3 optimum has, for every k >= 0, ||theta'||^2 = 3 + k and speed exactly 1/2 (induction on k: "
         "relu(E a) = E a = a, E E = E, P E = P on the concrete matrices; computed exactly for k = 0..3, 5)",
         {"computed": runs, "certificate": cert3.message,
-         "upper ends": "s*(L) <= 1/2 for L >= 4 is not proved (issue 16)"})
+         "upper ends": "s*(L) <= 1/2 for every L >= 2: section5.plateau.example1-every-depth (and "
+                       "section5.plateau.example1-depth4 for L = 4 alone)"})
+
+
+# --- Example 1: the upper ends (issue 16) ----------------------------------------------------------------
+
+
+def _context(ctx: Context | None) -> Context:
+    if ctx is None:
+        import certify.paths
+
+        ctx = Context(seed=0, data_dir=certify.paths.data_dir())
+    return ctx
+
+
+def _about_example1(X: Any, G: Any, digest: str) -> bool:
+    from certify.kernel.speed_certificate import data_digest
+    from certify.optimum import example1_exact_data
+
+    Xe, Ge = example1_exact_data()
+    return X == Xe and G == Ge and digest == data_digest(Xe, Ge)
+
+
+def check_example1_depth4(ctx: Context | None = None, *, depth: int = 4) -> Verdict:
+    """The shipped depth-4 tree certificate on Example 1's exact data closes at 1/2: s*(4) = 1/2 exactly."""
+    from certify.kernel.speed_certificate import check_document, parse_certificate, verdict_from_report
+    from certify.optimum import load_certificate
+
+    ctx = _context(ctx)
+    name = f"example1-exact-depth{depth}.json"
+    doc = load_certificate(ctx.data_dir / "certificates" / name)
+    cert = parse_certificate(doc)
+    report = check_document(doc)
+    what = f"Example 1, depth {depth}, exact data"
+    ev = {"certificate": f"data/certificates/{name}", "data": "Example 1 exactly, in Q(sqrt 2)",
+          "widths": report.widths, "tree_nodes": next((d for n, ok, d in report.checks if n == "upper.tree"), None)}
+    verdict = verdict_from_report(report, what, ev)
+    if verdict.status is not Status.CERTIFIED:
+        return verdict
+    half = fmpq(1, 2)
+    same = _about_example1(cert.X, cert.G, cert.digest) and cert.depth == depth
+    closes = report.lower == half and report.upper == half
+    if same and closes:
+        return Verdict(Status.CERTIFIED, f"{what}: s*({depth}) = 1/2 exactly (a tree certificate of {depth - 2} levels; "
+                       "lower end = upper end, every inequality decided in Q(sqrt 2))", None, verdict.evidence)
+    return Verdict(Status.REFUTED, f"{what}: the certificate is not about Example 1's exact data at depth {depth}, or "
+                   f"does not close at 1/2 (lower {show(report.lower)}, upper {show(report.upper)})", None,
+                   verdict.evidence)
+
+
+def check_example1_every_depth(ctx: Context | None = None) -> Verdict:
+    """The shipped invariant certificate: s*(L) <= 1/2 for every L >= 2 and >= 1/2 for every L >= 3."""
+    from certify.kernel.speed_invariant import check_invariant, parse_invariant
+    from certify.optimum import load_certificate
+
+    ctx = _context(ctx)
+    name = "example1-invariant.json"
+    inv = parse_invariant(load_certificate(ctx.data_dir / "certificates" / name))
+    report = check_invariant(inv)
+    ev: dict[str, Any] = {"certificate": f"data/certificates/{name}", "data": "Example 1 exactly, in Q(sqrt 2)",
+                          "vectors": len(inv.vectors), "children": sum(len(k) for k in inv.children),
+                          "checks": {n: {"ok": ok, "detail": d} for n, ok, d in report.checks}}
+    what = "Example 1 at every depth, exact data"
+    if not report.ok:
+        name_, detail = report.first_failure or ("(a required check did not run)", "")
+        return Verdict(Status.REFUTED, f"{what}: the invariant certificate fails check {name_} ({detail})", None, ev)
+    half = fmpq(1, 2)
+    if not (_about_example1(inv.X, inv.G, inv.digest) and inv.lower_depth == 3 and report.lower == half
+            and report.upper == half):
+        return Verdict(Status.REFUTED, f"{what}: the certificate is not about Example 1's exact data, or does not "
+                       f"give 1/2 <= s*(L) <= 1/2 from L = 3 on (lower {show(report.lower)} from depth "
+                       f"{inv.lower_depth}, upper {show(report.upper)})", None, ev)
+    return Verdict(Status.CERTIFIED, f"{what}: s*(L) = 1/2 for every L >= 3 (an invariant of {len(inv.vectors)} "
+                   "vectors closed under the dual step bounds every depth by 1/2; eq. (2) with layers [1] inserted "
+                   "attains 1/2 at every depth >= 3; exact in Q(sqrt 2)).  Also s*(2) <= 1/2, where s*(2) = sqrt(2) - 1",
+                   None, ev)

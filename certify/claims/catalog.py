@@ -542,6 +542,33 @@ CATALOG: tuple[Claim, ...] = (
         CERT, check="certify.proofs.section5_plateau:check_example1_lower_ends", cost=0.3,
     ),
     Claim(
+        "section5.plateau.reduction", "section5.plateau", "The optimal speed at every depth as a nested support function",
+        "Section 5, conjecture (2); footnote 2 (our derivation)",
+        "For one output and every L >= 2, s*(L) <= h_{L-1}(g), h_j the support function of K_j (K_1 the symmetric "
+        "convex hull of {relu(X^T u)}, K_{j+1} that of relu(K_j)); the dual step that bounds h_{j+1} by h_j on "
+        "children v_{S,e}(t); the covers of a depth-free invariant (evenness, domination on hulls of nonnegative "
+        "generators); and the lower end carried to every depth by inserted layers [1]: each step reduces to 0.",
+        SYM, check="certify.proofs.section5_depth_reduction:check_depth_reduction", cost=1.0,
+    ),
+    Claim(
+        "section5.plateau.example1-depth4", "section5.plateau", "On Example 1, s*(4) = 1/2 exactly",
+        "Section 5, conjecture (2); Example 1; footnote 2",
+        "On Example 1's exact data, a depth-4 tree certificate (data/certificates/example1-exact-depth4.json: 516 "
+        "nodes, multipliers 0, 1 and sqrt(2)/4) has upper end 1/2, and eq. (2) with a layer [1] inserted attains "
+        "1/2 at ||theta||^2 = 4: every inequality decided exactly in Q(sqrt 2).",
+        CERT, check="certify.proofs.section5_plateau:check_example1_depth4", cost=0.6,
+    ),
+    Claim(
+        "section5.plateau.example1-every-depth", "section5.plateau", "On Example 1, s*(L) = 1/2 at every depth L >= 3",
+        "Section 5, conjecture (2); Example 1; footnote 2",
+        "On Example 1's exact data the optimal escape speed plateaus from depth 3 on: s*(L) = 1/2 for every L >= 3. "
+        "Upper end: a finite family of 93 vectors, closed under the dual step with multipliers 0, 1 and sqrt(2)/4 "
+        "(data/certificates/example1-invariant.json), each with max_u |w . relu(X^T u)| <= 1/2, bounds the nested "
+        "support function at every depth by induction.  Lower end: eq. (2) with layers [1] inserted.  Exact in "
+        "Q(sqrt 2).",
+        CERT, check="certify.proofs.section5_plateau:check_example1_every_depth", cost=0.3,
+    ),
+    Claim(
         "section5.conjecture1.gd-finds-optimum", "section5.conjecture1",
         "Wide networks' GD finds the certified optimal escape direction", "Section 5, conjecture (1); Example 1",
         "Projected gradient descent on ||theta||^2 = L (the direction dynamics of gradient flow in q-time, Section "

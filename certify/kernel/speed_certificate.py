@@ -1,10 +1,10 @@
-"""Checker of optimal-escape-speed certificates (trusted kernel; Section 4, footnote 2).
+"""Checker of optimal-escape-speed certificates (trusted kernel; Section 4, footnote 2, Section 5).
 
 A certificate claims ``lower <= s*(L) <= upper`` for the optimal escape speed
 
     s*(L) = max { -Tr[G^T Y_theta] : ||theta||^2 = L }
 
-of a depth-L (L = 2 or 3) bias-free ReLU network on 2-D data X (2 x N) with one output (G is 1 x N).
+of a depth-L (2 <= L <= MAX_DEPTH) bias-free ReLU network on 2-D data X (2 x N) with one output (G is 1 x N).
 This module re-verifies every inequality of it in exact rational arithmetic (``fmpq``); nothing here
 trusts the solver that wrote the certificate.
 
@@ -30,6 +30,16 @@ t_j in [0, 1] (relu(z) >= t z).  So for every S a vector t_S in [0, 1]^M with h(
 v_{S,e} = e g on S, 0 on P \\ S, e g_j t_j on M, bounds e g . relu(f) <= U on K (K is symmetric,
 so h is its support function).  The certificate gives t_S for every S and both signs.
 
+Any depth (schema_version 2; the reduction for general L is derived in ``proofs/section5_depth_reduction.py``).
+With K_1 the K above and K_{j+1} the symmetric convex hull of relu(K_j), s*(L) <= h_{L-1}(g) where h_j is the
+support function of K_j, and h_{j+1}(v) = max_{f in K_j} |v . relu(f)|.  The step above bounds h_{j+1}(v) by
+the largest h_j(c) over the children c = v_{S,e}(t_S) of v, one per sign e and subset S of P_e(v) =
+{j : e v_j > 0}, with multipliers t_S in [0, 1] on M_e(v) = {j : e v_j < 0}.  So a depth-L certificate is a
+tree: its root is g (level L - 1), a node of level >= 2 has exactly one child per (e, S), each child's vector is
+computed here, exactly, from its parent's and its (e, S, t), and the vectors of the level-1 nodes (the leaves)
+get the arc check above.  Depth 3 is the tree of one level; version-1 documents write its leaves as the flat
+list ``multipliers``, which is still read.
+
 The lower end is an explicit network with ||theta||^2 <= L whose speed -Tr[G^T Y] is evaluated
 exactly: scaling it onto the sphere multiplies a positive speed by (L/||theta||^2)^(L/2) >= 1.
 """
@@ -49,7 +59,13 @@ from certify.kernel.quadratic import QSqrt2
 from certify.kernel.verdict import show
 
 SCHEMA = "certify/optimal-speed-certificate"
-SCHEMA_VERSION = 1
+#: the version written for trees (depth >= 4); version 1 (depth 2 or 3, flat ``multipliers``) is still read
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+#: the deepest network a certificate may be about (the tree has depth - 2 levels of nodes)
+MAX_DEPTH = 8
+#: the most nodes of a tree (all levels together); each is one exact child vector of N entries
+MAX_TREE_NODES = 2**16
 
 # --- limits --------------------------------------------------------------------------------------
 # What a certificate may ask of the checker, decided from its declared sizes before any arithmetic.
@@ -190,6 +206,19 @@ class Certificate:
     rays: list[tuple[fmpq, fmpq]]
     active: list[frozenset[int]]
     multipliers: dict[tuple[int, frozenset[int]], dict[int, fmpq]] = field(default_factory=dict)
+    #: the root's children (schema_version 2, depth >= 3); None for the flat version-1 form
+    tree: list["Node"] | None = None
+
+
+@dataclass
+class Node:
+    """One child of a tree: the sign e, the subset S of P_e(parent) and the multipliers t on M_e(parent);
+    ``children`` is None exactly at level 1."""
+
+    sign: int
+    subset: frozenset[int]
+    t: dict[int, Any]
+    children: list["Node"] | None
 
 
 def _common_denominator_digits(numbers: Any) -> int:
@@ -241,12 +270,15 @@ def parse_certificate(doc: Any) -> Certificate:
         raise CertificateFormatError("a certificate is a JSON object")
     if doc.get("schema") != SCHEMA:
         raise CertificateFormatError(f"not a certificate of this kind (schema must be {SCHEMA!r})")
-    if doc.get("schema_version") != SCHEMA_VERSION:
-        raise CertificateFormatError(f"unsupported schema_version {str(doc.get('schema_version'))[:20]!r} "
-                                     f"(this checker reads {SCHEMA_VERSION})")
+    version = doc.get("schema_version")
+    if type(version) is not int or version not in READABLE_VERSIONS:
+        raise CertificateFormatError(f"unsupported schema_version {str(version)[:20]!r} "
+                                     f"(this checker reads {', '.join(map(str, READABLE_VERSIONS))})")
     depth = _field(doc, "depth", int, "certificate")
-    if depth not in (2, 3):
-        raise CertificateFormatError(f"certificate.depth: 2 or 3, got {str(depth)[:20]}")
+    if version == 1 and depth not in (2, 3):
+        raise CertificateFormatError(f"certificate.depth: 2 or 3 in schema_version 1, got {str(depth)[:20]}")
+    if not 2 <= depth <= MAX_DEPTH:
+        raise CertificateFormatError(f"certificate.depth: 2 to {MAX_DEPTH}, got {str(depth)[:20]}")
     data = _field(doc, "data", dict, "certificate")
     raw_X = _field(data, "X", list, "data")
     for i, row in enumerate(raw_X[:2]):
@@ -278,7 +310,16 @@ def parse_certificate(doc: Any) -> Certificate:
     raw_rays = _field(upper, "rays", list, "upper")
     m = _size(raw_rays, "upper.rays", MAX_RAYS, "rays")
     vectors = 1
-    if depth == 3:
+    raw_tree = upper.get("tree")
+    if raw_tree is not None and (version == 1 or "multipliers" in upper):
+        raise CertificateFormatError("upper.tree: only in schema_version 2, and not together with upper.multipliers")
+    if raw_tree is None and depth >= 4:
+        raise CertificateFormatError(f"upper.tree: a depth-{depth} certificate needs the tree of multipliers")
+    tree_levels: tuple[int, int] | None = None
+    if raw_tree is not None:
+        tree_levels = _tree_shape(raw_tree, depth, N)
+        vectors = tree_levels[1]
+    elif depth == 3:
         pos, neg = sum(1 for v in G[0] if v > 0), sum(1 for v in G[0] if v < 0)
         vectors = 2**pos + 2**neg
         if vectors > MAX_PATTERNS:
@@ -321,14 +362,91 @@ def parse_certificate(doc: Any) -> Certificate:
             raise CertificateFormatError(f"{where}: sign {sign} and subset {sorted(subset)[:12]} given twice")
         mult[key] = t
     _bounded_group([v for t in mult.values() for v in t.values()], "upper.multipliers", MAX_CHECK_DIGITS)
-    digits = max(_digits(v) for v in [v for r in X + G for v in r] + [v for r in rays for v in r] + [up]
-                 + [v for t in mult.values() for v in t.values()])
+    tree = None
+    t_values: list[Any] = [v for t in mult.values() for v in t.values()]
+    if raw_tree is not None:
+        tree = _parse_tree(raw_tree, depth - 2, N, "upper.tree")
+        t_values = []
+        stack = list(tree)
+        while stack:
+            node = stack.pop()
+            t_values.extend(node.t.values())
+            stack.extend(node.children or [])
+        _bounded_group(t_values, "upper.tree multipliers", MAX_CHECK_DIGITS)
+    data_digits = max(_digits(v) for v in [v for r in X + G for v in r] + [v for r in rays for v in r] + [up])
+    t_digits = max((_digits(v) for v in t_values), default=1)
+    # a leaf's entries are g_j times depth - 2 multipliers: their digits add up along the path
+    digits = data_digits + max(depth - 2, 1) * t_digits
     cost = vectors * m * N * max(1.0, digits / 100) ** 2
+    if tree_levels is not None:
+        cost += tree_levels[0] * N * max(1.0, digits / 100) ** 2  # computing every node's vector
     if cost > MAX_CHECK_COST:
         raise CertificateFormatError(f"the upper-bound check would cost {cost:.3g} units ({vectors} vector(s) x {m} "
-                                     f"cells x {N} points with numbers of {digits} digits; at most "
+                                     f"cells x {N} points with numbers of up to {digits} digits; at most "
                                      f"{MAX_CHECK_COST}, about a minute): use fewer points or shorter numbers")
-    return Certificate(depth, X, G, digest, lo, weights, up, rays, active, mult)
+    return Certificate(depth, X, G, digest, lo, weights, up, rays, active, mult, tree)
+
+
+def _tree_shape(raw: Any, depth: int, N: int) -> tuple[int, int]:
+    """Walk the tree's structure before any number in it is parsed: (nodes, leaves), refusing more than
+    MAX_TREE_NODES nodes, nodes that are not objects, and children at the wrong level."""
+    if not isinstance(raw, list):
+        raise CertificateFormatError("upper.tree: expected a list (the root's children)")
+    if depth == 2 and raw:
+        raise CertificateFormatError("upper.tree: a depth-2 certificate has no children (its root g is the leaf)")
+    nodes = leaves = 0
+    stack: list[tuple[list, int, str]] = [(raw, depth - 2, "upper.tree")] if depth >= 3 else []
+    while stack:
+        children, level, where = stack.pop()
+        for i, node in enumerate(children):
+            nodes += 1
+            if nodes > MAX_TREE_NODES:
+                raise CertificateFormatError(f"upper.tree: more than {MAX_TREE_NODES} nodes, more than this checker "
+                                             "accepts")
+            at = f"{where}[{i}]"
+            if not isinstance(node, dict):
+                raise CertificateFormatError(f"{at}: a node is an object with sign, subset, t (and children)")
+            for key in ("subset", "t"):
+                if key in node and isinstance(node[key], (list, dict)) and len(node[key]) > N:
+                    raise CertificateFormatError(f"{at}.{key}: more entries than the {N} points")
+            sub = node.get("children")
+            if level == 1:
+                if sub not in (None, []):
+                    raise CertificateFormatError(f"{at}: a level-1 node (a leaf) has no children")
+                leaves += 1
+            else:
+                if not isinstance(sub, list) or not sub:
+                    raise CertificateFormatError(f"{at}.children: a node of level {level} needs its children")
+                stack.append((sub, level - 1, f"{at}.children"))
+    return nodes, leaves
+
+
+def _parse_tree(raw: list, level: int, N: int, where: str) -> list[Node]:
+    """The nodes of one level (the shape was checked by :func:`_tree_shape`); duplicates are refused."""
+    out, seen = [], set()
+    for i, node in enumerate(raw):
+        at = f"{where}[{i}]"
+        sign = _field(node, "sign", int, at)
+        if sign not in (1, -1):
+            raise CertificateFormatError(f"{at}.sign: 1 or -1")
+        subset = _field(node, "subset", list, at)
+        if not all(isinstance(k, int) and not isinstance(k, bool) and 0 <= k < N for k in subset):
+            raise CertificateFormatError(f"{at}.subset: point indices in 0..{N - 1}")
+        if len(set(subset)) != len(subset):
+            raise CertificateFormatError(f"{at}.subset: an index given twice")
+        t_raw = _field(node, "t", dict, at)
+        t = {}
+        for k, v in t_raw.items():
+            if not (k.isascii() and k.isdigit() and len(k) <= 6 and int(k) < N) or str(int(k)) != k:
+                raise CertificateFormatError(f"{at}.t: keys are point indices in 0..{N - 1}, got {k[:20]!r}")
+            t[int(k)] = parse_number(v, f"{at}.t[{k}]")
+        key = (sign, frozenset(subset))
+        if key in seen:
+            raise CertificateFormatError(f"{at}: sign {sign} and subset {sorted(subset)[:12]} given twice")
+        seen.add(key)
+        children = _parse_tree(node["children"], level - 1, N, f"{at}.children") if level >= 2 else None
+        out.append(Node(sign, frozenset(subset), t, children))
+    return out
 
 
 # --- the checks ---------------------------------------------------------------------------------
@@ -368,7 +486,7 @@ def exact_speed(weights: list[list[list[fmpq]]], X: list[list[fmpq]], G: list[li
     return -sum((G[i][j] * act[i][j] for i in range(len(G)) for j in range(len(X[0]))), fmpq(0))
 
 
-#: the checks every certificate must pass (depth 3 adds upper.multipliers)
+#: the checks every certificate must pass (depth 3 adds upper.multipliers or upper.tree, depth 4+ upper.tree)
 REQUIRED_CHECKS = frozenset({"lower.shapes", "lower.norm", "lower.speed", "upper.rays", "upper.cells",
                              "upper.nonnegative", "upper.bound", "interval"})
 
@@ -387,8 +505,13 @@ class CheckReport:
     def ok(self) -> bool:
         """Every check passed, and every check the depth requires was run (a report cut short, or one that
         skipped a step, proves nothing)."""
-        required = REQUIRED_CHECKS | ({"upper.multipliers"} if self.depth == 3 else set())
-        return all(passed for _, passed, _ in self.checks) and required <= {name for name, _, _ in self.checks}
+        names = {name for name, _, _ in self.checks}
+        # depth 3: the flat multipliers (version 1) or the tree; depth 4 and more: the tree
+        if self.depth == 3 and not names & {"upper.multipliers", "upper.tree"}:
+            return False
+        if self.depth >= 4 and "upper.tree" not in names:
+            return False
+        return all(passed for _, passed, _ in self.checks) and REQUIRED_CHECKS <= names
 
     @property
     def first_failure(self) -> tuple[str, str] | None:
@@ -421,26 +544,22 @@ def check_certificate(cert: Certificate) -> CheckReport:
     return CheckReport(checks, cert.lower, cert.upper, cert.depth, [2] + [len(W) for W in cert.weights])
 
 
-def _run_checks(cert: Certificate, record: Any) -> None:
-    X, G, L = cert.X, cert.G, cert.depth
-    N = len(X[0])
-    pts = [(X[0][k], X[1][k]) for k in range(N)]
-    g = G[0]
-    record("data.sha256", data_digest(X, G) == cert.digest, "the digest of the certificate's data")
-
-    # lower end: an explicit network on or inside the sphere, evaluated exactly
-    Ws = cert.weights
-    chain = len(Ws[0][0]) == 2 and len(Ws[-1]) == 1 and all(
+def check_lower(X: list, G: list, weights: list, lower: Any, L: int, record: Any) -> None:
+    """The lower end: an explicit depth-L network on or inside the sphere ||theta||^2 = L, evaluated exactly."""
+    Ws = weights
+    chain = len(Ws) == L and len(Ws[0][0]) == 2 and len(Ws[-1]) == 1 and all(
         len(Ws[l + 1][0]) == len(Ws[l]) for l in range(L - 1))
     widths = [2] + [len(W) for W in Ws]
     record("lower.shapes", chain, f"widths {widths}: 2 inputs, 1 output, consecutive shapes chain")
     sq = sum((v * v for W in Ws for row in W for v in row), fmpq(0))
     record("lower.norm", sq <= L, f"||theta||^2 = {show(sq)} <= {L}")
     speed = exact_speed(Ws, X, G)
-    record("lower.speed", speed >= cert.lower, f"exact speed {show(speed)} >= claimed lower {show(cert.lower)}")
+    record("lower.speed", speed >= lower, f"exact speed {show(speed)} >= claimed lower {show(lower)}")
 
-    # upper end: the cells cover the circle and carry the right active sets
-    rays, m = cert.rays, len(cert.rays)
+
+def check_cells(pts: list, rays: list, active: list, record: Any) -> None:
+    """The rays turn counterclockwise by less than pi each, and every cell's active set is right."""
+    m = len(rays)
     turns = m >= 3 and all(_cross(rays[i], rays[(i + 1) % m]) > 0 for i in range(m))
     record("upper.rays", turns, f"{m} rays, each turn strictly between 0 and pi counterclockwise")
     bad_cells = []
@@ -448,18 +567,53 @@ def _run_checks(cert: Certificate, record: Any) -> None:
         ra, rb = rays[i], rays[(i + 1) % m]
         for k, x in enumerate(pts):
             a, b = _dot(x, ra), _dot(x, rb)
-            if (k in cert.active[i] and (a < 0 or b < 0)) or (k not in cert.active[i] and (a > 0 or b > 0)):
+            if (k in active[i] and (a < 0 or b < 0)) or (k not in active[i] and (a > 0 or b > 0)):
                 bad_cells.append((i, k))
         if len(bad_cells) >= 3:
             break
     record("upper.cells", not bad_cells,
            "every point's sign is constant on every cell" + (f"; wrong at (cell, point) {bad_cells[:3]}" if bad_cells else ""))
+
+
+def check_support(vectors: list[tuple[str, list[tuple[int, Any]]]], pts: list, rays: list, active: list, U: Any,
+                  record: Any) -> None:
+    """h_1(v) = max_u |v . relu(X^T u)| <= U for every vector, given as (name, nonzero (index, value) pairs),
+    decided on every cell (``check_cells`` must have passed) and both signs."""
+    m = len(rays)
+    zero = fmpq(0)
+    for i in range(m):
+        ra, rb = rays[i], rays[(i + 1) % m]
+        act = active[i]
+        for name, v in vectors:
+            w0, w1 = zero, zero
+            for k, vk in v:
+                if k in act:
+                    w0 += vk * pts[k][0]
+                    w1 += vk * pts[k][1]
+            for s in (1, -1):
+                if not arc_max_at_most((s * w0, s * w1), ra, rb, U):
+                    record("upper.bound", False, f"max_u |v . relu(X^T u)| <= {show(U)} for {len(vectors)} vector(s) "
+                           f"on {m} cells; exceeded at {name}, cell {i}, sign {s:+d}")
+    record("upper.bound", True, f"max_u |v . relu(X^T u)| <= {show(U)} for {len(vectors)} vector(s) on {m} cells")
+
+
+def _run_checks(cert: Certificate, record: Any) -> None:
+    X, G, L = cert.X, cert.G, cert.depth
+    N = len(X[0])
+    pts = [(X[0][k], X[1][k]) for k in range(N)]
+    g = G[0]
+    record("data.sha256", data_digest(X, G) == cert.digest, "the digest of the certificate's data")
+    check_lower(X, G, cert.weights, cert.lower, L, record)
+    check_cells(pts, cert.rays, cert.active, record)
     U = cert.upper
     record("upper.nonnegative", U >= 0, f"upper = {show(U)} >= 0")
 
     # the vectors v whose support value h(v) must be <= U, as (index, value) pairs of their nonzero entries
     vectors: list[tuple[str, list[tuple[int, Any]]]] = []
-    if L == 2:
+    if cert.tree is not None and L >= 3:
+        leaves = _tree_leaves(cert, record)
+        vectors = [(name, [(k, c[k]) for k in range(N) if c[k] != 0]) for name, c in leaves]
+    elif L == 2:
         vectors.append(("g", [(k, g[k]) for k in range(N) if g[k] != 0]))
     else:
         for e in (1, -1):
@@ -477,22 +631,53 @@ def _run_checks(cert: Certificate, record: Any) -> None:
                     v = [(j, e * g[j]) for j in S] + [(j, e * g[j] * t[j]) for j in M if t[j] != 0]
                     vectors.append((f"sign {e:+d}, S = {list(S)}", v))
         record("upper.multipliers", True, "a multiplier vector t in [0,1] for every sign and subset")
-    zero = fmpq(0)
-    for i in range(m):
-        ra, rb = rays[i], rays[(i + 1) % m]
-        act = cert.active[i]
-        for name, v in vectors:
-            w0, w1 = zero, zero
-            for k, vk in v:
-                if k in act:
-                    w0 += vk * pts[k][0]
-                    w1 += vk * pts[k][1]
-            for s in (1, -1):
-                if not arc_max_at_most((s * w0, s * w1), ra, rb, U):
-                    record("upper.bound", False, f"max_u |v . relu(X^T u)| <= {show(U)} for {len(vectors)} vector(s) "
-                           f"on {m} cells; exceeded at {name}, cell {i}, sign {s:+d}")
-    record("upper.bound", True, f"max_u |v . relu(X^T u)| <= {show(U)} for {len(vectors)} vector(s) on {m} cells")
+    check_support(vectors, pts, cert.rays, cert.active, U, record)
     record("interval", cert.lower <= U, f"lower {show(cert.lower)} <= upper {show(U)}")
+
+
+def _tree_leaves(cert: Certificate, record: Any) -> list[tuple[str, list[Any]]]:
+    """Every node's vector, computed exactly from the root g down; the leaves' vectors are returned.
+
+    At a node with vector v, the children must be exactly one per sign e and subset S of P_e(v), with
+    t on exactly M_e(v), in [0, 1]: then h_{j+1}(v) <= max over the children of h_j(child)."""
+    N = len(cert.G[0])
+    zero = fmpq(0)
+    leaves: list[tuple[str, list[Any]]] = []
+    stack: list[tuple[list[Any], list[Node], str]] = [(list(cert.G[0]), cert.tree or [], "root")]
+    nodes = 0
+    while stack:
+        v, children, name = stack.pop()
+        pos = [j for j in range(N) if v[j] > 0]
+        neg = [j for j in range(N) if v[j] < 0]
+        need = 2 ** len(pos) + 2 ** len(neg)
+        if len(children) != need:
+            record("upper.tree", False, f"one child per sign and subset; the node {name} has {len(children)} "
+                   f"children, its vector needs 2^{len(pos)} + 2^{len(neg)} = {need}")
+        for node in children:
+            e = node.sign
+            P, M = (pos, neg) if e == 1 else (neg, pos)
+            label = f"{name} / sign {e:+d}, S = {sorted(node.subset)[:12]}"
+            if not node.subset <= set(P):
+                record("upper.tree", False, f"every subset lies in P_e of its parent; not at {label}")
+            if set(node.t) != set(M):
+                record("upper.tree", False, f"the multipliers t sit exactly on M_e of the parent; not at {label}")
+            if any(not (0 <= node.t[j] <= 1) for j in M):
+                record("upper.tree", False, f"every multiplier t lies in [0, 1]; not at {label}")
+            c = [zero] * N
+            for j in node.subset:
+                c[j] = e * v[j]
+            for j in M:
+                c[j] = e * v[j] * node.t[j]
+            nodes += 1
+            if node.children is None:
+                leaves.append((label, c))
+            else:
+                stack.append((c, node.children, label))
+    # the children of one node have distinct (sign, subset) keys (parse_certificate refuses duplicates), each
+    # with S in P_e: so 2^|P_+| + 2^|P_-| of them are all of them
+    record("upper.tree", True, f"{nodes} nodes: every node has exactly one child per sign and subset, with "
+           f"multipliers in [0, 1] on M_e; {len(leaves)} leaves")
+    return leaves
 
 
 def check_document(doc: Any) -> CheckReport:
