@@ -68,8 +68,9 @@ def hull_scaling(ledger: Ledger, terms: int = 3) -> bool:
     return ok
 
 
-def output_homogeneity(ledger: Ledger, points: int = 2) -> bool:
-    """g . relu(a f) = a g . relu(f) for a >= 0, on every sign pattern of f."""
+def output_homogeneity(ledger: Ledger, points: int = 2, act: Any = relu) -> bool:
+    """g . relu(a f) = a g . relu(f) for a >= 0, on every sign pattern of f (``act``: the activation)."""
+    relu = act
     a = sp.Symbol("a", positive=True)
     g = sp.symbols(f"g0:{points}", real=True)
     ok = True
@@ -102,9 +103,10 @@ def evenness(ledger: Ledger) -> bool:
     return ledger.identity("|(-w) f| - |w f| = 0", sp.Abs(-w * f) - sp.Abs(w * f))
 
 
-def domination(ledger: Ledger, entries: int = 3) -> bool:
-    """0 <= c <= d and r >= 0 give 0 <= c . r <= d . r, so |c . r| <= |d . r| (and d <= c <= 0 by evenness)."""
-    c = sp.symbols(f"c0:{entries}", nonnegative=True)
+def domination(ledger: Ledger, entries: int = 3, one_signed: bool = True) -> bool:
+    """0 <= c <= d and r >= 0 give 0 <= c . r <= d . r, so |c . r| <= |d . r| (and d <= c <= 0 by evenness).
+    ``one_signed=False`` drops c >= 0 (a cover the checker must refuse: then it does not follow)."""
+    c = sp.symbols(f"c0:{entries}", **({"nonnegative": True} if one_signed else {"real": True}))
     delta = sp.symbols(f"delta0:{entries}", nonnegative=True)  # d = c + delta
     r = sp.symbols(f"r0:{entries}", nonnegative=True)
     d = [ci + di for ci, di in zip(c, delta)]
@@ -123,9 +125,10 @@ def generators_nonnegative(ledger: Ledger) -> bool:
     return ok
 
 
-def lower_extension(ledger: Ledger) -> bool:
+def lower_extension(ledger: Ledger, act: Any = relu) -> bool:
     """relu(1 * relu(z)) = relu(z) on both signs of z; an inserted [1] adds 1 to ||theta||^2; scaling a network
-    with positive speed s onto the sphere multiplies s by lam^L >= 1 for lam >= 1."""
+    with positive speed s onto the sphere multiplies s by lam^L >= 1 for lam >= 1 (``act``: the activation)."""
+    relu = act
     zp, zn = sp.symbols("z_p z_n", nonnegative=True)
     ok = ledger.identity("z >= 0: relu(1 relu(z)) = relu(z)", relu(1 * relu(zp)) - relu(zp))
     ok &= ledger.identity("z <= 0: relu(1 relu(z)) = relu(z)", relu(1 * relu(-zn)) - relu(-zn))
