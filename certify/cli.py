@@ -438,11 +438,17 @@ def _print_speed_report(report: Any, out: Any, source: str) -> None:
         lo, hi = lower_float(as_ball(report.lower)), -lower_float(-as_ball(report.upper))
         width = "0: the ends are equal" if report.lower == report.upper else f"{hi - lo:.3g}"
         interval = escape(f"[{lo:.12g}, {hi:.12g}]")  # '[inf, inf]' would read as markup
-        out.print(f"[bold green]certified[/bold green]  s*({report.depth}) in {interval}  "
-                  f"(width {width}; {source})")
+        every = getattr(report, "every_depth", False)
+        what = f"s*(L) for every L >= {report.depth}" if every else f"s*({report.depth})"
+        out.print(f"[bold green]certified[/bold green]  {what} in {interval}  (width {width}; {source})")
         out.print(f"  exact ends: lower = {show(report.lower)}  upper = {show(report.upper)}")
-        out.print(f"  the lower end is attained by a network of widths {report.widths}; the upper end holds at "
-                  "every width")
+        if every:
+            out.print(f"  the lower end is attained at depth {report.depth} by a network of widths {report.widths} "
+                      "(layers [1] inserted before the output carry it to every deeper L); the upper end holds at "
+                      "every depth L >= 2 and every width")
+        else:
+            out.print(f"  the lower end is attained by a network of widths {report.widths}; the upper end holds at "
+                      "every width")
     else:
         out.print(f"[bold red]FAIL[/bold red]  check {first[0]}: {markup_safe(first[1])}")
     for name, ok, detail in report.checks:
@@ -451,17 +457,22 @@ def _print_speed_report(report: Any, out: Any, source: str) -> None:
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=True, path_type=Path))
-@click.option("--depth", type=click.IntRange(min=1), required=True, help="Depth L of the network (2 or 3).")
+@click.option("--depth", type=click.IntRange(min=1), required=True,
+              help="Depth L of the network, 2 to 8 (depth 4 and more: a tree of multipliers, slower).")
 @click.option("--json", "json_out", metavar="FILE", callback=_stdout_alias, help="Write the result as JSON ('-' for stdout).")
 @click.option("--certificate", "cert_out", metavar="FILE", help="Write the certificate (JSON) for 'certify check'.")
 def optimum(file: Path, depth: int, json_out: str | None, cert_out: str | None) -> int:
-    """Certified interval for the optimal escape speed s*(L), L = 2 or 3, on 2-D data X with one output
-    (Section 4, footnote 2).  The file needs only X and G; weights, if present, are ignored."""
+    """Certified interval for the optimal escape speed s*(L), 2 <= L <= 8, on 2-D data X with one output
+    (Section 4, footnote 2).  The file needs only X and G; weights, if present, are ignored.  Depth 4 and
+    more write a tree of multipliers (schema_version 2), whose size grows quickly with L and with the
+    number of points with nonzero G; sizes beyond the checker's limits are refused up front."""
     from certify.instances import load_data
     from certify.kernel.compare import lower_float
     from certify.kernel.speed_certificate import as_ball
-    from certify.optimum import certify_optimum
+    from certify.optimum import MAX_DEPTH, certify_optimum
 
+    if not 2 <= depth <= MAX_DEPTH:  # before the file is read: the depth alone decides this
+        raise InputError(f"--depth must be between 2 and {MAX_DEPTH}, got {depth}")
     _check_outputs([("--json", json_out), ("--certificate", cert_out)], [("FILE", str(file))])
     X, G, _ = load_data(file)
     result = certify_optimum(X, G, depth)
@@ -495,14 +506,20 @@ def optimum(file: Path, depth: int, json_out: str | None, cert_out: str | None) 
               help="Also require the certificate to be about the X and G of this .npz file.")
 def check(certificate: Path, data_file: Path | None) -> int:
     """Re-verify an optimal-speed certificate from scratch in exact arithmetic: exit 0 when every check
-    passes, 1 when one fails, 2 when the file is not a certificate."""
+    passes, 1 when one fails, 2 when the file is not a certificate.  Reads both kinds: a certificate for
+    one depth (certify/optimal-speed-certificate) and an invariant for every depth
+    (certify/optimal-speed-invariant)."""
+    from certify.kernel import speed_invariant
     from certify.kernel.speed_certificate import CertificateFormatError, check_document
     from certify.optimum import load_certificate
 
     doc = load_certificate(certificate)
     start = time.perf_counter()
     try:
-        report = check_document(doc)
+        if isinstance(doc, dict) and doc.get("schema") == speed_invariant.SCHEMA:
+            report = speed_invariant.check_invariant_document(doc)
+        else:
+            report = check_document(doc)
     except CertificateFormatError as exc:
         raise InputError(f"{certificate}: not a valid certificate: {exc}") from None
     seconds = time.perf_counter() - start

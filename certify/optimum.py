@@ -28,13 +28,21 @@ from certify.kernel.speed_certificate import (
     MAX_PATTERNS,
     MAX_POINTS,
     SCHEMA,
-    SCHEMA_VERSION,
     CertificateFormatError,
     CheckReport,
     check_document,
     data_digest,
     number_text,
 )
+
+try:  # the tree limits of schema_version 2 (fallbacks: the values the checker was specified with)
+    from certify.kernel.speed_certificate import MAX_DEPTH, MAX_TREE_NODES
+except ImportError:  # pragma: no cover - only before the tree checker exists
+    MAX_DEPTH, MAX_TREE_NODES = 8, 2**16
+
+#: depth 2 and 3 keep writing the flat version-1 document; deeper ones write the tree (version 2)
+FLAT_VERSION = 1
+TREE_VERSION = 2
 
 #: the largest certificate file ``certify check`` reads (bytes).  A search at the checker's limits writes
 #: about 2 MB (4096 multiplier vectors, 512 points as exact binary fractions); this leaves room for
@@ -184,6 +192,7 @@ class Proposal:
     multipliers: list[dict[str, Any]]
     solver_seconds: float
     patterns: int
+    tree: list[dict[str, Any]] | None = None  # depth >= 4: the root's children (exact multipliers)
 
 
 def _depth2(arr: Arrangement, g: list[fmpq]) -> Proposal:
@@ -210,10 +219,11 @@ def _cone_normals(ra: np.ndarray, rb: np.ndarray) -> np.ndarray:
     return np.array([[-ra[1], ra[0]], [rb[1], -rb[0]], [ra[0] + rb[0], ra[1] + rb[1]]])
 
 
-def _depth3(arr: Arrangement, g: list[fmpq], Xf: np.ndarray, gf: np.ndarray) -> Proposal:
+def _depth3(arr: Arrangement, g: list[fmpq], Xf: np.ndarray, gf: np.ndarray, upper: bool = True) -> Proposal:
     """``Xf`` and ``gf``: the data as floats scaled to max-norm about one (:func:`scaled_floats`); the speed
     is homogeneous in X and in G, so the multipliers and the witness's direction do not change, and the
-    exact values are computed from ``arr`` and ``g``, the data as given."""
+    exact values are computed from ``arr`` and ``g``, the data as given.  ``upper=False`` skips the exact
+    support values (the deeper searches only want the witness; the upper end is then 0)."""
     import cvxpy as cp
 
     start = time.perf_counter()
@@ -257,7 +267,7 @@ def _depth3(arr: Arrangement, g: list[fmpq], Xf: np.ndarray, gf: np.ndarray) -> 
                     best = (float(prob.value), e, S)
     # the upper bound: the largest exact support value over all patterns (with the rounded multipliers)
     U = fmpq(0)
-    for mult in multipliers:
+    for mult in (multipliers if upper else []):
         e = mult["sign"]
         v = [fmpq(0)] * N
         for j in mult["subset"]:
@@ -299,6 +309,328 @@ def _depth3_witness(arr: Arrangement, Xf, gf, normals, e: int, S: tuple[int, ...
     W1 = [[_decimal(a), _decimal(b)] for a, b in rows]
     W2 = [[_decimal(c) for c in second]]
     return _scale_inside([W1, W2, [[fmpq(-e)]]], 3)
+
+
+# --- depth 4 and more: a tree of multipliers ----------------------------------------------------------
+#
+# The root g sits at level L - 1; a node v of level >= 2 has one child per sign e and subset S of
+# P_e(v) = {j : e v_j > 0}, with multipliers t in [0, 1] on M_e(v) = {j : e v_j < 0}; level-1 nodes are
+# checked on the arcs.  Along a path every entry is (product of the signs) * g_j * (product of the
+# multipliers), so the search works with tau_j, that product (1 at the root): tau is copied on S, set to
+# 0 off S u M, and may only shrink on M.  These are linear constraints, so the tree below one child of the
+# root is a single cone program.  Which entries of a node are nonzero is not known before the solve; the
+# search lays out the tree as if every entry it may carry were nonzero (the *layout*), and the exact tree
+# keeps the branches whose subsets avoid the entries that came out zero (those leave P and M).
+
+
+@functools.cache
+def _subtree_size(level: int, a: int, b: int) -> tuple[int, int]:
+    """(nodes, leaves) of a layout subtree at ``level`` whose node has a positive and b negative entries
+    (itself included).  A child of sign e takes S from one side (k entries, now positive) and keeps the
+    other side whole (now negative): the counts only depend on (k, other side)."""
+    if level <= 1:
+        return 1, 1
+    nodes, leaves = 1, 0
+    for x, y in ((a, b), (b, a)):
+        for k in range(x + 1):
+            n, l = _subtree_size(level - 1, k, y)
+            nodes += math.comb(x, k) * n
+            leaves += math.comb(x, k) * l
+    return nodes, leaves
+
+
+def tree_size(g: list[fmpq], depth: int) -> tuple[int, int]:
+    """(nodes, leaves) of the layout tree below the root g, the root not counted; an upper bound on those
+    of the exact tree (which drops the branches of entries that came out zero)."""
+    pos, neg = sum(1 for v in g if v > 0), sum(1 for v in g if v < 0)
+    if 2**pos + 2**neg > MAX_TREE_NODES:
+        return 2**pos + 2**neg, 2**pos + 2**neg  # already too many; no need to count the rest
+    nodes, leaves = _subtree_size(depth - 1, pos, neg)
+    return nodes - 1, leaves
+
+
+@dataclass
+class _Slot:
+    """One node of the layout of a root child's subtree."""
+
+    sign: int  # e of the edge from the parent
+    subset: tuple[int, ...]  # S, copied from the parent
+    shrink: tuple[int, ...]  # M_e(parent) in the layout: may shrink
+    path_sign: int  # the product of the signs from the root: the node is path_sign * g_j * tau_j
+    parent: int  # index of the parent slot; -1 for the root g
+    level: int
+    children: list[int]
+
+
+def _layout(gsign: list[int], e: int, S: tuple[int, ...], level: int) -> list[_Slot]:
+    """The layout of the subtree of the root's child (e, S), in preorder (parents before children)."""
+    slots: list[_Slot] = []
+
+    def add(parent: int, support: list[int], path: int, e: int, S: tuple[int, ...], level: int) -> int:
+        M = tuple(j for j in support if e * path * gsign[j] < 0)
+        idx = len(slots)
+        slots.append(_Slot(e, S, M, e * path, parent, level, []))
+        if level >= 2:
+            own = sorted(S + M)
+            for e2 in (1, -1):
+                P2 = [j for j in own if e2 * e * path * gsign[j] > 0]
+                for size in range(len(P2) + 1):
+                    for S2 in combinations(P2, size):
+                        slots[idx].children.append(add(idx, own, e * path, e2, S2, level - 1))
+        return idx
+
+    add(-1, [j for j in range(len(gsign)) if gsign[j] != 0], 1, e, S, level)
+    return slots
+
+
+def _solve_layout(slots: list[_Slot], gf: np.ndarray, XA: list[np.ndarray], normals: list[np.ndarray],
+                  root_support: np.ndarray) -> np.ndarray:
+    """tau for every slot (slots x N) minimising the largest arc support value over the leaves (floats,
+    untrusted; a failed solve gives tau = the parent's, i.e. multipliers 1, still a valid certificate)."""
+    import cvxpy as cp
+    from scipy import sparse
+
+    n, N = len(slots), len(gf)
+    keep, copy_, shrink = np.zeros((n, N)), np.zeros((n, N)), np.zeros((n, N))
+    rows, cols = [], []
+    from_root = np.zeros((n, N))
+    signed_g = np.zeros((n, N))
+    for i, sl in enumerate(slots):
+        copy_[i, list(sl.subset)] = 1.0
+        shrink[i, list(sl.shrink)] = 1.0
+        keep[i] = copy_[i] + shrink[i]
+        signed_g[i] = sl.path_sign * gf
+        if sl.parent < 0:
+            from_root[i] = root_support
+        else:
+            rows.append(i)
+            cols.append(sl.parent)
+    parent_of = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    leaves = [i for i, sl in enumerate(slots) if sl.level == 1]
+    pick = sparse.csr_matrix((np.ones(len(leaves)), (range(len(leaves)), leaves)), shape=(len(leaves), n))
+
+    tau = cp.Variable((n, N), nonneg=True)
+    top = cp.Variable()
+    parent = parent_of @ tau + from_root
+    cons = [cp.multiply(1.0 - keep, tau) == 0, cp.multiply(copy_, tau - parent) == 0,
+            cp.multiply(shrink, tau - parent) <= 0]
+    V = cp.multiply(pick @ tau, signed_g[leaves])  # the leaves' vectors (scaled floats)
+    for i, A in enumerate(XA):
+        W = V @ A.T  # leaves x 2: w_i(v) = sum over the active points of v_k x_k
+        for s in (1.0, -1.0):
+            y = cp.Variable((len(leaves), 3), nonneg=True)
+            cons.append(cp.norm(s * W + y @ normals[i], 2, axis=1) <= top)
+    prob = cp.Problem(cp.Minimize(top), cons)
+    import warnings
+
+    with warnings.catch_warnings():  # "may be inaccurate": any tau is valid, the exact check decides
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            prob.solve(solver=cp.CLARABEL)
+        except cp.error.SolverError:
+            pass
+    if tau.value is None:  # multipliers 1 everywhere: the layout's own tau
+        value = np.zeros((n, N))
+        for i, sl in enumerate(slots):
+            base = root_support if sl.parent < 0 else value[sl.parent]
+            value[i] = base * keep[i]
+        return value
+    return np.clip(np.asarray(tau.value, dtype=float), 0.0, 1.0)
+
+
+def _coefficient(x: float) -> fmpq:
+    """A multiplier as a 12-digit decimal in [0, 1]."""
+    if not math.isfinite(x):  # a solver's nan: the multiplier 1 is always allowed
+        x = 1.0
+    return _decimal(min(max(x, 0.0), 1.0))
+
+
+def _exact_subtree(slots: list[_Slot], tau: np.ndarray, idx: int, parent_coef: dict[int, fmpq],
+                   parent_sign: int, gsign: list[int], g: list[fmpq], arr: Arrangement,
+                   leaves: list[list[fmpq]]) -> dict[str, Any]:
+    """The exact node of slot ``idx`` (its parent's nonzero coefficients ``parent_coef``, all > 0, and the
+    parent's path sign), with its exact children; the leaves' exact vectors are appended to ``leaves``.
+
+    Each multiplier is the float ratio tau_child / parent coefficient, clamped to [0, 1] and rounded to a
+    12-digit decimal: every t then has a power of ten as its denominator (the checker bounds the common
+    denominator of all of them), and the coefficient child = parent * t is kept exactly, so the leaf
+    vectors here are those the checker recomputes."""
+    sl = slots[idx]
+    e = sl.sign
+    coef = {j: parent_coef[j] for j in sl.subset}
+    t: dict[int, fmpq] = {}
+    for j, pc in parent_coef.items():
+        if e * parent_sign * gsign[j] < 0:  # M_e(parent), exactly: the parent's entry is nonzero
+            ratio = float(tau[idx, j]) / float(pc) if float(pc) > 0 else 1.0
+            t[j] = _coefficient(ratio)
+            if t[j] > 0:
+                coef[j] = pc * t[j]
+    node: dict[str, Any] = {"sign": e, "subset": sorted(sl.subset), "t": t}
+    if sl.level >= 2:
+        node["children"] = [_exact_subtree(slots, tau, c, coef, sl.path_sign, gsign, g, arr, leaves)
+                            for c in sl.children if all(j in coef for j in slots[c].subset)]
+    else:
+        v = [fmpq(0)] * len(g)
+        for j, c in coef.items():
+            v[j] = sl.path_sign * g[j] * c
+        leaves.append(v)
+    return node
+
+
+def _count_exact(tree: list[dict[str, Any]]) -> tuple[int, int]:
+    nodes = leaves = 0
+    stack = list(tree)
+    while stack:
+        node = stack.pop()
+        nodes += 1
+        if "children" in node:
+            stack.extend(node["children"])
+        else:
+            leaves += 1
+    return nodes, leaves
+
+
+def _progress(total: int, what: str) -> Any:
+    """A rich progress bar on stderr when it is a terminal, else a do-nothing stand-in."""
+    import sys
+
+    class _Quiet:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def advance(self) -> None:
+            pass
+
+    if not sys.stderr.isatty():
+        return _Quiet()
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    class _Bar(_Quiet):
+        def __enter__(self):
+            self.p = Progress(TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                              console=Console(stderr=True), transient=True)
+            self.p.__enter__()
+            self.task = self.p.add_task(what, total=total)
+            return self
+
+        def __exit__(self, *exc):
+            return self.p.__exit__(*exc)
+
+        def advance(self) -> None:
+            self.p.advance(self.task)
+
+    return _Bar()
+
+
+def _deep(arr: Arrangement, g: list[fmpq], Xf: np.ndarray, gf: np.ndarray, depth: int,
+          Xq: list[list[fmpq]], Gq: list[list[fmpq]]) -> Proposal:
+    """Depth >= 4: one cone program per child of the root over its whole subtree, then the exact tree and
+    the largest exact leaf support value as the upper end.  The lower end: the depth-3 witness with
+    depth - 3 layers [[1]] inserted before its last layer, or a network found by gradient ascent at this
+    depth, whichever is faster exactly."""
+    start = time.perf_counter()
+    N, m = len(g), arr.cells
+    gsign = [1 if v > 0 else (-1 if v < 0 else 0) for v in g]
+    rays = [_float_direction(r) for r in arr.rays]
+    rays = [r / np.linalg.norm(r) for r in rays]
+    normals = [_cone_normals(rays[i], rays[(i + 1) % m]) for i in range(m)]
+    XA = [Xf * np.array([1.0 if k in arr.active[i] else 0.0 for k in range(N)]) for i in range(m)]
+    root_support = np.array([1.0 if s else 0.0 for s in gsign])
+    root_coef = {j: fmpq(1) for j in range(N) if gsign[j]}
+
+    roots = [(e, S) for e in (1, -1) for size in range(sum(1 for s in gsign if e * s > 0) + 1)
+             for S in combinations([j for j in range(N) if e * gsign[j] > 0], size)]
+    tree: list[dict[str, Any]] = []
+    leaves: list[list[fmpq]] = []
+    with _progress(len(roots), f"depth {depth}: cone programs") as bar:
+        for e, S in roots:
+            slots = _layout(gsign, e, S, depth - 2)
+            tau = _solve_layout(slots, gf, XA, normals, root_support)
+            tree.append(_exact_subtree(slots, tau, 0, root_coef, 1, gsign, g, arr, leaves))
+            bar.advance()
+    U = fmpq(0)
+    for v in leaves:
+        U = max(U, round_up(support_value(arr, v)[0]))
+    nodes, _ = _count_exact(tree)
+    weights = _deep_witness(arr, g, Xf, gf, depth, Xq, Gq)
+    prop = Proposal(depth, weights, U, [], time.perf_counter() - start, nodes)
+    prop.tree = tree
+    return prop
+
+
+def _padded(weights3: list[list[list[fmpq]]], depth: int) -> list[list[list[fmpq]]]:
+    """The depth-3 network with depth - 3 layers [[1]] before its last: relu(1 * relu(z)) = relu(z), so the
+    speed is the same and ||theta||^2 grows by depth - 3 (at most 3 + depth - 3 = depth)."""
+    return weights3[:-1] + [[[fmpq(1)]] for _ in range(depth - 3)] + weights3[-1:]
+
+
+def _deep_witness(arr: Arrangement, g: list[fmpq], Xf: np.ndarray, gf: np.ndarray, depth: int,
+                  Xq: list[list[fmpq]], Gq: list[list[fmpq]]) -> list[list[list[fmpq]]]:
+    from certify.kernel.speed_certificate import exact_speed
+
+    best = _padded(_depth3(arr, g, Xf, gf, upper=False).lower_weights, depth)
+    best_speed = exact_speed(best, Xq, Gq)
+    for cand in _ascent_witnesses(Xf, gf, depth):
+        s = exact_speed(cand, Xq, Gq)
+        if s > best_speed:
+            best, best_speed = cand, s
+    return best
+
+
+def _ascent_witnesses(Xf: np.ndarray, gf: np.ndarray, depth: int, width: int = 8, restarts: int = 4,
+                      steps: int = 1000) -> list[list[list[list[fmpq]]]]:
+    """Projected gradient ascent of the speed -g . Y_theta on the sphere ||theta||^2 = depth (numpy, fixed
+    seed): a few depth-L networks of the given width, rounded to rationals and scaled inside the ball.
+    Steps of decreasing length along the normalised tangent gradient (the speed is homogeneous of degree
+    L, so plain gradients are tiny near a random start).  Untrusted: the caller evaluates them exactly."""
+    rng = np.random.default_rng(20240531)
+    out = []
+    shapes = [(width, 2)] + [(width, width)] * (depth - 2) + [(1, width)]
+    for _ in range(restarts):
+        Ws = _onto_sphere([rng.standard_normal(s) for s in shapes], depth)
+        for k in range(steps):
+            grads = _speed_grad(Ws, Xf, gf)
+            radial = sum(float(np.sum(G * W)) for G, W in zip(grads, Ws)) / depth
+            tangent = [G - radial * W for G, W in zip(grads, Ws)]
+            size = math.sqrt(sum(float(np.sum(T * T)) for T in tangent))
+            if not math.isfinite(size) or size == 0:
+                break
+            lr = 0.3 * (1 - k / steps) + 0.002
+            Ws = _onto_sphere([W + (lr / size) * T for W, T in zip(Ws, tangent)], depth)
+        if all(np.all(np.isfinite(W)) for W in Ws):
+            exact = [[[_decimal(v) for v in row] for row in W] for W in Ws]
+            try:
+                exact = _scale_inside(exact, depth)
+            except ValueError:  # the last layer alone is outside the ball: not a candidate
+                continue
+            out.append(exact)
+    return out
+
+
+def _onto_sphere(Ws: list[np.ndarray], depth: int) -> list[np.ndarray]:
+    sq = sum(float(np.sum(W * W)) for W in Ws)
+    c = math.sqrt(depth / sq) if sq > 0 else 1.0
+    return [W * c for W in Ws]
+
+
+def _speed_grad(Ws: list[np.ndarray], Xf: np.ndarray, gf: np.ndarray) -> list[np.ndarray]:
+    """The gradient of the speed -g . Y_theta(X) in each weight matrix (backpropagation in floats)."""
+    acts, pre = [Xf], []
+    for l, W in enumerate(Ws):
+        Z = W @ acts[-1]
+        pre.append(Z)
+        acts.append(Z if l == len(Ws) - 1 else np.maximum(Z, 0))
+    delta = -gf[None, :]  # d speed / d Y
+    grads = [np.zeros_like(W) for W in Ws]
+    for l in range(len(Ws) - 1, -1, -1):
+        grads[l] = delta @ acts[l].T
+        if l:
+            delta = (Ws[l].T @ delta) * (pre[l - 1] > 0)
+    return grads
 
 
 # --- the command -------------------------------------------------------------------------------------
@@ -349,34 +681,59 @@ def exact_data(X: np.ndarray, G: np.ndarray) -> dict[str, Any]:
 
 
 def propose(X: np.ndarray, G: np.ndarray, depth: int) -> tuple[dict[str, Any], Proposal]:
-    """Search, then write the certificate document (not yet checked)."""
+    """Search, then write the certificate document (not yet checked): the flat version-1 document at
+    depth 2 and 3, the tree of version 2 at depth 4 to MAX_DEPTH."""
     validate_data(X, G)
     X, G = X.astype(np.float64), G.astype(np.float64)  # exact for float16/float32
-    if depth not in (2, 3):
-        raise InputError(f"--depth must be 2 or 3, got {depth}")
+    if not 2 <= depth <= MAX_DEPTH:
+        raise InputError(f"--depth must be between 2 and {MAX_DEPTH}, got {depth}")
     Xq = [[_q(v) for v in row] for row in X]
     Gq = [[_q(v) for v in row] for row in G]
     g = Gq[0]
     pos = sum(1 for v in g if v > 0)
     neg = sum(1 for v in g if v < 0)
-    if depth == 3 and 2**pos + 2**neg > MAX_PATTERNS:
-        raise InputError(f"too many sign patterns for depth 3 (2^{pos} + 2^{neg} > {MAX_PATTERNS}): "
+    if depth >= 3 and 2**pos + 2**neg > MAX_PATTERNS:
+        raise InputError(f"too many sign patterns for depth {depth} (2^{pos} + 2^{neg} > {MAX_PATTERNS}): "
                          "use fewer points with nonzero G")
     arr = arrangement([(Xq[0][k], Xq[1][k]) for k in range(X.shape[1])])
     vectors = 2**pos + 2**neg if depth == 3 else 1
+    if depth >= 4:
+        nodes, vectors = tree_size(g, depth)
+        if nodes > MAX_TREE_NODES:
+            raise InputError(f"the depth-{depth} tree of multipliers has up to {nodes} nodes, more than the "
+                             f"certificate checker accepts ({MAX_TREE_NODES}): use a smaller depth or fewer points "
+                             "with nonzero G")
     if vectors * arr.cells > MAX_PATTERN_CELLS:
         raise InputError(f"{vectors} sign pattern(s) x {arr.cells} cells is more than the certificate checker "
-                         f"evaluates ({MAX_PATTERN_CELLS}): use fewer points")
+                         f"evaluates ({MAX_PATTERN_CELLS}): use fewer points" + (" or a smaller depth" if depth >= 4
+                                                                                  else ""))
     if depth == 2:
         prop = _depth2(arr, g)
-    else:
+    elif depth == 3:
         prop = _depth3(arr, g, scaled_floats(X), scaled_floats(G)[0])
+    else:
+        prop = _deep(arr, g, scaled_floats(X), scaled_floats(G)[0], depth, Xq, Gq)
     from certify.kernel.speed_certificate import exact_speed
 
     lower = exact_speed(prop.lower_weights, Xq, Gq)
+    upper: dict[str, Any] = {"value": number_text(prop.upper),
+                             "rays": [[number_text(r[0]), number_text(r[1])] for r in arr.rays],
+                             "active": [sorted(a) for a in arr.active]}
+    if depth <= 3:
+        upper["multipliers"] = [{"sign": mm["sign"], "subset": mm["subset"],
+                                 "t": {str(j): number_text(v) for j, v in mm["t"].items()}}
+                                for mm in prop.multipliers]
+        method = ("cells of the line arrangement; per sign pattern a second-order cone program "
+                  "(cvxpy, Clarabel) for the multipliers t, and its primal for the lower network"
+                  if depth == 3 else "cells of the line arrangement, exact support values")
+    else:
+        upper["tree"] = [_tree_text(node) for node in prop.tree or []]
+        method = ("cells of the line arrangement; per child of the root one second-order cone program (cvxpy, "
+                  "Clarabel) over its whole subtree, in the products tau of the multipliers along each path; "
+                  "lower network: the depth-3 witness padded with layers [[1]], or projected gradient ascent")
     doc = {
         "schema": SCHEMA,
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": FLAT_VERSION if depth <= 3 else TREE_VERSION,
         "statement": (f"For the data X (2 x {X.shape[1]}) and cost gradient G below, the optimal escape speed "
                       f"s*({depth}) = max over ||theta||^2 = {depth} of -Tr[G^T Y_theta] of a depth-{depth} bias-free "
                       "ReLU network satisfies s* <= upper at every width, and s* >= lower at every width at least "
@@ -385,18 +742,20 @@ def propose(X: np.ndarray, G: np.ndarray, depth: int) -> tuple[dict[str, Any], P
         "data": exact_data(X, G),
         "lower": {"value": number_text(lower),
                   "weights": [[[number_text(v) for v in row] for row in W] for W in prop.lower_weights]},
-        "upper": {"value": number_text(prop.upper),
-                  "rays": [[number_text(r[0]), number_text(r[1])] for r in arr.rays],
-                  "active": [sorted(a) for a in arr.active],
-                  "multipliers": [{"sign": mm["sign"], "subset": mm["subset"],
-                                   "t": {str(j): number_text(v) for j, v in mm["t"].items()}}
-                                  for mm in prop.multipliers]},
-        "search": {"method": "cells of the line arrangement; per sign pattern a second-order cone program "
-                             "(cvxpy, Clarabel) for the multipliers t, and its primal for the lower network"
-                             if depth == 3 else "cells of the line arrangement, exact support values",
-                   "sign_patterns": prop.patterns, "seconds": round(prop.solver_seconds, 3)},
+        "upper": upper,
+        "search": {"method": method, "sign_patterns" if depth <= 3 else "tree_nodes": prop.patterns,
+                   "seconds": round(prop.solver_seconds, 3)},
     }
     return doc, prop
+
+
+def _tree_text(node: dict[str, Any]) -> dict[str, Any]:
+    """A node of the exact tree as JSON (numbers as exact text; leaves have no ``children``)."""
+    out = {"sign": node["sign"], "subset": node["subset"],
+           "t": {str(j): number_text(v) for j, v in sorted(node["t"].items())}}
+    if "children" in node:
+        out["children"] = [_tree_text(c) for c in node["children"]]
+    return out
 
 
 @dataclass
@@ -589,7 +948,7 @@ def example1_exact_certificate(depth: int) -> dict[str, Any]:
     lower = exact_speed(weights, X, G)
     return {
         "schema": SCHEMA,
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": FLAT_VERSION,
         "statement": f"Example 1 on its exact data (in Q(sqrt 2)): s*({depth}) = {number_text(upper)} exactly "
                      "(numbers [a, b] mean a + b sqrt(2)).",
         "depth": depth,

@@ -292,7 +292,7 @@ def test_optimum_bad_input_is_one_line_and_exit_2(tmp_path, capsys, arrays, mess
 
 
 def test_optimum_depth_out_of_range_and_duplicates_and_zero_points(tmp_path, capsys):
-    assert main(["optimum", EXAMPLE1, "--depth", "4"]) == 2
+    assert main(["optimum", EXAMPLE1, "--depth", "9"]) == 2
     X = np.array([[1.0, 1.0, 0.0, -1.0], [0.0, 0.0, 0.0, 1.0]])  # a duplicate and a zero point
     path = _npz(tmp_path, "dup.npz", X=X, G=np.array([[1.0, -1.0, 1.0, 1.0]]))
     assert main(["optimum", path, "--depth", "3"]) == 0

@@ -259,6 +259,8 @@ def check_invariant(inv: Invariant) -> CheckReport:
 class InvariantReport(CheckReport):
     """A report about every depth: ``depth`` is L0, the first depth the lower end holds at."""
 
+    every_depth = True
+
     @property
     def ok(self) -> bool:
         return (all(passed for _, passed, _ in self.checks)
