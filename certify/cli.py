@@ -501,6 +501,72 @@ def optimum(file: Path, depth: int, json_out: str | None, cert_out: str | None) 
 
 
 @cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=Path))
+@click.option("--max-depth", type=int, default=4, show_default=True,
+              help="Sweep the depths 2..L (2 <= L <= 8; depth 4 and more are slower, larger sizes are refused).")
+@click.option("--figure", "figure_out", metavar="PNG", help="Draw the certified intervals of s*(L) against L (PNG).")
+@click.option("--json", "json_out", metavar="FILE", callback=_stdout_alias, help="Write the sweep as JSON ('-' for stdout).")
+def plateau(files: tuple[Path, ...], max_depth: int, figure_out: str | None, json_out: str | None) -> int:
+    """Depth sweep of the optimal escape speed s*(L), L = 2..--max-depth, on 2-D data with one output
+    (Section 5, conjecture (2)): a certified interval per depth (as 'certify optimum'), and per pair of
+    consecutive depths either a certified increase (lower(L) > upper(L-1)) or a bound on the rise
+    (upper(L) - lower(L-1)).  Nothing is claimed about depths that were not sampled.  Depths whose
+    certificates exceed the checker's limits are reported as refused.  Exit 1 if a check fails."""
+    from certify.experiments.depth_sweep import render_figure, sweep
+    from certify.optimum import MAX_DEPTH
+    from certify.report import markup_safe
+
+    if not 2 <= max_depth <= MAX_DEPTH:  # before any file is read
+        raise InputError(f"--max-depth must be between 2 and {MAX_DEPTH}, got {max_depth}")
+    if figure_out is not None and (figure_out == "-" or _is_stdout(figure_out)):
+        raise InputError("--figure: give a .png file (the figure cannot go to stdout)")
+    if figure_out and Path(figure_out).suffix.lower() != ".png":
+        raise InputError(f"--figure: {figure_out} must end in .png")
+    _check_outputs([("--json", json_out), ("--figure", figure_out)], [("FILE", str(f)) for f in files])
+    err = _stderr_console()
+
+    def progress(event: str, name: str, depth: int, point: Any) -> None:
+        if event == "start":
+            err.print(f"[dim]plateau: {markup_safe(name)} at L = {depth} ...[/dim]")
+        elif point.status != "certified":
+            err.print(f"[dim]plateau: {markup_safe(name)} at L = {depth}: {point.status}[/dim]")
+
+    result = sweep(files, range(2, max_depth + 1), on_progress=progress if err.is_terminal else None)
+    if figure_out:
+        render_figure(result, figure_out)
+    if json_out:
+        _write(json_out, jsonio.dumps(result.to_json(), indent=2) + "\n")
+    if json_out != "-":
+        from rich.table import Table
+
+        out = _stdout_console()
+        table = Table(title=f"certified s*(L), L = 2..{max_depth}", title_justify="left")
+        for col in ("data", "L", "certified interval", "width", "vs L-1", "time"):
+            table.add_column(col, justify="right" if col in ("L", "width", "time") else "left")
+        for ds in result.data:
+            for i, p in enumerate(ds.points):
+                first = markup_safe(f"{ds.name} (N={ds.n_points})") if i == 0 else ""
+                if p.interval:
+                    interval = markup_safe(f"[{p.lower_float:.10g}, {p.upper_float:.10g}]")
+                    width = "0" if p.lower == p.upper else f"{p.width:.3g}"
+                    verdict = p.verdict_text()
+                    if p.verdict == "increase":
+                        verdict = f"[green]{verdict}[/green]"
+                    elif p.verdict == "decrease":
+                        verdict = f"[bold red]{verdict}[/bold red]"
+                else:
+                    interval = f"[red]{p.status}[/red]" if p.status == "failed" else f"[yellow]{p.status}[/yellow]"
+                    width, verdict = "", markup_safe(p.reason)
+                table.add_row(first, str(p.depth), interval, width, verdict, f"{p.seconds:.1f}s",
+                              end_section=i == len(ds.points) - 1)
+        out.print(table)
+        for ds in result.data:
+            out.print(f"  {markup_safe(ds.name)}: {markup_safe(ds.summary_text())}")
+        out.print(f"  total {result.seconds:.1f}s" + (f"; figure: {markup_safe(figure_out)}" if figure_out else ""))
+    return ExitCode.FINDINGS if result.findings else ExitCode.OK
+
+
+@cli.command()
 @click.argument("certificate", type=click.Path(dir_okay=True, path_type=Path))
 @click.option("--data", "data_file", type=click.Path(dir_okay=True, path_type=Path),
               help="Also require the certificate to be about the X and G of this .npz file.")

@@ -220,6 +220,83 @@ def write_shipped_instances(directory: Path, names: Iterable[str] | None = None)
 
 
 
+# --- 2-D data with one output, for the depth sweep of s*(L) ('certify plateau') ---------------------
+#
+# Data only (X, G, meta; no weights): 'certify optimum' and 'certify plateau' read nothing else.  They live
+# in data/instances/depth-sweep/, one level below the shipped instances, so the per-instance claims (which
+# need a network) and RECIPES do not see them.
+# Regenerate with ``python -c 'from pathlib import Path; from certify.datasets import *; write_depth_sweep_data(Path("data/instances") / DEPTH_SWEEP_DIR)'``.
+
+DEPTH_SWEEP_DIR = "depth-sweep"
+
+
+def circle_data(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Example 1's family with n points: x_j = (sin(2 pi j/n), cos(2 pi j/n)), G = ((-1)^j), j = 1..n.
+
+    n must be even (else G would repeat a sign where the circle closes).  Each coordinate is the float
+    nearest its exact value, taken from sympy as in :func:`example1_data` (so exact zeros stay zero).
+    """
+    import sympy as sp
+
+    if n < 2 or n % 2:
+        raise ValueError(f"the circle family needs an even number of points >= 2, got {n}")
+    j = range(1, n + 1)
+    X = np.array([[float(f(2 * sp.pi * k / n)) for k in j] for f in (sp.sin, sp.cos)])
+    G = ((-1.0) ** np.arange(1, n + 1))[None, :]
+    return X, G
+
+
+def scattered_data(seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """n Gaussian points of the plane rounded to the grid 2^-8 (exact binary numbers, short rationals),
+    and G = +-1 with random signs, redrawn until both signs occur and the signs do not alternate around
+    the origin (so the data are not a relabelled circle example)."""
+    rng = np.random.default_rng(seed)
+    while True:
+        X = np.round(rng.standard_normal((2, n)) * 256) / 256
+        G = rng.choice([-1.0, 1.0], size=(1, n))
+        order = np.argsort(np.arctan2(X[1], X[0]))
+        s = G[0, order]
+        alternating = bool(np.all(s != np.roll(s, 1)))
+        distinct = len({(a, b) for a, b in zip(X[0], X[1])}) == n and np.all(np.abs(X).sum(axis=0) > 0)
+        if 0 < (s > 0).sum() < n and not alternating and distinct:
+            return X, G
+
+
+def _data_meta(name: str, description: str, source: str, **extra: object) -> dict[str, object]:
+    return {"name": name, "description": description, "source": source, **extra}
+
+
+#: name -> (X, G, meta) of the 2-D data for the depth sweep
+DEPTH_SWEEP_RECIPES: dict[str, Callable[[], tuple[np.ndarray, np.ndarray, dict[str, object]]]] = {
+    **{f"circle{n}": (lambda n=n: (*circle_data(n), _data_meta(
+        f"circle{n}", f"Example 1's family with {n} points: x_j = (sin(2 pi j/{n}), cos(2 pi j/{n})), G = (-1)^j",
+        f"certify.datasets.circle_data({n})"))) for n in (4, 6, 10, 12)},
+    "scattered7": lambda: (*scattered_data(20250316, 7), _data_meta(
+        "scattered7", "7 Gaussian points on the grid 2^-8, G = +-1 with random signs (not alternating)",
+        "certify.datasets.scattered_data(seed=20250316, n=7)", seed=20250316)),
+}
+
+
+def save_data(X: np.ndarray, G: np.ndarray, meta: dict[str, object], path: str | Path) -> Path:
+    """Write X, G and meta (no weights) in the instance format; read back with ``instances.load_data``."""
+    import json
+
+    from certify.instances import exact_float64
+
+    p = Path(path)
+    with open(p, "wb") as fh:  # np.savez would append .npz to other suffixes
+        np.savez(fh, X=exact_float64(X, "X"), G=exact_float64(G, "G"),
+                 meta=np.array(json.dumps(meta, sort_keys=True, allow_nan=False)))
+    return p
+
+
+def write_depth_sweep_data(directory: Path, names: Iterable[str] | None = None) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    return [save_data(*DEPTH_SWEEP_RECIPES[name](), directory / f"{name}.npz")
+            for name in (names if names is not None else DEPTH_SWEEP_RECIPES)]
+
+
+
 
 if __name__ == "__main__":  # pragma: no cover
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "data" / "instances"

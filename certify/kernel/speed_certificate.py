@@ -318,7 +318,7 @@ def parse_certificate(doc: Any) -> Certificate:
     tree_levels: tuple[int, int] | None = None
     if raw_tree is not None:
         tree_levels = _tree_shape(raw_tree, depth, N)
-        vectors = tree_levels[1]
+        vectors = max(tree_levels[1], 1)  # depth 2: the root g itself is the one vector
     elif depth == 3:
         pos, neg = sum(1 for v in G[0] if v > 0), sum(1 for v in G[0] if v < 0)
         vectors = 2**pos + 2**neg
