@@ -197,3 +197,41 @@ def test_the_size_of_the_numbers_is_bounded_with_their_count(monkeypatch):
     monkeypatch.setattr(sc, "MAX_CHECK_DIGITS", 10)
     with _pytest.raises(sc.CertificateFormatError, match="digits"):
         sc.check_document(doc)
+
+
+def test_deep_lower_network_with_growing_numbers_is_refused_before_evaluation():
+    """Review finding: at depth 8 the exact speed of the lower-end network multiplies long numbers layer after
+    layer (about 2,000 more digits per layer); a 1 MB file kept the checker busy for minutes.  The cost of the
+    lower end now counts that growth, and such a file is refused before anything is evaluated."""
+    import random
+    import time
+
+    from certify.kernel.speed_certificate import CertificateFormatError, data_digest, parse_certificate
+
+    rng = random.Random(1)
+    N, width, depth = 16, 30, 8
+    den = 10**699 + 7
+    X = [[f"{rng.randrange(-10**699, 10**699)}/{den}" for _ in range(N)] for _ in range(2)]
+    G = [[f"{rng.randrange(-10**699, 10**699)}/{den}" for _ in range(N)]]
+    primes = [p for p in range(1009, 20000) if all(p % q for q in range(2, int(p**0.5) + 1))][:440]
+    widths = [2] + [width] * (depth - 1) + [1]
+    Ws = [[[f"{rng.randrange(1, p)}/{p * 200}" for k in range(widths[l]) for p in [primes[(i * widths[l] + k + 37 * l) % 440]]]
+           for i in range(widths[l + 1])] for l in range(depth)]
+
+    def chain(level):
+        node = {"sign": 1, "subset": [], "t": {}}
+        if level >= 2:
+            node["children"] = [chain(level - 1)]
+        return node
+
+    Xq = [[K.parse_number(x, "") for x in r] for r in X]
+    Gq = [[K.parse_number(x, "") for x in r] for r in G]
+    doc = {"schema": K.SCHEMA, "schema_version": 2, "depth": depth,
+           "data": {"X": X, "G": G, "sha256": data_digest(Xq, Gq)},
+           "lower": {"value": "0", "weights": Ws},
+           "upper": {"value": "1", "rays": [["1", "0"], ["0", "1"], ["-1", "0"], ["0", "-1"]],
+                     "active": [[], [], [], []], "tree": [chain(depth - 2)]}}
+    start = time.perf_counter()
+    with pytest.raises(CertificateFormatError, match="evaluating the network exactly would cost"):
+        parse_certificate(doc)
+    assert time.perf_counter() - start < 20

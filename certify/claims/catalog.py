@@ -538,7 +538,7 @@ CATALOG: tuple[Claim, ...] = (
         "Section 5, conjecture (2); Example 1; footnote 2",
         "On Example 1's exact data, Prop. 3.2's construction from the certified depth-3 optimum (s*(3) = 1/2) gives "
         "for every k >= 0 a depth-(3 + k) network with ||theta'||^2 = 3 + k and speed exactly 1/2, so s*(L) >= 1/2 "
-        "for every L >= 3 (the lower half of the plateau s*(L) = 1/2; the upper half is open).",
+        "for every L >= 3 (the lower half of the plateau s*(L) = 1/2; the upper half is section5.plateau.example1-every-depth).",
         CERT, check="certify.proofs.section5_plateau:check_example1_lower_ends", cost=0.3,
     ),
     Claim(

@@ -305,6 +305,7 @@ def parse_certificate(doc: Any) -> Certificate:
                                      f"{MAX_SPEED_TERMS} multiply-adds")
     weights = [_matrix(W, f"lower.weights[{l}]") for l, W in enumerate(raw_w)]
     _bounded_group([v for W in weights for r in W for v in r], "lower.weights")
+    check_lower_cost(weights, [v for r in X + G for v in r], N)
     upper = _field(doc, "upper", dict, "certificate")
     up = parse_number(_field(upper, "value", (str, int, list), "upper"), "upper.value")
     raw_rays = _field(upper, "rays", list, "upper")
@@ -385,6 +386,25 @@ def parse_certificate(doc: Any) -> Certificate:
                                      f"cells x {N} points with numbers of up to {digits} digits; at most "
                                      f"{MAX_CHECK_COST}, about a minute): use fewer points or shorter numbers")
     return Certificate(depth, X, G, digest, lo, weights, up, rays, active, mult, tree)
+
+
+def check_lower_cost(weights: list[list[list[Any]]], data: list[Any], N: int) -> None:
+    """Refuse a lower-end network whose exact evaluation would take too long.  Each layer multiplies the
+    activations by the weights, so the digits of the numbers grow by about those of a weight (numerator and
+    the weights' common denominator) per layer: layer l costs rows x columns x N x max(1, D_l/100)^2 units
+    with D_l = (data digits) + l (weight digits), the same units as MAX_CHECK_COST."""
+    flat = [v for W in weights for r in W for v in r]
+    w_digits = max((_digits(v) for v in flat), default=1) + _common_denominator_digits(flat)
+    d_digits = max((_digits(v) for v in data), default=1) + _common_denominator_digits(data)
+    cost = 0.0
+    for l, W in enumerate(weights, start=1):
+        cols = len(W[0]) if W else 0
+        cost += len(W) * cols * N * max(1.0, (d_digits + l * w_digits) / 100) ** 2
+    if cost > MAX_CHECK_COST:
+        raise CertificateFormatError(f"lower.weights: evaluating the network exactly would cost {cost:.3g} units "
+                                     f"(numbers growing to about {d_digits + len(weights) * w_digits} digits over "
+                                     f"{len(weights)} layers; at most {MAX_CHECK_COST}, about a minute): use shorter "
+                                     "weights")
 
 
 def _tree_shape(raw: Any, depth: int, N: int) -> tuple[int, int]:

@@ -52,6 +52,7 @@ from certify.kernel.speed_certificate import (
     _size,
     check_cells,
     check_lower,
+    check_lower_cost,
     check_support,
     data_digest,
     parse_number,
@@ -149,6 +150,7 @@ def parse_invariant(doc: Any) -> Invariant:
                                      "evaluates")
     weights = [_matrix(W, f"lower.weights[{l}]") for l, W in enumerate(raw_w)]
     _bounded_group([v for W in weights for r in W for v in r], "lower.weights")
+    check_lower_cost(weights, [v for r in X + G for v in r], N)
 
     upper = _field(doc, "upper", dict, "certificate")
     up = parse_number(_field(upper, "value", (str, int, list), "upper"), "upper.value")
