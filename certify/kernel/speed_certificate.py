@@ -507,7 +507,7 @@ def exact_speed(weights: list[list[list[fmpq]]], X: list[list[fmpq]], G: list[li
 
 
 #: the checks every certificate must pass (depth 3 adds upper.multipliers or upper.tree, depth 4+ upper.tree)
-REQUIRED_CHECKS = frozenset({"lower.shapes", "lower.norm", "lower.speed", "upper.rays", "upper.cells",
+REQUIRED_CHECKS = frozenset({"data.sha256", "lower.shapes", "lower.norm", "lower.speed", "upper.rays", "upper.cells",
                              "upper.nonnegative", "upper.bound", "interval"})
 
 
