@@ -164,3 +164,24 @@ def test_optimum_depth4_command_writes_a_certificate_that_check_accepts(tmp_path
     assert main(["optimum", path, "--depth", "4", "--certificate", str(cert)]) == 0
     assert "certified" in capsys.readouterr().out
     assert main(["check", str(cert), "--data", path]) == 0
+
+
+def test_issue16_acceptance_example1_depth4(tmp_path, capsys):
+    """Issue 16's acceptance on the shipped float data: an interval containing 1/2 of width <= 1e-6, a
+    certificate `certify check` accepts, and rejects once its upper end is lowered below 1/2."""
+    import json
+    from fractions import Fraction
+
+    cert, report = tmp_path / "c4.json", tmp_path / "r4.json"
+    assert main(["optimum", EXAMPLE1, "--depth", "4", "--certificate", str(cert), "--json", str(report)]) == 0
+    r = json.loads(report.read_text())
+    assert r["certified"] and r["lower_float"] <= 0.5 <= r["upper_float"]
+    assert r["upper_float"] - r["lower_float"] <= 1e-6
+    assert Fraction(r["lower"]) <= Fraction(1, 2) <= Fraction(r["upper"])
+    capsys.readouterr()
+    assert main(["check", str(cert)]) == 0
+    doc = json.loads(cert.read_text())
+    doc["upper"]["value"] = "49999999/100000000"
+    cert.write_text(json.dumps(doc))
+    assert main(["check", str(cert)]) == 1
+    assert "FAIL  check upper.bound" in capsys.readouterr().out
