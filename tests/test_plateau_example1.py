@@ -73,3 +73,14 @@ def test_invariant_about_other_data_is_refuted(data_copy):
     _edit(data_copy, "example1-invariant.json", other)
     v = check_example1_every_depth(Context(seed=0, data_dir=data_copy))
     assert v.status is Status.REFUTED
+
+
+def test_invariant_report_shows_the_lower_network_widths():
+    """The widths `certify check` prints for the every-depth certificate: inputs 2, then eq. (2)'s layers."""
+    import json as _json
+
+    from certify.kernel.speed_invariant import check_invariant_document
+
+    doc = _json.loads((data_dir() / "certificates" / "example1-invariant.json").read_text())
+    report = check_invariant_document(doc)
+    assert report.ok and report.widths == [2, 4, 1, 1] and report.depth == 3 and report.every_depth
