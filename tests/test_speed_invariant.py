@@ -236,7 +236,9 @@ def test_a_removed_child_is_refused(where):
 
 
 COVER = "every child is 0, +-a listed vector"
-SHAPE = "subsets in P_e, multipliers in [0, 1] exactly on M_e"
+SUBSET = "every subset lies in P_e"
+ON_M = "the multipliers t sit exactly on M_e"
+RANGE = "every multiplier t lies in [0, 1]"
 
 
 @pytest.mark.parametrize("i, c, cover", [
@@ -285,7 +287,7 @@ def test_multipliers_outside_zero_one_are_refused(value):
     kid = _kid(doc, 0, 0)  # sign +1, S = [], t = 0 on M_+(g) = {0, 2, 4, 6}: the zero child
     kid["t"]["0"] = value
     kid["cover"] = {"node": 29, "sign": 1, "dominated": True}
-    _fails_at(doc, "invariant.children", SHAPE)
+    _fails_at(doc, "invariant.children", RANGE)
 
 
 def test_a_negative_multiplier_is_refused_even_when_its_child_is_covered():
@@ -299,7 +301,7 @@ def test_a_negative_multiplier_is_refused_even_when_its_child_is_covered():
     kid = _kid(doc, 0, 0)
     kid["t"]["0"] = "-1/100"
     kid["cover"] = {"node": 29, "sign": 1, "dominated": True}
-    _fails_at(doc, "invariant.children", SHAPE)
+    _fails_at(doc, "invariant.children", RANGE)
 
 
 @pytest.mark.parametrize("edit", ["subset in M", "subset on a zero entry", "t key dropped", "t key on P",
@@ -308,10 +310,11 @@ def test_the_shape_of_a_child_is_checked(edit):
     doc = _doc()
     kid = _kid(doc, 1, 1)  # node 1 = (-r, 1, -r, 0, ...) with r = sqrt 2/4; child sign +1, S = [1]
     assert kid["sign"] == 1 and kid["subset"] == [1] and set(kid["t"]) == {"0", "2"}
+    expected = ON_M
     if edit == "subset in M":
-        kid["subset"] = [0, 1]
+        kid["subset"], expected = [0, 1], SUBSET
     elif edit == "subset on a zero entry":
-        kid["subset"] = [1, 3]
+        kid["subset"], expected = [1, 3], SUBSET
     elif edit == "t key dropped":
         del kid["t"]["2"]
     elif edit == "t key on P":
@@ -319,8 +322,8 @@ def test_the_shape_of_a_child_is_checked(edit):
     elif edit == "t key on a zero entry":
         kid["t"]["5"] = "0"
     else:
-        kid["sign"] = -1
-    _fails_at(doc, "invariant.children", SHAPE)
+        kid["sign"], expected = -1, SUBSET
+    _fails_at(doc, "invariant.children", expected)
 
 
 # --- the lower end, data and cells ---------------------------------------------------------------------------

@@ -441,31 +441,39 @@ def _tree_shape(raw: Any, depth: int, N: int) -> tuple[int, int]:
     return nodes, leaves
 
 
+def parse_child(node: Any, N: int, at: str) -> tuple[int, frozenset[int], dict[int, Any]]:
+    """The (sign, subset, t) of one child of the dual step, strictly: sign +-1, distinct point indices, and
+    t keyed by point indices written canonically (no '01'); the values are exact numbers."""
+    sign = _field(node, "sign", int, at)
+    if sign not in (1, -1):
+        raise CertificateFormatError(f"{at}.sign: 1 or -1")
+    subset = _field(node, "subset", list, at)
+    if not all(isinstance(k, int) and not isinstance(k, bool) and 0 <= k < N for k in subset):
+        raise CertificateFormatError(f"{at}.subset: point indices in 0..{N - 1}")
+    if len(set(subset)) != len(subset):
+        raise CertificateFormatError(f"{at}.subset: an index given twice")
+    t_raw = _field(node, "t", dict, at)
+    if len(t_raw) > N:
+        raise CertificateFormatError(f"{at}.t: more entries than the {N} points")
+    t = {}
+    for k, v in t_raw.items():
+        if not (k.isascii() and k.isdigit() and len(k) <= 6 and int(k) < N) or str(int(k)) != k:
+            raise CertificateFormatError(f"{at}.t: keys are point indices in 0..{N - 1}, got {k[:20]!r}")
+        t[int(k)] = parse_number(v, f"{at}.t[{k}]")
+    return sign, frozenset(subset), t
+
+
 def _parse_tree(raw: list, level: int, N: int, where: str) -> list[Node]:
     """The nodes of one level (the shape was checked by :func:`_tree_shape`); duplicates are refused."""
     out, seen = [], set()
     for i, node in enumerate(raw):
         at = f"{where}[{i}]"
-        sign = _field(node, "sign", int, at)
-        if sign not in (1, -1):
-            raise CertificateFormatError(f"{at}.sign: 1 or -1")
-        subset = _field(node, "subset", list, at)
-        if not all(isinstance(k, int) and not isinstance(k, bool) and 0 <= k < N for k in subset):
-            raise CertificateFormatError(f"{at}.subset: point indices in 0..{N - 1}")
-        if len(set(subset)) != len(subset):
-            raise CertificateFormatError(f"{at}.subset: an index given twice")
-        t_raw = _field(node, "t", dict, at)
-        t = {}
-        for k, v in t_raw.items():
-            if not (k.isascii() and k.isdigit() and len(k) <= 6 and int(k) < N) or str(int(k)) != k:
-                raise CertificateFormatError(f"{at}.t: keys are point indices in 0..{N - 1}, got {k[:20]!r}")
-            t[int(k)] = parse_number(v, f"{at}.t[{k}]")
-        key = (sign, frozenset(subset))
-        if key in seen:
+        sign, subset, t = parse_child(node, N, at)
+        if (sign, subset) in seen:
             raise CertificateFormatError(f"{at}: sign {sign} and subset {sorted(subset)[:12]} given twice")
-        seen.add(key)
+        seen.add((sign, subset))
         children = _parse_tree(node["children"], level - 1, N, f"{at}.children") if level >= 2 else None
-        out.append(Node(sign, frozenset(subset), t, children))
+        out.append(Node(sign, subset, t, children))
     return out
 
 
@@ -545,11 +553,9 @@ class _Stop(Exception):
     """Raised by ``record`` at the first failing check: the later checks are not run."""
 
 
-def check_certificate(cert: Certificate) -> CheckReport:
-    """Re-verify a parsed certificate; every inequality is decided in exact rational arithmetic.
-
-    The checks run in order and stop at the first that fails, which the report ends with: a wrong
-    certificate costs no more than its first wrong step."""
+def run_recorded(run: Any) -> list[tuple[str, bool, str]]:
+    """Call ``run(record)``; ``record(name, ok, detail)`` appends a check and stops the run at the first
+    failure (a wrong certificate costs no more than its first wrong step).  Returns the checks."""
     checks: list[tuple[str, bool, str]] = []
 
     def record(name: str, ok: bool, detail: str) -> None:
@@ -558,9 +564,16 @@ def check_certificate(cert: Certificate) -> CheckReport:
             raise _Stop
 
     try:
-        _run_checks(cert, record)
+        run(record)
     except _Stop:
         pass
+    return checks
+
+
+def check_certificate(cert: Certificate) -> CheckReport:
+    """Re-verify a parsed certificate; every inequality is decided in exact rational arithmetic.  The
+    checks run in order and stop at the first that fails, which the report ends with."""
+    checks = run_recorded(lambda record: _run_checks(cert, record))
     return CheckReport(checks, cert.lower, cert.upper, cert.depth, [2] + [len(W) for W in cert.weights])
 
 
@@ -660,44 +673,56 @@ def _tree_leaves(cert: Certificate, record: Any) -> list[tuple[str, list[Any]]]:
 
     At a node with vector v, the children must be exactly one per sign e and subset S of P_e(v), with
     t on exactly M_e(v), in [0, 1]: then h_{j+1}(v) <= max over the children of h_j(child)."""
-    N = len(cert.G[0])
-    zero = fmpq(0)
     leaves: list[tuple[str, list[Any]]] = []
     stack: list[tuple[list[Any], list[Node], str]] = [(list(cert.G[0]), cert.tree or [], "root")]
     nodes = 0
     while stack:
         v, children, name = stack.pop()
-        pos = [j for j in range(N) if v[j] > 0]
-        neg = [j for j in range(N) if v[j] < 0]
-        need = 2 ** len(pos) + 2 ** len(neg)
-        if len(children) != need:
-            record("upper.tree", False, f"one child per sign and subset; the node {name} has {len(children)} "
-                   f"children, its vector needs 2^{len(pos)} + 2^{len(neg)} = {need}")
-        for node in children:
-            e = node.sign
-            P, M = (pos, neg) if e == 1 else (neg, pos)
-            label = f"{name} / sign {e:+d}, S = {sorted(node.subset)[:12]}"
-            if not node.subset <= set(P):
-                record("upper.tree", False, f"every subset lies in P_e of its parent; not at {label}")
-            if set(node.t) != set(M):
-                record("upper.tree", False, f"the multipliers t sit exactly on M_e of the parent; not at {label}")
-            if any(not (0 <= node.t[j] <= 1) for j in M):
-                record("upper.tree", False, f"every multiplier t lies in [0, 1]; not at {label}")
-            c = [zero] * N
-            for j in node.subset:
-                c[j] = e * v[j]
-            for j in M:
-                c[j] = e * v[j] * node.t[j]
+        for node, c, label in dual_children(v, children, name, "upper.tree", record):
             nodes += 1
             if node.children is None:
                 leaves.append((label, c))
             else:
                 stack.append((c, node.children, label))
-    # the children of one node have distinct (sign, subset) keys (parse_certificate refuses duplicates), each
-    # with S in P_e: so 2^|P_+| + 2^|P_-| of them are all of them
     record("upper.tree", True, f"{nodes} nodes: every node has exactly one child per sign and subset, with "
            f"multipliers in [0, 1] on M_e; {len(leaves)} leaves")
     return leaves
+
+
+def dual_children(v: list[Any], children: list[Any], name: str, check: str, record: Any) -> list[tuple[Any, list[Any], str]]:
+    """The children of the vector v in the dual step, validated, each with its exact vector and a label.
+
+    ``children`` have ``sign``, ``subset`` and ``t``; their (sign, subset) keys are distinct (the parsers
+    refuse duplicates).  Required: each subset lies in P_e(v) = {j : e v_j > 0}, t sits exactly on
+    M_e(v) = {j : e v_j < 0} with values in [0, 1], and there are 2^|P_+| + 2^|P_-| children: distinct
+    keys with S in P_e, so they are all of them.  The child's vector is e v_j on S, e v_j t_j on M_e, 0
+    elsewhere; a failure is recorded under ``check``."""
+    N = len(v)
+    zero = fmpq(0)
+    pos = [j for j in range(N) if v[j] > 0]
+    neg = [j for j in range(N) if v[j] < 0]
+    need = 2 ** len(pos) + 2 ** len(neg)
+    if len(children) != need:
+        record(check, False, f"one child per sign and subset; {name} has {len(children)} children, its vector "
+               f"needs 2^{len(pos)} + 2^{len(neg)} = {need}")
+    out = []
+    for node in children:
+        e = node.sign
+        P, M = (pos, neg) if e == 1 else (neg, pos)
+        label = f"{name} / sign {e:+d}, S = {sorted(node.subset)[:12]}"
+        if not node.subset <= set(P):
+            record(check, False, f"every subset lies in P_e of its parent; not at {label}")
+        if set(node.t) != set(M):
+            record(check, False, f"the multipliers t sit exactly on M_e of the parent; not at {label}")
+        if any(not (0 <= node.t[j] <= 1) for j in M):
+            record(check, False, f"every multiplier t lies in [0, 1]; not at {label}")
+        c = [zero] * N
+        for j in node.subset:
+            c[j] = e * v[j]
+        for j in M:
+            c[j] = e * v[j] * node.t[j]
+        out.append((node, c, label))
+    return out
 
 
 def check_document(doc: Any) -> CheckReport:

@@ -33,7 +33,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flint import fmpq
 
 from certify.kernel.speed_certificate import (
     MAX_CHECK_COST,
@@ -55,7 +54,10 @@ from certify.kernel.speed_certificate import (
     check_lower_cost,
     check_support,
     data_digest,
+    dual_children,
+    parse_child,
     parse_number,
+    run_recorded,
 )
 from certify.kernel.verdict import show
 
@@ -187,18 +189,7 @@ def parse_invariant(doc: Any) -> Invariant:
         kids, seen = [], set()
         for c, kid in enumerate(node["children"]):
             at = f"{where}.children[{c}]"
-            sign = _field(kid, "sign", int, at)
-            if sign not in (1, -1):
-                raise CertificateFormatError(f"{at}.sign: 1 or -1")
-            subset = frozenset(_indices(_field(kid, "subset", list, at), N, f"{at}.subset"))
-            t_raw = _field(kid, "t", dict, at)
-            if len(t_raw) > N:
-                raise CertificateFormatError(f"{at}.t: more entries than the {N} points")
-            t = {}
-            for k, v in t_raw.items():
-                if not (k.isascii() and k.isdigit() and len(k) <= 6 and int(k) < N) or str(int(k)) != k:
-                    raise CertificateFormatError(f"{at}.t: keys are point indices in 0..{N - 1}, got {k[:20]!r}")
-                t[int(k)] = parse_number(v, f"{at}.t[{k}]")
+            sign, subset, t = parse_child(kid, N, at)
             cover = None
             if "cover" in kid and kid["cover"] is not None:
                 raw_c = _field(kid, "cover", dict, at)
@@ -238,23 +229,9 @@ def _covered(c: list[Any], w: list[Any], sign: int, dominated: bool) -> bool:
     return False
 
 
-class _Stop(Exception):
-    pass
-
-
 def check_invariant(inv: Invariant) -> CheckReport:
     """Re-verify a parsed invariant certificate in exact arithmetic; stop at the first failing check."""
-    checks: list[tuple[str, bool, str]] = []
-
-    def record(name: str, ok: bool, detail: str) -> None:
-        checks.append((name, ok, detail))
-        if not ok:
-            raise _Stop
-
-    try:
-        _run_checks(inv, record)
-    except _Stop:
-        pass
+    checks = run_recorded(lambda record: _run_checks(inv, record))
     return InvariantReport(checks, inv.lower, inv.upper, inv.lower_depth, [2] + [len(W) for W in inv.weights])
 
 
@@ -283,27 +260,9 @@ def _run_checks(inv: Invariant, record: Any) -> None:
     U = inv.upper
     record("upper.nonnegative", U >= 0, f"upper = {show(U)} >= 0")
     record("invariant.root", inv.vectors[0] == list(G[0]), "the first listed vector is g")
-    zero = fmpq(0)
     count = 0
     for i, (w, kids) in enumerate(zip(inv.vectors, inv.children)):
-        pos = [j for j in range(N) if w[j] > 0]
-        neg = [j for j in range(N) if w[j] < 0]
-        need = 2 ** len(pos) + 2 ** len(neg)
-        if len(kids) != need:
-            record("invariant.children", False, f"one child per sign and subset; vector {i} has {len(kids)}, it "
-                   f"needs 2^{len(pos)} + 2^{len(neg)} = {need}")
-        for kid in kids:
-            e = kid.sign
-            P, M = (pos, neg) if e == 1 else (neg, pos)
-            label = f"vector {i}, sign {e:+d}, S = {sorted(kid.subset)[:12]}"
-            if not kid.subset <= set(P) or set(kid.t) != set(M) or any(not (0 <= kid.t[j] <= 1) for j in M):
-                record("invariant.children", False, f"subsets in P_e, multipliers in [0, 1] exactly on M_e; not at "
-                       f"{label}")
-            c = [zero] * N
-            for j in kid.subset:
-                c[j] = e * w[j]
-            for j in M:
-                c[j] = e * w[j] * kid.t[j]
+        for kid, c, label in dual_children(w, kids, f"vector {i}", "invariant.children", record):
             if kid.cover is None:
                 ok = all(x == 0 for x in c)
             else:
