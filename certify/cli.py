@@ -461,11 +461,22 @@ def _print_speed_report(report: Any, out: Any, source: str) -> None:
               help="Depth L of the network, 2 to 8 (depth 4 and more: a tree of multipliers, slower).")
 @click.option("--json", "json_out", metavar="FILE", callback=_stdout_alias, help="Write the result as JSON ('-' for stdout).")
 @click.option("--certificate", "cert_out", metavar="FILE", help="Write the certificate (JSON) for 'certify check'.")
-def optimum(file: Path, depth: int, json_out: str | None, cert_out: str | None) -> int:
+@click.option("--method", type=click.Choice(["auto", "enumerate", "branch"]), default="auto", show_default=True,
+              help="Depth 3: enumerate every sign pattern, or branch and bound over them (auto: enumerate up to "
+                   "64 patterns).")
+@click.option("--gap", type=float, default=None, metavar="REL",
+              help="Branch and bound: close a node within this relative gap of the best value found [1e-8].")
+@click.option("--time-limit", type=float, default=None, metavar="SECONDS",
+              help="Branch and bound: stop searching after this long; the interval stays certified, only wider.")
+@click.option("--node-limit", type=int, default=None, metavar="K",
+              help="Branch and bound: stop after K nodes; the interval stays certified, only wider.")
+def optimum(file: Path, depth: int, json_out: str | None, cert_out: str | None, method: str, gap: float | None,
+            time_limit: float | None, node_limit: int | None) -> int:
     """Certified interval for the optimal escape speed s*(L), 2 <= L <= 8, on 2-D data X with one output
-    (Section 4, footnote 2).  The file needs only X and G; weights, if present, are ignored.  Depth 4 and
-    more write a tree of multipliers (schema_version 2), whose size grows quickly with L and with the
-    number of points with nonzero G; sizes beyond the checker's limits are refused up front."""
+    (Section 4, footnote 2).  The file needs only X and G; weights, if present, are ignored.  Depth 3 on
+    more than 64 sign patterns runs a branch and bound over them (schema_version 3; hundreds of points);
+    depth 4 and more write a tree of multipliers (schema_version 2), whose size grows quickly with L and
+    with the number of points with nonzero G; sizes beyond the checker's limits are refused up front."""
     from certify.instances import load_data
     from certify.kernel.compare import lower_float
     from certify.kernel.speed_certificate import as_ball
@@ -474,9 +485,12 @@ def optimum(file: Path, depth: int, json_out: str | None, cert_out: str | None) 
     if not 2 <= depth <= MAX_DEPTH:  # before the file is read: the depth alone decides this
         raise InputError(f"--depth must be between 2 and {MAX_DEPTH}, got {depth}")
     _check_outputs([("--json", json_out), ("--certificate", cert_out)], [("FILE", str(file))])
+    if (method != "auto" or gap is not None or time_limit is not None or node_limit is not None) and depth != 3:
+        raise InputError("--method, --gap, --time-limit and --node-limit are for --depth 3")
     X, G, _ = load_data(file)
-    result = certify_optimum(X, G, depth)
+    result = certify_optimum(X, G, depth, method, gap, time_limit, node_limit)
     rep = result.report
+    search = result.document.get("search", {})
     if cert_out:  # first: nothing printed below (a closed pipe, `| head -1`) can lose the certificate
         _write(cert_out, jsonio.dumps(result.document, indent=1) + "\n")
     if json_out:
@@ -487,14 +501,21 @@ def optimum(file: Path, depth: int, json_out: str | None, cert_out: str | None) 
             "widths": rep.widths,
             "checks": [{"name": n, "ok": ok, "detail": d} for n, ok, d in rep.checks],
             "seconds_search": round(result.seconds_search, 3), "seconds_check": round(result.seconds_check, 4),
+            "search": {k: v for k, v in search.items() if k != "method"},
             "certificate": cert_out}, indent=2) + "\n")
     if json_out != "-":
         out = _stdout_console()
         _print_speed_report(rep, out, f"search {result.seconds_search:.2f}s, exact check {result.seconds_check:.3f}s")
+        if "leaves" in search:
+            out.print(f"  branch and bound: {search['nodes']} nodes, {search['solves']} cone programs, "
+                      f"{search['leaves']} leaves" + (f"; stopped at the {search['stopped']} with "
+                                                      f"{search['open_at_stop']} nodes open (the interval is "
+                                                      "certified, but wider)" if search.get("stopped") else ""))
         W = result.document["lower"]["weights"]
         out.print("  network attaining the lower end (exact rationals, shown rounded):")
         for l, M in enumerate(W, start=1):
-            rows = ["[" + ", ".join(f"{float(Fraction(v)):.6g}" for v in row) + "]" for row in M]
+            rows = ["[" + ", ".join(f"{float(Fraction(v)):.6g}" for v in row[:8]) +
+                    (f", ... ({len(row)} entries)]" if len(row) > 8 else "]") for row in M]
             out.print(f"    W{l} ({len(M)}x{len(M[0])}): " + ("; ".join(rows) if len(rows) <= 8 else
                                                                "; ".join(rows[:8]) + f"; ... ({len(rows)} rows)"))
     return ExitCode.OK if rep.ok else ExitCode.FINDINGS

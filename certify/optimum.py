@@ -24,6 +24,8 @@ from flint import arb, fmpq
 from certify.errors import InputError
 from certify.kernel.compare import endpoints
 from certify.kernel.speed_certificate import (
+    BRANCH_VERSION,
+    MAX_CHECK_COST,
     MAX_PATTERN_CELLS,
     MAX_PATTERNS,
     MAX_POINTS,
@@ -193,6 +195,8 @@ class Proposal:
     solver_seconds: float
     patterns: int
     tree: list[dict[str, Any]] | None = None  # depth >= 4: the root's children (exact multipliers)
+    branches: list[dict[str, Any]] | None = None  # depth 3 by branch and bound: the two trees in preorder
+    search_stats: dict[str, Any] | None = None
 
 
 def _depth2(arr: Arrangement, g: list[fmpq]) -> Proposal:
@@ -278,6 +282,46 @@ def _depth3(arr: Arrangement, g: list[fmpq], Xf: np.ndarray, gf: np.ndarray, upp
     assert best is not None
     weights = _depth3_witness(arr, Xf, gf, normals, *best[1:], M=[j for j in range(N) if best[1] * g[j] < 0])
     return Proposal(3, weights, U, multipliers, time.perf_counter() - start, patterns)
+
+
+def _depth3_branch(arr: Arrangement, g: list[fmpq], Xf: np.ndarray, gf: np.ndarray, gap: float | None,
+                   time_limit: float | None, node_limit: int | None) -> Proposal:
+    """Depth 3 by branch and bound (:mod:`certify.optimum_branch`): the trees, the exact upper end over their
+    leaves, and the network of the best point of K the search met."""
+    from certify import optimum_branch as bb
+
+    m = arr.cells
+    rays = np.array([_float_direction(r) for r in arr.rays])
+    rays = rays / np.linalg.norm(rays, axis=1, keepdims=True)
+    normals = np.stack([_cone_normals(rays[i], rays[(i + 1) % m]) for i in range(m)])
+    masks = np.array([[1.0 if k in arr.active[i] else 0.0 for k in range(len(g))] for i in range(m)])
+    # the checker's cost limit caps the leaves (two one-sided vectors each); a tree with k leaves has 2k - 2 nodes
+    per_leaf = 2 * (5 * len(g) + 8 * m) * max(1.0, (17 + 12) / 100) ** 2
+    cap = max(2, 2 * int(MAX_CHECK_COST // per_leaf) - 2)
+    found = bb.search(g, Xf, gf, rays, masks, normals, gap=gap if gap is not None else bb.DEFAULT_GAP,
+                      time_limit=time_limit, node_limit=min(node_limit or cap, cap))
+    if found.stopped == "node limit" and (node_limit is None or cap < node_limit):
+        found.stopped = "checker's size limit"
+    U = round_up(bb.exact_upper(found, g, arr.points, arr.rays, arr.active))
+    weights = _measure_witness(bb.tidy_measure(found.witness, Xf, gf, found.witness_sign), found.witness_sign)
+    stats = {"solves": found.solves, "leaves": len(found.leaves), "stopped": found.stopped,
+             "open_at_stop": found.stats.get("open_at_stop", 0)}
+    return Proposal(3, weights, U, [], found.seconds, found.nodes, branches=found.branches, search_stats=stats)
+
+
+def _measure_witness(measure: list[tuple[float, np.ndarray]], e: int) -> list[list[list[fmpq]]]:
+    """The depth-3 network of a point f = sum_i c_i relu(X^T u_i) of K (sum |c_i| <= 1, unit u_i): first layer
+    rows sqrt|c_i| u_i, second layer the row sign(c_i) sqrt|c_i|, output -e (speed e g . relu(f))."""
+    rows, second = [], []
+    for c, u in measure:
+        if abs(c) > 1e-12:
+            rows.append(math.sqrt(abs(c)) * np.asarray(u, dtype=float))
+            second.append(math.copysign(math.sqrt(abs(c)), c))
+    if not rows:
+        rows, second = [np.array([1.0, 0.0])], [0.0]
+    W1 = [[_decimal(a), _decimal(b)] for a, b in rows]
+    W2 = [[_decimal(c) for c in second]]
+    return _scale_inside([W1, W2, [[fmpq(-e)]]], 3)
 
 
 def _depth3_witness(arr: Arrangement, Xf, gf, normals, e: int, S: tuple[int, ...],
@@ -680,9 +724,27 @@ def exact_data(X: np.ndarray, G: np.ndarray) -> dict[str, Any]:
             "sha256": data_digest(Xq, Gq)}
 
 
-def propose(X: np.ndarray, G: np.ndarray, depth: int) -> tuple[dict[str, Any], Proposal]:
+#: ``method="auto"`` enumerates the sign patterns of depth 3 up to this many, and branches above
+ENUMERATE_UP_TO = 64
+METHODS = ("auto", "enumerate", "branch")
+
+
+def depth3_method(g: list[fmpq], method: str) -> str:
+    """'enumerate' or 'branch' for depth 3 on the exact G (``auto``: enumerate when the patterns are few)."""
+    if method not in METHODS:
+        raise InputError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
+    if method != "auto":
+        return method
+    pos, neg = sum(1 for v in g if v > 0), sum(1 for v in g if v < 0)
+    return "enumerate" if 2**pos + 2**neg <= ENUMERATE_UP_TO else "branch"
+
+
+def propose(X: np.ndarray, G: np.ndarray, depth: int, method: str = "auto", gap: float | None = None,
+            time_limit: float | None = None, node_limit: int | None = None) -> tuple[dict[str, Any], Proposal]:
     """Search, then write the certificate document (not yet checked): the flat version-1 document at
-    depth 2 and 3, the tree of version 2 at depth 4 to MAX_DEPTH."""
+    depth 2 and 3, the tree of version 2 at depth 4 to MAX_DEPTH, and at depth 3 with ``method`` 'branch'
+    (or 'auto' on more than ENUMERATE_UP_TO sign patterns) the branch-and-bound tree of version 3, whose
+    search stops at ``gap`` (relative width), ``time_limit`` seconds or ``node_limit`` nodes."""
     validate_data(X, G)
     X, G = X.astype(np.float64), G.astype(np.float64)  # exact for float16/float32
     if not 2 <= depth <= MAX_DEPTH:
@@ -692,11 +754,18 @@ def propose(X: np.ndarray, G: np.ndarray, depth: int) -> tuple[dict[str, Any], P
     g = Gq[0]
     pos = sum(1 for v in g if v > 0)
     neg = sum(1 for v in g if v < 0)
-    if depth >= 3 and 2**pos + 2**neg > MAX_PATTERNS:
+    branch = depth == 3 and depth3_method(g, method) == "branch"
+    if gap is not None and not (math.isfinite(gap) and 0 < gap < 1):
+        raise InputError(f"--gap must be a number in (0, 1), got {gap}")
+    if time_limit is not None and not (math.isfinite(time_limit) and time_limit > 0):
+        raise InputError(f"--time-limit must be a positive number of seconds, got {time_limit}")
+    if node_limit is not None and node_limit < 2:
+        raise InputError(f"--node-limit must be at least 2 (the two roots), got {node_limit}")
+    if depth >= 3 and 2**pos + 2**neg > MAX_PATTERNS and not branch:
         raise InputError(f"too many sign patterns for depth {depth} (2^{pos} + 2^{neg} > {MAX_PATTERNS}): "
                          "use fewer points with nonzero G")
     arr = arrangement([(Xq[0][k], Xq[1][k]) for k in range(X.shape[1])])
-    vectors = 2**pos + 2**neg if depth == 3 else 1
+    vectors = 2**pos + 2**neg if depth == 3 and not branch else 1
     if depth >= 4:
         nodes, vectors = tree_size(g, depth)
         if nodes > MAX_TREE_NODES:
@@ -709,6 +778,8 @@ def propose(X: np.ndarray, G: np.ndarray, depth: int) -> tuple[dict[str, Any], P
                                                                                   else ""))
     if depth == 2:
         prop = _depth2(arr, g)
+    elif branch:
+        prop = _depth3_branch(arr, g, scaled_floats(X), scaled_floats(G)[0], gap, time_limit, node_limit)
     elif depth == 3:
         prop = _depth3(arr, g, scaled_floats(X), scaled_floats(G)[0])
     else:
@@ -719,7 +790,14 @@ def propose(X: np.ndarray, G: np.ndarray, depth: int) -> tuple[dict[str, Any], P
     upper: dict[str, Any] = {"value": number_text(prop.upper),
                              "rays": [[number_text(r[0]), number_text(r[1])] for r in arr.rays],
                              "active": [sorted(a) for a in arr.active]}
-    if depth <= 3:
+    if branch:
+        upper["branches"] = [{"sign": b["sign"], "nodes": [
+            {"split": n["split"]} if "split" in n else {"t": {str(j): number_text(v) for j, v in sorted(n["t"].items())}}
+            for n in b["nodes"]]} for b in prop.branches or []]
+        method = ("cells of the line arrangement; best-first branch and bound over the subsets S, one second-order "
+                  "cone program (cvxpy, Clarabel) per node for its multipliers t; lower network from the programs' "
+                  "dual measures")
+    elif depth <= 3:
         upper["multipliers"] = [{"sign": mm["sign"], "subset": mm["subset"],
                                  "t": {str(j): number_text(v) for j, v in mm["t"].items()}}
                                 for mm in prop.multipliers]
@@ -733,7 +811,7 @@ def propose(X: np.ndarray, G: np.ndarray, depth: int) -> tuple[dict[str, Any], P
                   "lower network: the depth-3 witness padded with layers [[1]], or projected gradient ascent")
     doc = {
         "schema": SCHEMA,
-        "schema_version": FLAT_VERSION if depth <= 3 else TREE_VERSION,
+        "schema_version": BRANCH_VERSION if branch else FLAT_VERSION if depth <= 3 else TREE_VERSION,
         "statement": (f"For the data X (2 x {X.shape[1]}) and cost gradient G below, the optimal escape speed "
                       f"s*({depth}) = max over ||theta||^2 = {depth} of -Tr[G^T Y_theta] of a depth-{depth} bias-free "
                       "ReLU network satisfies s* <= upper at every width, and s* >= lower at every width at least "
@@ -746,6 +824,9 @@ def propose(X: np.ndarray, G: np.ndarray, depth: int) -> tuple[dict[str, Any], P
         "search": {"method": method, "sign_patterns" if depth <= 3 else "tree_nodes": prop.patterns,
                    "seconds": round(prop.solver_seconds, 3)},
     }
+    if branch:
+        doc["search"] = {"method": method, "nodes": prop.patterns, "seconds": round(prop.solver_seconds, 3),
+                         **(prop.search_stats or {})}
     return doc, prop
 
 
@@ -766,12 +847,14 @@ class OptimumResult:
     seconds_check: float
 
 
-def certify_optimum(X: np.ndarray, G: np.ndarray, depth: int) -> OptimumResult:
-    """Propose a certificate and check it with the trusted kernel (after a JSON round trip)."""
+def certify_optimum(X: np.ndarray, G: np.ndarray, depth: int, method: str = "auto", gap: float | None = None,
+                    time_limit: float | None = None, node_limit: int | None = None) -> OptimumResult:
+    """Propose a certificate and check it with the trusted kernel (after a JSON round trip); the options
+    are those of :func:`propose`."""
     import json
 
     t0 = time.perf_counter()
-    doc, _ = propose(X, G, depth)
+    doc, _ = propose(X, G, depth, method, gap, time_limit, node_limit)
     t1 = time.perf_counter()
     try:
         report = check_document(json.loads(json.dumps(doc)))

@@ -40,6 +40,26 @@ computed here, exactly, from its parent's and its (e, S, t), and the vectors of 
 get the arc check above.  Depth 3 is the tree of one level; version-1 documents write its leaves as the flat
 list ``multipliers``, which is still read.
 
+Depth 3 by branch and bound (schema_version 3, ``upper.branches``).  Enumerating every S costs 2^|P|
+patterns; a branch-and-bound tree covers them instead.  A node of the tree for the sign e fixes some points of
+P = P_e(g) inside S (S_in) and some outside (S_out), leaving U = P \\ (S_in u S_out) open; it covers every S
+with S_in <= S <= S_in u U.  For all of those at once,
+
+    max_S [sum_S a_j f_j - sum_M b_j relu(f_j)] = sum_{S_in} a_j f_j + sum_U a_j relu(f_j) - sum_M b_j relu(f_j)
+
+(a_j = e g_j > 0 on P, b_j = -e g_j > 0 on M).  Write f in K as sum_i l_i s_i p(u_i) with l_i >= 0, sum l_i = 1,
+signs s_i.  relu is subadditive and positively homogeneous and p >= 0, so relu(f_j) <= sum_{i: s_i = +1} l_i p_j(u_i);
+with relu(f_j) >= t_j f_j on M as before, the bracket is at most
+
+    sum_i l_i * ( s_i = +1: v_+ . p(u_i),   s_i = -1: -v_- . p(u_i) ),
+    v_- = e g on S_in, e g_j t_j on M, 0 elsewhere;   v_+ = v_- plus e g on U,
+
+so it is at most max(0, max_u v_+ . p(u), max_u -v_- . p(u)): two one-sided arc checks.  When U is empty this is
+h(v_S) of the enumeration.  A leaf carries t (entries not written are 0, a valid multiplier); an inner node names
+a point j of U and has two subtrees, j in S first, then j not in S.  The nodes are listed in preorder, so the
+file has no nesting however deep the tree; the checker rebuilds S_in and S_out along every path, so the leaves'
+ranges partition the subsets of P, and every S is bounded by exactly one leaf.
+
 The lower end is an explicit network with ||theta||^2 <= L whose speed -Tr[G^T Y] is evaluated
 exactly: scaling it onto the sphere multiplies a positive speed by (L/||theta||^2)^(L/2) >= 1.
 """
@@ -61,11 +81,15 @@ from certify.kernel.verdict import show
 SCHEMA = "certify/optimal-speed-certificate"
 #: the version written for trees (depth >= 4); version 1 (depth 2 or 3, flat ``multipliers``) is still read
 SCHEMA_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+#: the version of depth-3 certificates whose upper end is a branch-and-bound tree (``upper.branches``)
+BRANCH_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 #: the deepest network a certificate may be about (the tree has depth - 2 levels of nodes)
 MAX_DEPTH = 8
 #: the most nodes of a tree (all levels together); each is one exact child vector of N entries
 MAX_TREE_NODES = 2**16
+#: the most nodes of a branch-and-bound tree (both signs together); each leaf costs two one-sided arc checks
+MAX_BRANCH_NODES = 2**18
 
 # --- limits --------------------------------------------------------------------------------------
 # What a certificate may ask of the checker, decided from its declared sizes before any arithmetic.
@@ -208,6 +232,9 @@ class Certificate:
     multipliers: dict[tuple[int, frozenset[int]], dict[int, fmpq]] = field(default_factory=dict)
     #: the root's children (schema_version 2, depth >= 3); None for the flat version-1 form
     tree: list["Node"] | None = None
+    #: schema_version 3: per sign e (1, then -1) the branch-and-bound tree's nodes in preorder, each
+    #: ("split", j) or ("leaf", t) with t the multipliers written (the others are 0)
+    branches: list[tuple[int, list[tuple[str, Any]]]] | None = None
 
 
 @dataclass
@@ -277,6 +304,8 @@ def parse_certificate(doc: Any) -> Certificate:
     depth = _field(doc, "depth", int, "certificate")
     if version == 1 and depth not in (2, 3):
         raise CertificateFormatError(f"certificate.depth: 2 or 3 in schema_version 1, got {str(depth)[:20]}")
+    if version == BRANCH_VERSION and depth != 3:
+        raise CertificateFormatError(f"certificate.depth: 3 in schema_version {BRANCH_VERSION}, got {str(depth)[:20]}")
     if not 2 <= depth <= MAX_DEPTH:
         raise CertificateFormatError(f"certificate.depth: 2 to {MAX_DEPTH}, got {str(depth)[:20]}")
     data = _field(doc, "data", dict, "certificate")
@@ -316,17 +345,26 @@ def parse_certificate(doc: Any) -> Certificate:
         raise CertificateFormatError("upper.tree: only in schema_version 2, and not together with upper.multipliers")
     if raw_tree is None and depth >= 4:
         raise CertificateFormatError(f"upper.tree: a depth-{depth} certificate needs the tree of multipliers")
+    raw_branches = upper.get("branches")
+    if (raw_branches is not None) != (version == BRANCH_VERSION):
+        raise CertificateFormatError(f"upper.branches: required in schema_version {BRANCH_VERSION}, and only there")
+    if raw_branches is not None and ("multipliers" in upper or raw_tree is not None):
+        raise CertificateFormatError("upper.branches: not together with upper.multipliers or upper.tree")
+    branch_leaves = 0
+    if raw_branches is not None:
+        branch_leaves = _branches_shape(raw_branches, N)
+        vectors = 2 * branch_leaves
     tree_levels: tuple[int, int] | None = None
     if raw_tree is not None:
         tree_levels = _tree_shape(raw_tree, depth, N)
         vectors = max(tree_levels[1], 1)  # depth 2: the root g itself is the one vector
-    elif depth == 3:
+    elif depth == 3 and raw_branches is None:
         pos, neg = sum(1 for v in G[0] if v > 0), sum(1 for v in G[0] if v < 0)
         vectors = 2**pos + 2**neg
         if vectors > MAX_PATTERNS:
             raise CertificateFormatError(f"depth 3 with 2^{pos} + 2^{neg} sign patterns: more than this checker "
                                          f"enumerates ({MAX_PATTERNS})")
-    if vectors * m > MAX_PATTERN_CELLS:
+    if vectors * m > MAX_PATTERN_CELLS and raw_branches is None:  # branches: the cost estimate below
         raise CertificateFormatError(f"{vectors} sign pattern(s) x {m} cells = {vectors * m} support values: more "
                                      f"than this checker evaluates ({MAX_PATTERN_CELLS})")
     rays = [tuple(r) for r in _matrix(raw_rays, "upper.rays", cols=2)]
@@ -374,18 +412,26 @@ def parse_certificate(doc: Any) -> Certificate:
             t_values.extend(node.t.values())
             stack.extend(node.children or [])
         _bounded_group(t_values, "upper.tree multipliers", MAX_CHECK_DIGITS)
+    branches = None
+    if raw_branches is not None:
+        branches = _parse_branches(raw_branches, N)
+        t_values = [v for _, nodes in branches for kind, t in nodes if kind == "leaf" for v in t.values()]
+        _bounded_group(t_values, "upper.branches multipliers", MAX_CHECK_DIGITS)
     data_digits = max(_digits(v) for v in [v for r in X + G for v in r] + [v for r in rays for v in r] + [up])
     t_digits = max((_digits(v) for v in t_values), default=1)
     # a leaf's entries are g_j times depth - 2 multipliers: their digits add up along the path
     digits = data_digits + max(depth - 2, 1) * t_digits
-    cost = vectors * m * N * max(1.0, digits / 100) ** 2
+    if branches is not None:  # sums updated from cell to cell: about 5N + 8m units per one-sided vector
+        cost = vectors * (5 * N + 8 * m) * max(1.0, digits / 100) ** 2
+    else:
+        cost = vectors * m * N * max(1.0, digits / 100) ** 2
     if tree_levels is not None:
         cost += tree_levels[0] * N * max(1.0, digits / 100) ** 2  # computing every node's vector
     if cost > MAX_CHECK_COST:
         raise CertificateFormatError(f"the upper-bound check would cost {cost:.3g} units ({vectors} vector(s) x {m} "
                                      f"cells x {N} points with numbers of up to {digits} digits; at most "
                                      f"{MAX_CHECK_COST}, about a minute): use fewer points or shorter numbers")
-    return Certificate(depth, X, G, digest, lo, weights, up, rays, active, mult, tree)
+    return Certificate(depth, X, G, digest, lo, weights, up, rays, active, mult, tree, branches)
 
 
 def check_lower_cost(weights: list[list[list[Any]]], data: list[Any], N: int) -> None:
@@ -452,15 +498,60 @@ def parse_child(node: Any, N: int, at: str) -> tuple[int, frozenset[int], dict[i
         raise CertificateFormatError(f"{at}.subset: point indices in 0..{N - 1}")
     if len(set(subset)) != len(subset):
         raise CertificateFormatError(f"{at}.subset: an index given twice")
-    t_raw = _field(node, "t", dict, at)
+    return sign, frozenset(subset), parse_multipliers(_field(node, "t", dict, at), N, f"{at}.t")
+
+
+def parse_multipliers(t_raw: dict, N: int, at: str) -> dict[int, Any]:
+    """Multipliers keyed by point indices written canonically (no '01'); the values are exact numbers."""
     if len(t_raw) > N:
-        raise CertificateFormatError(f"{at}.t: more entries than the {N} points")
+        raise CertificateFormatError(f"{at}: more entries than the {N} points")
     t = {}
     for k, v in t_raw.items():
         if not (k.isascii() and k.isdigit() and len(k) <= 6 and int(k) < N) or str(int(k)) != k:
-            raise CertificateFormatError(f"{at}.t: keys are point indices in 0..{N - 1}, got {k[:20]!r}")
-        t[int(k)] = parse_number(v, f"{at}.t[{k}]")
-    return sign, frozenset(subset), t
+            raise CertificateFormatError(f"{at}: keys are point indices in 0..{N - 1}, got {k[:20]!r}")
+        t[int(k)] = parse_number(v, f"{at}[{k}]")
+    return t
+
+
+def _branches_shape(raw: Any, N: int) -> int:
+    """The leaves of the branch-and-bound trees, counted before any number is parsed: two trees (signs 1 and
+    -1), each {"sign", "nodes"} with at most MAX_BRANCH_NODES nodes in all, every node an object."""
+    if not isinstance(raw, list) or len(raw) != 2 or not all(isinstance(b, dict) for b in raw):
+        raise CertificateFormatError("upper.branches: a list of two trees, one for each sign of the last layer")
+    total = leaves = 0
+    for i, b in enumerate(raw):
+        nodes = _field(b, "nodes", list, f"upper.branches[{i}]")
+        total += len(nodes)
+        if total > MAX_BRANCH_NODES:
+            raise CertificateFormatError(f"upper.branches: more than {MAX_BRANCH_NODES} nodes, more than this "
+                                         "checker accepts")
+        for j, node in enumerate(nodes):
+            if not isinstance(node, dict) or ("split" in node) == ("t" in node) or len(node) != 1:
+                raise CertificateFormatError(f"upper.branches[{i}].nodes[{j}]: a node is either {{\"split\": j}} or "
+                                             "{\"t\": {...}} (a leaf)")
+            leaves += "t" in node
+    return leaves
+
+
+def _parse_branches(raw: list, N: int) -> list[tuple[int, list[tuple[str, Any]]]]:
+    """Both trees, signs 1 then -1, with their nodes in preorder (the shape was checked by _branches_shape)."""
+    out = []
+    for i, (b, e) in enumerate(zip(raw, (1, -1))):
+        where = f"upper.branches[{i}]"
+        if _field(b, "sign", int, where) != e:
+            raise CertificateFormatError(f"{where}.sign: the trees are listed for sign 1, then sign -1")
+        nodes: list[tuple[str, Any]] = []
+        for j, node in enumerate(b["nodes"]):
+            at = f"{where}.nodes[{j}]"
+            if "split" in node:
+                k = node["split"]
+                if not isinstance(k, int) or isinstance(k, bool) or not 0 <= k < N:
+                    raise CertificateFormatError(f"{at}.split: a point index in 0..{N - 1}")
+                nodes.append(("split", k))
+            else:
+                nodes.append(("leaf", parse_multipliers(_field(node, "t", dict, at), N, f"{at}.t")))
+        out.append((e, nodes))
+    return out
 
 
 def _parse_tree(raw: list, level: int, N: int, where: str) -> list[Node]:
@@ -534,8 +625,8 @@ class CheckReport:
         """Every check passed, and every check the depth requires was run (a report cut short, or one that
         skipped a step, proves nothing)."""
         names = {name for name, _, _ in self.checks}
-        # depth 3: the flat multipliers (version 1) or the tree; depth 4 and more: the tree
-        if self.depth == 3 and not names & {"upper.multipliers", "upper.tree"}:
+        # depth 3: the flat multipliers (version 1), the tree or the branches; depth 4 and more: the tree
+        if self.depth == 3 and not names & {"upper.multipliers", "upper.tree", "upper.branches"}:
             return False
         if self.depth >= 4 and "upper.tree" not in names:
             return False
@@ -643,6 +734,10 @@ def _run_checks(cert: Certificate, record: Any) -> None:
 
     # the vectors v whose support value h(v) must be <= U, as (index, value) pairs of their nonzero entries
     vectors: list[tuple[str, list[tuple[int, Any]]]] = []
+    if cert.branches is not None:
+        check_sided_support(_branch_vectors(cert, record), pts, cert.rays, cert.active, U, record)
+        record("interval", cert.lower <= U, f"lower {show(cert.lower)} <= upper {show(U)}")
+        return
     if cert.tree is not None and L >= 3:
         leaves = _tree_leaves(cert, record)
         vectors = [(name, [(k, c[k]) for k in range(N) if c[k] != 0]) for name, c in leaves]
@@ -687,6 +782,94 @@ def _tree_leaves(cert: Certificate, record: Any) -> list[tuple[str, list[Any]]]:
     record("upper.tree", True, f"{nodes} nodes: every node has exactly one child per sign and subset, with "
            f"multipliers in [0, 1] on M_e; {len(leaves)} leaves")
     return leaves
+
+
+def _branch_vectors(cert: Certificate, record: Any) -> list[tuple[str, int, list[tuple[int, Any]]]]:
+    """Walk both branch-and-bound trees in preorder, rebuilding S_in and S_out on every path; return, per leaf,
+    the two one-sided vectors (name, side, nonzero entries): side +1 for v_+, side -1 for v_- (see the module
+    docstring).  A split must name a point of P_e still open; a leaf's multipliers sit on M_e, in [0, 1]."""
+    g = cert.G[0]
+    N = len(g)
+    out: list[tuple[str, int, list[tuple[int, Any]]]] = []
+    nodes_seen = leaves = 0
+    for e, nodes in cert.branches or []:
+        P = frozenset(j for j in range(N) if e * g[j] > 0)
+        M = [j for j in range(N) if e * g[j] < 0]
+        pending: list[tuple[frozenset[int], frozenset[int]]] = [(frozenset(), frozenset())]
+        i = 0
+        while pending:
+            if i >= len(nodes):
+                record("upper.branches", False, f"sign {e:+d}: the preorder list ends with {len(pending)} branch(es) "
+                       "still without a node")
+            s_in, s_out = pending.pop()
+            kind, val = nodes[i]
+            where = f"sign {e:+d}, node {i}"
+            i += 1
+            if kind == "split":
+                if val not in P or val in s_in or val in s_out:
+                    record("upper.branches", False, f"every split names a point of P_e not yet decided on its path; "
+                           f"not at {where} (point {val})")
+                pending.append((s_in, s_out | {val}))  # popped second: the subtree 'j not in S'
+                pending.append((s_in | {val}, s_out))  # popped first: the subtree 'j in S'
+                continue
+            t = val
+            if not set(t) <= set(M):
+                record("upper.branches", False, f"multipliers sit on M_e only; not at {where}")
+            if any(not (0 <= t[j] <= 1) for j in t):
+                record("upper.branches", False, f"every multiplier t lies in [0, 1]; not at {where}")
+            common = [(j, e * g[j] * t[j]) for j in M if j in t and t[j] != 0]
+            open_ = P - s_in - s_out
+            name = f"{where} (S_in = {sorted(s_in)[:8]}, {len(open_)} open)"
+            out.append((name, 1, [(j, e * g[j]) for j in sorted(s_in | open_)] + common))
+            out.append((name, -1, [(j, e * g[j]) for j in sorted(s_in)] + common))
+            leaves += 1
+        if i != len(nodes):
+            record("upper.branches", False, f"sign {e:+d}: {len(nodes) - i} node(s) after the tree is complete")
+        nodes_seen += len(nodes)
+    record("upper.branches", True, f"{nodes_seen} nodes: both signs' trees are complete binary splits on open points "
+           f"of P_e, multipliers in [0, 1] on M_e; {leaves} leaves")
+    return out
+
+
+def cell_changes(active: list[frozenset[int]]) -> list[tuple[frozenset[int], frozenset[int]]]:
+    """For each cell after the first, the points that enter and those that leave the active set."""
+    return [(active[i] - active[i - 1], active[i - 1] - active[i]) for i in range(1, len(active))]
+
+
+def cell_sums(v: list[tuple[int, Any]], pts: list, active: list, changes: list) -> Any:
+    """Yield w_i = sum_{k active on cell i} v_k x_k for every cell in order, exactly, updating the sum by the
+    points that enter or leave (``changes`` from :func:`cell_changes`); v is given by its nonzero entries."""
+    entries = dict(v)
+    zero = fmpq(0)
+    w0 = sum((vk * pts[k][0] for k, vk in v if k in active[0]), zero)
+    w1 = sum((vk * pts[k][1] for k, vk in v if k in active[0]), zero)
+    yield w0, w1
+    for enter, leave in changes:
+        for k in enter:
+            if k in entries:
+                w0 += entries[k] * pts[k][0]
+                w1 += entries[k] * pts[k][1]
+        for k in leave:
+            if k in entries:
+                w0 -= entries[k] * pts[k][0]
+                w1 -= entries[k] * pts[k][1]
+        yield w0, w1
+
+
+def check_sided_support(vectors: list[tuple[str, int, list[tuple[int, Any]]]], pts: list, rays: list, active: list,
+                        U: Any, record: Any) -> None:
+    """max_u side * (v . relu(X^T u)) <= U for every (name, side, nonzero entries), decided on every cell
+    (``check_cells`` must have passed).  The cell's vector w_i = sum over its active points of v_k x_k is
+    updated from cell to cell by the points that enter or leave: exact sums, so the order does not matter."""
+    m = len(rays)
+    changes = cell_changes(active)
+    for name, side, v in vectors:
+        for i, (w0, w1) in enumerate(cell_sums(v, pts, active, changes)):
+            if not arc_max_at_most((side * w0, side * w1), rays[i], rays[(i + 1) % m], U):
+                record("upper.bound", False, f"max_u +-v . relu(X^T u) <= {show(U)} for {len(vectors)} one-sided "
+                       f"vector(s) on {m} cells; exceeded at {name}, side {side:+d}, cell {i}")
+    record("upper.bound", True, f"max_u +-v . relu(X^T u) <= {show(U)} for {len(vectors)} one-sided vector(s) "
+           f"on {m} cells")
 
 
 def dual_children(v: list[Any], children: list[Any], name: str, check: str, record: Any) -> list[tuple[Any, list[Any], str]]:
