@@ -485,9 +485,13 @@ def optimum(file: Path, depth: int, json_out: str | None, cert_out: str | None, 
     if not 2 <= depth <= MAX_DEPTH:  # before the file is read: the depth alone decides this
         raise InputError(f"--depth must be between 2 and {MAX_DEPTH}, got {depth}")
     _check_outputs([("--json", json_out), ("--certificate", cert_out)], [("FILE", str(file))])
-    if (method != "auto" or gap is not None or time_limit is not None or node_limit is not None) and depth != 3:
-        raise InputError("--method, --gap, --time-limit and --node-limit are for --depth 3")
     X, G, _ = load_data(file)
+    cones = X.ndim == 2 and X.shape[0] != 2 and depth == 2
+    if method != "auto" and depth != 3:
+        raise InputError("--method is for --depth 3 on 2-D data")
+    if (gap is not None or time_limit is not None or node_limit is not None) and depth != 3 and not cones:
+        raise InputError("--gap, --time-limit and --node-limit are for --depth 3, or --depth 2 on data of dimension "
+                         "other than 2")
     result = certify_optimum(X, G, depth, method, gap, time_limit, node_limit)
     rep = result.report
     search = result.document.get("search", {})
@@ -507,10 +511,10 @@ def optimum(file: Path, depth: int, json_out: str | None, cert_out: str | None, 
         out = _stdout_console()
         _print_speed_report(rep, out, f"search {result.seconds_search:.2f}s, exact check {result.seconds_check:.3f}s")
         if "leaves" in search:
-            out.print(f"  branch and bound: {search['nodes']} nodes, {search['solves']} cone programs, "
-                      f"{search['leaves']} leaves" + (f"; stopped at the {search['stopped']} with "
-                                                      f"{search['open_at_stop']} nodes open (the interval is "
-                                                      "certified, but wider)" if search.get("stopped") else ""))
+            work = f"{search['solves']} cone programs, " if "solves" in search else ""
+            out.print(f"  branch and bound: {search['nodes']} nodes, {work}{search['leaves']} leaves" +
+                      (f"; stopped at the {search['stopped']} (the interval is certified, but wider)"
+                       if search.get("stopped") else ""))
         W = result.document["lower"]["weights"]
         out.print("  network attaining the lower end (exact rationals, shown rounded):")
         for l, M in enumerate(W, start=1):
@@ -593,20 +597,16 @@ def plateau(files: tuple[Path, ...], max_depth: int, figure_out: str | None, jso
               help="Also require the certificate to be about the X and G of this .npz file.")
 def check(certificate: Path, data_file: Path | None) -> int:
     """Re-verify an optimal-speed certificate from scratch in exact arithmetic: exit 0 when every check
-    passes, 1 when one fails, 2 when the file is not a certificate.  Reads both kinds: a certificate for
-    one depth (certify/optimal-speed-certificate) and an invariant for every depth
-    (certify/optimal-speed-invariant)."""
-    from certify.kernel import speed_invariant
-    from certify.kernel.speed_certificate import CertificateFormatError, check_document
-    from certify.optimum import load_certificate
+    passes, 1 when one fails, 2 when the file is not a certificate.  Reads every kind: a certificate for
+    one depth on 2-D data (certify/optimal-speed-certificate), an invariant for every depth
+    (certify/optimal-speed-invariant), and depth 2 on data of any dimension (certify/optimal-speed-cones)."""
+    from certify.kernel.speed_certificate import CertificateFormatError
+    from certify.optimum import check_any_document, load_certificate
 
     doc = load_certificate(certificate)
     start = time.perf_counter()
     try:
-        if isinstance(doc, dict) and doc.get("schema") == speed_invariant.SCHEMA:
-            report = speed_invariant.check_invariant_document(doc)
-        else:
-            report = check_document(doc)
+        report = check_any_document(doc)
     except CertificateFormatError as exc:
         raise InputError(f"{certificate}: not a valid certificate: {exc}") from None
     seconds = time.perf_counter() - start

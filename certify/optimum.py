@@ -690,8 +690,9 @@ def scaled_floats(A: np.ndarray) -> np.ndarray:
     return np.ldexp(A, -max_exponent(A))  # a zero array stays as it is (exponent 0)
 
 
-def validate_data(X: np.ndarray, G: np.ndarray) -> None:
-    """The inputs the optimum command handles; anything else is a one-line InputError."""
+def validate_data(X: np.ndarray, G: np.ndarray, depth: int | None = None) -> None:
+    """The inputs the optimum command handles; anything else is a one-line InputError.  Data of dimension
+    d != 2 (up to MAX_DIM) are accepted at depth 2 (the cone certificates); 2-D data at every depth."""
     if X.ndim != 2 or G.ndim != 2 or X.shape[1] != G.shape[1] or X.size == 0:
         raise InputError(f"X ({X.shape}) and G ({G.shape}) must be non-empty matrices with one column per point")
     for name, A in (("X", X), ("G", G)):
@@ -699,9 +700,14 @@ def validate_data(X: np.ndarray, G: np.ndarray) -> None:
             raise InputError(f"{name} must hold float64 numbers (or float16/float32), got dtype {A.dtype}")
         if not np.all(np.isfinite(A)):
             raise InputError(f"{name} has entries that are not finite float64 numbers")
-    if X.shape[0] != 2:
-        raise InputError(f"the optimum command handles 2-D data (X with 2 rows); this X has {X.shape[0]} rows "
-                         "(cells of hyperplane arrangements in R^d, d > 2, are not implemented)")
+    from certify.kernel.speed_cones import MAX_DIM
+
+    if X.shape[0] != 2 and depth != 2:
+        raise InputError(f"depth {depth} needs 2-D data (X with 2 rows); this X has {X.shape[0]} rows (data of other "
+                         "dimensions are certified at depth 2 only)")
+    if X.shape[0] > MAX_DIM:
+        raise InputError(f"X has {X.shape[0]} rows: the cone certificates handle dimensions 1 to {MAX_DIM} "
+                         f"(2^d orthants per sign)")
     if G.shape[0] != 1:
         raise InputError(f"the optimum command handles one output (G with 1 row); this G has {G.shape[0]} rows")
     if not np.any(G):
@@ -745,10 +751,12 @@ def propose(X: np.ndarray, G: np.ndarray, depth: int, method: str = "auto", gap:
     depth 2 and 3, the tree of version 2 at depth 4 to MAX_DEPTH, and at depth 3 with ``method`` 'branch'
     (or 'auto' on more than ENUMERATE_UP_TO sign patterns) the branch-and-bound tree of version 3, whose
     search stops at ``gap`` (relative width), ``time_limit`` seconds or ``node_limit`` nodes."""
-    validate_data(X, G)
-    X, G = X.astype(np.float64), G.astype(np.float64)  # exact for float16/float32
     if not 2 <= depth <= MAX_DEPTH:
         raise InputError(f"--depth must be between 2 and {MAX_DEPTH}, got {depth}")
+    validate_data(X, G, depth)
+    X, G = X.astype(np.float64), G.astype(np.float64)  # exact for float16/float32
+    if X.shape[0] != 2:
+        return _propose_cones(X, G, gap, time_limit, node_limit)
     Xq = [[_q(v) for v in row] for row in X]
     Gq = [[_q(v) for v in row] for row in G]
     g = Gq[0]
@@ -830,6 +838,44 @@ def propose(X: np.ndarray, G: np.ndarray, depth: int, method: str = "auto", gap:
     return doc, prop
 
 
+def _propose_cones(X: np.ndarray, G: np.ndarray, gap: float | None, time_limit: float | None,
+                   node_limit: int | None) -> tuple[dict[str, Any], Proposal]:
+    """Depth 2 on d-dimensional data (d != 2): the cone certificate of :mod:`certify.kernel.speed_cones`."""
+    from certify import optimum_cones as oc
+    from certify.escape import max_exponent
+    from certify.kernel.speed_cones import SCHEMA as CONES, SCHEMA_VERSION as CONES_VERSION
+    from certify.kernel.speed_certificate import exact_speed
+
+    for name, value, ok in (("--gap", gap, gap is None or (math.isfinite(gap) and 0 < gap < 1)),
+                            ("--time-limit", time_limit, time_limit is None or (math.isfinite(time_limit)
+                                                                                and time_limit > 0)),
+                            ("--node-limit", node_limit, node_limit is None or node_limit >= 2)):
+        if not ok:
+            raise InputError(f"{name}: got {value} (a gap in (0, 1), a positive time, at least 2 nodes)")
+    Xq = [[_q(v) for v in row] for row in X]
+    Gq = [[_q(v) for v in row] for row in G]
+    found = oc.certify_cones(scaled_floats(X), scaled_floats(G)[0], Xq, Gq, gap, time_limit, node_limit,
+                             scale=max_exponent(X) + max_exponent(G))
+    u = oc.rational_unit(found.best_u)
+    weights = [[u], [[fmpq(-found.best_sign)]]]
+    lower = exact_speed(weights, Xq, Gq)
+    doc = {
+        "schema": CONES, "schema_version": CONES_VERSION,
+        "statement": (f"For the data X ({X.shape[0]} x {X.shape[1]}) and cost gradient G below, the optimal escape "
+                      "speed s*(2) = max over ||theta||^2 = 2 of -Tr[G^T Y_theta] of a depth-2 bias-free ReLU network "
+                      "satisfies s* <= upper at every width, and s* >= lower at every width."),
+        "depth": 2,
+        "data": exact_data(X, G),
+        "lower": {"value": number_text(lower), "weights": [[[number_text(v) for v in row] for row in W] for W in weights]},
+        "upper": {"value": number_text(found.upper), "trees": found.trees},
+        "search": {"method": ("best-first branch and bound over simplicial cones from the 2^d orthants, split along "
+                              "the longest edge; per cone a bounded least-squares problem (scipy) for the dual vector q"),
+                   "nodes": found.nodes, "leaves": found.leaves, "stopped": found.stopped,
+                   "seconds": round(found.seconds, 3)},
+    }
+    return doc, Proposal(2, weights, found.upper, [], found.seconds, found.nodes)
+
+
 def _tree_text(node: dict[str, Any]) -> dict[str, Any]:
     """A node of the exact tree as JSON (numbers as exact text; leaves have no ``children``)."""
     out = {"sign": node["sign"], "subset": node["subset"],
@@ -857,10 +903,23 @@ def certify_optimum(X: np.ndarray, G: np.ndarray, depth: int, method: str = "aut
     doc, _ = propose(X, G, depth, method, gap, time_limit, node_limit)
     t1 = time.perf_counter()
     try:
-        report = check_document(json.loads(json.dumps(doc)))
+        report = check_any_document(json.loads(json.dumps(doc)))
     except CertificateFormatError as exc:  # numbers or sizes beyond the checker's limits
         raise InputError(f"the certificate for these data is beyond the checker's limits ({exc})") from None
     return OptimumResult(doc, report, t1 - t0, time.perf_counter() - t1)
+
+
+def check_any_document(doc: Any) -> CheckReport:
+    """Check a certificate of any kind this toolkit writes, by its schema: one depth on 2-D data, every depth
+    (an invariant), or depth 2 on data of any dimension (cones).  CertificateFormatError if malformed."""
+    from certify.kernel import speed_cones, speed_invariant
+
+    schema = doc.get("schema") if isinstance(doc, dict) else None
+    if schema == speed_invariant.SCHEMA:
+        return speed_invariant.check_invariant_document(doc)
+    if schema == speed_cones.SCHEMA:
+        return speed_cones.check_cones_document(doc)
+    return check_document(doc)
 
 
 def load_certificate(path: str | Path) -> Any:

@@ -360,7 +360,7 @@ def test_command_branches_and_a_node_limit_gives_a_wider_certified_interval(tmp_
     assert main(["check", str(tmp_path / "c.json")]) == 0
     assert main(["optimum", path, "--depth", "3", "--node-limit", "2", "--json", str(cut)]) == 0
     out = capsys.readouterr().out
-    assert "stopped at the node limit" in out
+    assert "stopped at the node limit" in out and "certified, but wider" in out
     a, b = json.loads(full.read_text()), json.loads(cut.read_text())
     assert b["search"]["stopped"] == "node limit" and a["search"]["stopped"] is None
     # the cut interval is certified and contains the full one's certified optimum

@@ -671,10 +671,11 @@ def check_certificate(cert: Certificate) -> CheckReport:
 def check_lower(X: list, G: list, weights: list, lower: Any, L: int, record: Any) -> None:
     """The lower end: an explicit depth-L network on or inside the sphere ||theta||^2 = L, evaluated exactly."""
     Ws = weights
-    chain = len(Ws) == L and len(Ws[0][0]) == 2 and len(Ws[-1]) == 1 and all(
+    d = len(X)  # the input dimension: 2 for the arc certificates, any d for the cone certificates
+    chain = len(Ws) == L and len(Ws[0][0]) == d and len(Ws[-1]) == 1 and all(
         len(Ws[l + 1][0]) == len(Ws[l]) for l in range(L - 1))
-    widths = [2] + [len(W) for W in Ws]
-    record("lower.shapes", chain, f"widths {widths}: 2 inputs, 1 output, consecutive shapes chain")
+    widths = [d] + [len(W) for W in Ws]
+    record("lower.shapes", chain, f"widths {widths}: {d} inputs, 1 output, consecutive shapes chain")
     sq = sum((v * v for W in Ws for row in W for v in row), fmpq(0))
     record("lower.norm", sq <= L, f"||theta||^2 = {show(sq)} <= {L}")
     speed = exact_speed(Ws, X, G)
