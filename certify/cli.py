@@ -467,7 +467,8 @@ def _print_speed_report(report: Any, out: Any, source: str) -> None:
 @click.option("--gap", type=float, default=None, metavar="REL",
               help="Branch and bound: close a node within this relative gap of the best value found [1e-8].")
 @click.option("--time-limit", type=float, default=None, metavar="SECONDS",
-              help="Branch and bound: stop searching after this long; the interval stays certified, only wider.")
+              help="Branch and bound: stop branching after this long (the first bounds and the exact upper end "
+                   "come on top); the interval stays certified, only wider.")
 @click.option("--node-limit", type=int, default=None, metavar="K",
               help="Branch and bound: stop after K nodes; the interval stays certified, only wider.")
 def optimum(file: Path, depth: int, json_out: str | None, cert_out: str | None, method: str, gap: float | None,

@@ -26,6 +26,8 @@ from certify.kernel.compare import endpoints
 from certify.kernel.speed_certificate import (
     BRANCH_VERSION,
     MAX_CHECK_COST,
+    branch_check_cost,
+    branch_digits,
     MAX_PATTERN_CELLS,
     MAX_PATTERNS,
     MAX_POINTS,
@@ -199,8 +201,8 @@ class Proposal:
     search_stats: dict[str, Any] | None = None
 
 
-def _depth2(arr: Arrangement, g: list[fmpq]) -> Proposal:
-    start = time.perf_counter()
+def _depth2_direction(arr: Arrangement, g: list[fmpq]) -> tuple[arb, np.ndarray, int]:
+    """The depth-2 optimum: (an enclosure of s*(2), a float direction u attaining it, the sign of g . p(u))."""
     val, i, s = support_value(arr, g)
     ra, rb = arr.rays[i], arr.rays[(i + 1) % arr.cells]
     w = (s * sum((g[k] * arr.points[k][0] for k in arr.active[i]), fmpq(0)),
@@ -209,7 +211,12 @@ def _depth2(arr: Arrangement, g: list[fmpq]) -> Proposal:
         best = w
     else:  # the end ray with the larger w . r/||r||, compared in arb (floats of 1e300-sized data overflow)
         best = max((ra, rb), key=lambda r: (arb(_dot(w, r)) / arb(_dot(r, r)).sqrt()).mid())
-    u = _float_direction(best)
+    return val, _float_direction(best), s
+
+
+def _depth2(arr: Arrangement, g: list[fmpq]) -> Proposal:
+    start = time.perf_counter()
+    val, u, s = _depth2_direction(arr, g)
     unit = _rational_unit(u)
     # speed = -g . (W2 relu(X^T u)); the sign s says which sign of g . relu(X^T u) is the large one
     weights = _scale_inside([[unit], [[fmpq(-s)]]], 2)
@@ -295,11 +302,18 @@ def _depth3_branch(arr: Arrangement, g: list[fmpq], Xf: np.ndarray, gf: np.ndarr
     rays = rays / np.linalg.norm(rays, axis=1, keepdims=True)
     normals = np.stack([_cone_normals(rays[i], rays[(i + 1) % m]) for i in range(m)])
     masks = np.array([[1.0 if k in arr.active[i] else 0.0 for k in range(len(g))] for i in range(m)])
-    # the checker's cost limit caps the leaves (two one-sided vectors each); a tree with k leaves has 2k - 2 nodes
-    per_leaf = 2 * (5 * len(g) + 8 * m) * max(1.0, (17 + 12) / 100) ** 2
-    cap = max(2, 2 * int(MAX_CHECK_COST // per_leaf) - 2)
+    # the checker's cost limit caps the leaves (two one-sided vectors each); a tree with k leaves has 2k - 2 nodes.
+    # The multipliers are 12-digit decimals: digits as for the number 10^12 (and its denominator).
+    digits = branch_digits([v for p in arr.points for v in p] + list(g) + [v for r in arr.rays for v in r],
+                           [fmpq(1, 10**12), fmpq(10**12 - 1, 10**12)])
+    changes = sum(len(a ^ b) for a, b in zip(arr.active, arr.active[1:]))
+    fixed = branch_check_cost(len(g), m, changes, 0, digits)
+    per_leaf = branch_check_cost(len(g), m, changes, 2, digits) - fixed
+    cap = max(2, 2 * int((MAX_CHECK_COST * 0.95 - fixed) // per_leaf) - 2)
+    # the depth-2 optimum u: p(u) lies in K, so the search starts with s*(2) as its incumbent
+    _, start, _ = _depth2_direction(arr, g)
     found = bb.search(g, Xf, gf, rays, masks, normals, gap=gap if gap is not None else bb.DEFAULT_GAP,
-                      time_limit=time_limit, node_limit=min(node_limit or cap, cap))
+                      time_limit=time_limit, node_limit=min(node_limit or cap, cap), start_direction=start)
     if found.stopped == "node limit" and (node_limit is None or cap < node_limit):
         found.stopped = "checker's size limit"
     U = round_up(bb.exact_upper(found, g, arr.points, arr.rays, arr.active))
@@ -735,12 +749,17 @@ ENUMERATE_UP_TO = 64
 METHODS = ("auto", "enumerate", "branch")
 
 
-def depth3_method(g: list[fmpq], method: str) -> str:
-    """'enumerate' or 'branch' for depth 3 on the exact G (``auto``: enumerate when the patterns are few)."""
+def depth3_method(g: list[fmpq], method: str, limits: bool = False) -> str:
+    """'enumerate' or 'branch' for depth 3 on the exact G (``auto``: enumerate when the patterns are few and
+    no search limit (``limits``: a gap, time or node limit) is asked for)."""
     if method not in METHODS:
         raise InputError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
+    if method == "enumerate" and limits:
+        raise InputError("--gap, --time-limit and --node-limit steer the branch and bound; the enumeration has none")
     if method != "auto":
         return method
+    if limits:
+        return "branch"
     pos, neg = sum(1 for v in g if v > 0), sum(1 for v in g if v < 0)
     return "enumerate" if 2**pos + 2**neg <= ENUMERATE_UP_TO else "branch"
 
@@ -762,7 +781,8 @@ def propose(X: np.ndarray, G: np.ndarray, depth: int, method: str = "auto", gap:
     g = Gq[0]
     pos = sum(1 for v in g if v > 0)
     neg = sum(1 for v in g if v < 0)
-    branch = depth == 3 and depth3_method(g, method) == "branch"
+    limits = gap is not None or time_limit is not None or node_limit is not None
+    branch = depth == 3 and depth3_method(g, method, limits) == "branch"
     if gap is not None and not (math.isfinite(gap) and 0 < gap < 1):
         raise InputError(f"--gap must be a number in (0, 1), got {gap}")
     if time_limit is not None and not (math.isfinite(time_limit) and time_limit > 0):

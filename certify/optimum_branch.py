@@ -191,7 +191,7 @@ class _Status:
 
 def search(g: list[fmpq], Xf: np.ndarray, gf: np.ndarray, rays_f: np.ndarray, masks: np.ndarray,
            normals: np.ndarray, gap: float = DEFAULT_GAP, time_limit: float | None = None,
-           node_limit: int | None = None) -> BranchSearch:
+           node_limit: int | None = None, start_direction: np.ndarray | None = None) -> BranchSearch:
     """Best-first branch and bound over both signs.  ``g``: the exact G (its signs decide P and M);
     ``Xf``, ``gf``: the data as scaled floats; ``rays_f`` (cells x 2, unit), ``masks`` (cells x N, 1 where a
     point is active) and ``normals`` (cells x 3 x 2) describe the arrangement.  A node is closed when its bound
@@ -202,6 +202,10 @@ def search(g: list[fmpq], Xf: np.ndarray, gf: np.ndarray, rays_f: np.ndarray, ma
     programs = {}
     heap: list[tuple[float, int]] = []
     best = (0.0, 1, [])  # (value, sign, measure)
+    if start_direction is not None:  # p(u) for the depth-2 optimum u lies in K: a first incumbent
+        u = np.asarray(start_direction, dtype=float) / np.linalg.norm(start_direction)
+        value = float(gf @ np.maximum(Xf.T @ u, 0.0))
+        best = (abs(value), 1 if value >= 0 else -1, [(1.0, u)])
     solves = 0
     stopped = None
 
@@ -222,17 +226,18 @@ def search(g: list[fmpq], Xf: np.ndarray, gf: np.ndarray, rays_f: np.ndarray, ma
         heapq.heappush(heap, (-b, len(nodes) - 1))
     with _Status() as status:
         while heap:
-            if time_limit is not None and time.perf_counter() - start > time_limit:
-                stopped = "time limit"
-                break
-            if node_limit is not None and len(nodes) >= node_limit:
-                stopped = "node limit"
-                break
             b, idx = heap[0]
             node = nodes[idx]
             if closing(node.bound) or not node.open:
                 heapq.heappop(heap)  # a leaf: its bound is within the gap, or it decides every point
                 continue
+            # a node that needs branching: only now do the limits stop the search (two more nodes)
+            if time_limit is not None and time.perf_counter() - start > time_limit:
+                stopped = "time limit"
+                break
+            if node_limit is not None and len(nodes) + 2 > node_limit:
+                stopped = "node limit"
+                break
             heapq.heappop(heap)
             e = node.sign
             loose = node.looseness[list(node.open)]

@@ -374,6 +374,7 @@ def test_command_branches_and_a_node_limit_gives_a_wider_certified_interval(tmp_
     (["--gap", "0"], "--gap"), (["--gap", "nan"], "--gap"), (["--gap", "1"], "--gap"),
     (["--time-limit", "-1"], "--time-limit"), (["--time-limit", "inf"], "--time-limit"),
     (["--node-limit", "1"], "--node-limit"), (["--method", "magic"], "magic"),
+    (["--method", "enumerate", "--gap", "1e-3"], "enumeration has none"),
 ])
 def test_bad_search_options_are_one_line_and_exit_2(tmp_path, capsys, args, message):
     path = _npz(tmp_path, *_data(20, 5))
@@ -392,3 +393,31 @@ def test_enumeration_still_refuses_what_it_cannot_enumerate(tmp_path, capsys):
     path = _npz(tmp_path, *_data(30, 0))
     assert main(["optimum", path, "--depth", "3", "--method", "enumerate"]) == 2
     assert "sign patterns" in capsys.readouterr().err
+
+
+def test_limited_search_starts_from_the_depth2_optimum_and_keeps_its_node_limit(tmp_path):
+    """s*(3) >= s*(2) (p(u*) lies in K): a search cut at its first branching still reports that lower end,
+    and never builds more nodes than the limit allows."""
+    X, G = _data(20, 5)
+    two = certify_optimum(X, G, 2).report
+    for limit in (2, 3, 5):
+        result = certify_optimum(X, G, 3, method="branch", node_limit=limit)
+        assert result.report.ok
+        assert result.report.lower >= two.lower * K.fmpq(10**9 - 1, 10**9)
+        assert result.document["search"]["nodes"] <= max(limit, 2)
+
+
+def test_cost_digits_count_the_common_denominators_of_the_multipliers():
+    """Sums of g_k t_k x_k take the lcm of the denominators: thirteen 50-digit primes in t make about 650-digit
+    sums though every single number has 50 digits, and the cost estimate must see them."""
+    from flint import fmpz
+
+    primes, p = [], fmpz(10) ** 49
+    while len(primes) < 13:
+        p = p + 1
+        if p.is_prime():
+            primes.append(p)
+    t = [K.fmpq(1, int(q)) for q in primes]
+    data = [K.fmpq(1, 2), K.fmpq(3, 4)]
+    assert K.branch_digits(data, t) >= 13 * 49
+    assert K.branch_digits(data, t[:1]) < 120

@@ -421,8 +421,10 @@ def parse_certificate(doc: Any) -> Certificate:
     t_digits = max((_digits(v) for v in t_values), default=1)
     # a leaf's entries are g_j times depth - 2 multipliers: their digits add up along the path
     digits = data_digits + max(depth - 2, 1) * t_digits
-    if branches is not None:  # sums updated from cell to cell: about 5N + 8m units per one-sided vector
-        cost = vectors * (5 * N + 8 * m) * max(1.0, digits / 100) ** 2
+    if branches is not None:
+        data_numbers = [v for r in X + G for v in r] + [v for r in rays for v in r] + [up]
+        digits = branch_digits(data_numbers, t_values)
+        cost = branch_check_cost(N, m, sum(len(a ^ b) for a, b in zip(active, active[1:])), vectors, digits)
     else:
         cost = vectors * m * N * max(1.0, digits / 100) ** 2
     if tree_levels is not None:
@@ -432,6 +434,23 @@ def parse_certificate(doc: Any) -> Certificate:
                                      f"cells x {N} points with numbers of up to {digits} digits; at most "
                                      f"{MAX_CHECK_COST}, about a minute): use fewer points or shorter numbers")
     return Certificate(depth, X, G, digest, lo, weights, up, rays, active, mult, tree, branches)
+
+
+def branch_digits(data_numbers: list[Any], t_values: list[Any]) -> int:
+    """The digits the one-sided cell sums of a branch-and-bound certificate can reach: a sum of terms
+    g_k t_k x_k has a denominator dividing the product of the common denominators of the data and of the
+    multipliers, and a numerator about as long plus the longest numbers themselves."""
+    longest = max((_digits(v) for v in data_numbers), default=1) + max((_digits(v) for v in t_values), default=1)
+    return longest + _common_denominator_digits(data_numbers) + _common_denominator_digits(t_values)
+
+
+def branch_check_cost(N: int, m: int, changes: int, vectors: int, digits: int) -> float:
+    """Units of work of checking a branch-and-bound certificate (the units of MAX_CHECK_COST): the cells'
+    active sets (m x N dot products), then per one-sided vector its first cell's sum (N terms), one update per
+    point entering or leaving a cell (``changes`` in all, whatever the rays' winding) and one arc check per
+    cell (about 8 products)."""
+    factor = max(1.0, digits / 100) ** 2
+    return m * N * factor + vectors * (N + changes + 8 * m) * factor
 
 
 def check_lower_cost(weights: list[list[list[Any]]], data: list[Any], N: int) -> None:
