@@ -129,13 +129,29 @@ class _NodeProgram:
             measure = [(c / total, u) for c, u in measure]
         f = np.zeros(N)
         lifted = np.zeros(N)
+        atoms = []
         for c, u in measure:
             p = np.maximum(self.Xf.T @ u, 0.0)
             f += c * p
+            atoms.append(c * p)
             if c > 0:
                 lifted += c * p
         value = float(self.e * self.gf @ np.maximum(f, 0.0))
         looseness = np.abs(self.gf) * (lifted - np.maximum(f, 0.0))
+        # where the relaxation is loose, f itself can be poor: also try its positive part and its single atoms
+        # (each a point of K once rescaled to mass one), and keep the best as the node's primal point
+        dual = list(measure)
+        positive = [(c, u) for c, u in dual if c > 0]
+        mass = sum(c for c, _ in positive)
+        if mass > 0:
+            v = float(self.e * self.gf @ (lifted / mass))
+            if v > value:
+                value, measure = v, [(c / mass, u) for c, u in positive]
+        for (c, u), a in zip(dual, atoms):
+            if c != 0:
+                v = float(self.e * self.gf @ np.maximum(a / abs(c), 0.0))
+                if v > value:
+                    value, measure = v, [(1.0 if c > 0 else -1.0, u)]
         return float(self.problem.value), t, value, measure, looseness
 
 

@@ -235,10 +235,20 @@ def certify_cones(Xf: np.ndarray, gf: np.ndarray, X: list[list[fmpq]], G: list[l
     are the data times 2^-a and 2^-b with a + b = ``scale``: the floats' q is multiplied back by 2^scale."""
     from certify.optimum import round_up
 
+    from certify.kernel.speed_cones import MAX_CHECK_COST, cone_check_cost, cone_digits
+
     start = time.perf_counter()
     g = G[0]
+    d, N = len(X), len(g)
+    # the checker's cost limit caps the tree (k leaves come with about 2k nodes); the leaves' numbers are
+    # 12-digit decimals scaled by a power of two (q) and 12-digit decimals (t)
+    digits = cone_digits([v for r in X + G for v in r], [fmpq(1, 10**12), fmpq(10**12 - 1, 10**12 * 2**abs(scale))])
+    per_leaf = cone_check_cost(1, 2, N, d, digits)
+    cap = max(2 * 2**d, 2 * int(MAX_CHECK_COST * 0.95 // per_leaf))
     (cones,), roots, best_u, best_sign, incumbent, stopped, nodes = search(
-        Xf, gf, g, gap if gap is not None else DEFAULT_GAP, time_limit, node_limit)
+        Xf, gf, g, gap if gap is not None else DEFAULT_GAP, time_limit, min(node_limit or cap, cap))
+    if stopped == "node limit" and (node_limit is None or cap < node_limit):
+        stopped = "checker's size limit"
     trees = []
     top = arb(0)
     leaves = 0

@@ -49,6 +49,7 @@ from certify.kernel.speed_certificate import (
     CertificateFormatError,
     CheckReport,
     _bounded_group,
+    _common_denominator_digits,
     _digits,
     _field,
     _matrix,
@@ -185,15 +186,29 @@ def parse_cones(doc: Any) -> ConeCertificate:
     trees = _parse_trees(upper["trees"], d, N)
     numbers = [x for _, nodes in trees for kind, val in nodes if kind == "leaf" for x in val[0] + list(val[1].values())]
     _bounded_group(numbers + [up], "upper.trees numbers", MAX_CHECK_DIGITS)
-    digits = max(_digits(v) for v in [v for r in X + G for v in r] + numbers + [up])
-    # per leaf about d N products for omega and the signs; per split N sums for the new generator
+    digits = cone_digits([v for r in X + G for v in r] + [up], numbers)
     nodes = sum(len(b["nodes"]) for b in upper["trees"])
-    cost = (leaves * d + nodes) * N * max(1.0, (digits + MAX_SPLIT_DEPTH // 3) / 100) ** 2
+    cost = cone_check_cost(leaves, nodes, N, d, digits)
     if cost > MAX_CHECK_COST:
         raise CertificateFormatError(f"the cone check would cost {cost:.3g} units ({leaves} leaves and {nodes} nodes "
                                      f"on {N} points in {d} dimensions); at most {MAX_CHECK_COST}: use fewer points "
                                      "or a coarser tree")
     return ConeCertificate(X, G, digest, lo, weights, up, trees)
+
+
+def cone_digits(data_numbers: list[Any], leaf_numbers: list[Any]) -> int:
+    """The digits the sums omega_i and r_i . q can reach: the longest numbers, the common denominators of the
+    data and of the leaves' numbers (a sum takes the lcm of its terms' denominators), and the generators'
+    entries (below 2^MAX_SPLIT_DEPTH)."""
+    longest = max((_digits(v) for v in data_numbers), default=1) + max((_digits(v) for v in leaf_numbers), default=1)
+    return (longest + _common_denominator_digits(data_numbers) + _common_denominator_digits(leaf_numbers)
+            + MAX_SPLIT_DEPTH // 3)
+
+
+def cone_check_cost(leaves: int, nodes: int, N: int, d: int, digits: int) -> float:
+    """Units of work (those of MAX_CHECK_COST): per leaf about d N products for the signs and omega, per node N
+    sums for a new generator's products with the points."""
+    return (leaves * d + nodes) * N * max(1.0, digits / 100) ** 2
 
 
 def _leaf_bound_holds(g: list, e: int, gens: list[tuple[int, ...]], svals: list[list[Any]], q: list, t: dict,
