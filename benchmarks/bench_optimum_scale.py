@@ -17,7 +17,9 @@ Data (2-D inputs, one output), with rng = numpy.random.default_rng(seed):
     G = g[None, :]
 
 Default grid: N in 12, 16, 20, 22 with both methods (enumerate and branch), N in 50, 100, 200 with
-branch only; balanced and unbalanced; seeds 0, 1, 2.  Enumeration refuses more than 4096 sign
+branch only; balanced and unbalanced; seeds 0, 1, 2.  Then depth 2 in d dimensions (cone certificates,
+``certify optimum FILE --depth 2`` with X of d rows): (d, N) in (3, 20), (3, 60), (3, 100), (5, 20),
+(5, 60), (5, 100), X and G standard normal, the same seeds.  Enumeration refuses more than 4096 sign
 patterns (2^|P| + 2^|M|), so with random signs it runs at N = 20-22 only when the split is nearly
 even; a refusal is recorded as a row with its error line (and drawn as a note, not a point).  The targets (from the issue): 5 minutes at N = 100, 30 minutes at N = 200,
 interval width 1e-6.
@@ -52,9 +54,15 @@ QUICK_BOTH = (8, 12)
 QUICK_BRANCH = (30,)
 
 
-def make_data(n: int, balance: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+#: depth 2 in d dimensions (cone certificates): (d, N) with X (d x N) and G (1 x N) standard normal
+FULL_CONES = ((3, 20), (3, 60), (3, 100), (5, 20), (5, 60), (5, 100))
+QUICK_CONES = ((3, 20),)
+TARGET_CONES_SECONDS = 5 * 60
+
+
+def make_data(n: int, balance: str, seed: int, dim: int = 2) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
-    X = rng.standard_normal((2, n))
+    X = rng.standard_normal((dim, n))
     if balance == "balanced":
         g = rng.standard_normal(n)
     elif balance == "unbalanced":
@@ -69,13 +77,18 @@ def command(*args: str) -> list[str]:
 
 
 def run_case(n: int, balance: str, seed: int, method: str, timeout: float) -> dict:
-    X, G = make_data(n, balance, seed)
-    row = {"N": n, "balance": balance, "seed": seed, "method": method,
+    """``method``: 'enumerate' or 'branch' (depth 3, 2-D), or 'cones-dD' (depth 2 in D dimensions)."""
+    dim = int(method[len("cones-d"):]) if method.startswith("cones-d") else 2
+    X, G = make_data(n, balance, seed, dim)
+    row = {"N": n, "balance": balance, "seed": seed, "method": method, "dim": dim,
            "positive": int((G > 0).sum()), "negative": int((G < 0).sum())}
     with tempfile.TemporaryDirectory(prefix="bench_optimum_") as tmp:
         data, report, cert = (os.path.join(tmp, name) for name in ("data.npz", "report.json", "cert.json"))
         np.savez(data, X=X, G=G)
-        cmd = command("optimum", data, "--depth", "3", "--method", method, "--json", report, "--certificate", cert)
+        if dim == 2:
+            cmd = command("optimum", data, "--depth", "3", "--method", method, "--json", report, "--certificate", cert)
+        else:
+            cmd = command("optimum", data, "--depth", "2", "--json", report, "--certificate", cert)
         t0 = time.perf_counter()
         try:
             proc = subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=timeout)
@@ -119,6 +132,9 @@ def grid(quick: bool, seeds: list[int], enumerate_seeds: list[int] | None) -> li
                 cases.append((n, balance, seed, "branch"))
                 if n in both and (enumerate_seeds is None or seed in enumerate_seeds):
                     cases.append((n, balance, seed, "enumerate"))
+    for d, n in (QUICK_CONES if quick else FULL_CONES):
+        for seed in seeds:
+            cases.append((n, "balanced", seed, f"cones-d{d}"))
     return cases
 
 
@@ -127,7 +143,8 @@ def plot(results: dict, path: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    everything = results["results"]
+    everything = [r for r in results["results"] if not r["method"].startswith("cones")]
+    cones = [r for r in results["results"] if r["method"].startswith("cones") and r.get("optimum_wall")]
     refused = [r for r in everything if "too many sign patterns" in r.get("error", "")]
     rows = [r for r in everything if r.get("optimum_wall") is not None and r not in refused]
     seeds = sorted({r["seed"] for r in everything})
@@ -141,7 +158,35 @@ def plot(results: dict, path: str) -> None:
               ("branch", "balanced"): 0.0045, ("branch", "unbalanced"): 0.013}  # log10 shifts; N 20 and 22 are close
 
     plt.rcParams.update({"font.size": 12})
-    fig, (ax_t, ax_w) = plt.subplots(1, 2, figsize=(12.5, 5.4), constrained_layout=True)
+    fig, (ax_t, ax_w, ax_c) = plt.subplots(1, 3, figsize=(17.5, 5.6), constrained_layout=True,
+                                           gridspec_kw={"width_ratios": [1, 1, 0.8]})
+    for d, colour in ((3, "#7570b3"), (5, "#e7298a")):  # depth 2 in d dimensions: time and certificate size
+        sel = [r for r in cones if r["dim"] == d]
+        if sel:
+            ax_c.plot([r["N"] for r in sel], [r["optimum_wall"] for r in sel], linestyle="none", marker="D",
+                      color=colour, markersize=7, alpha=0.85, label=f"d = {d}: certify optimum --depth 2")
+            for r in sel:
+                if r.get("certificate_bytes"):
+                    ax_c.annotate(f"{r['certificate_bytes'] / 1e6:.2g} MB", (r["N"], r["optimum_wall"]),
+                                  xytext=(6, -3), textcoords="offset points", fontsize=8, color=colour)
+    if cones:
+        ax_c.axhline(TARGET_CONES_SECONDS, color="0.3", linestyle="--", linewidth=1.5)
+        ax_c.annotate("target: 5 min", (0.98, TARGET_CONES_SECONDS), xycoords=("axes fraction", "data"),
+                      xytext=(0, 4), textcoords="offset points", ha="right", va="bottom", fontsize=10, color="0.25")
+        ax_c.set_xscale("log")
+        ax_c.set_yscale("log")
+        cn = sorted({r["N"] for r in cones})
+        ax_c.set_xticks(cn)
+        ax_c.set_xticklabels([str(n) for n in cn])
+        ax_c.minorticks_off()
+        ax_c.set_yticks([0.1, 1, 10, 60, 300])
+        ax_c.set_yticklabels(["0.1 s", "1 s", "10 s", "1 min", "5 min"])
+        ax_c.set_ylim(0.05, 1000)
+        ax_c.set_xlabel("number of points N")
+        ax_c.set_ylabel("wall time (labels: certificate size)")
+        ax_c.set_title("Depth 2 in d dimensions (cones)")
+        ax_c.grid(True, which="major", alpha=0.3)
+        ax_c.legend(loc="upper left", fontsize=9, frameon=False)
     for key, st in style.items():
         sel = [r for r in rows if (r["method"], r["balance"]) == key]
         if not sel:
@@ -200,7 +245,7 @@ def plot(results: dict, path: str) -> None:
     if notes:
         ax_t.text(0.98, 0.03, "\n".join(notes), transform=ax_t.transAxes, ha="right", va="bottom", fontsize=9,
                   color="0.3")
-    fig.suptitle("Certifying the optimal escape speed s*(3) on random 2-D data "
+    fig.suptitle("Certifying optimal escape speeds on random data: s*(3) in 2-D (left, middle), s*(2) in d dimensions "
                  f"({len(seeds)} seed{'s' if len(seeds) != 1 else ''} per case)", fontsize=14)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)

@@ -133,17 +133,31 @@ def search(Xf: np.ndarray, gf: np.ndarray, g: list[fmpq], gap: float = DEFAULT_G
             cones.append(evaluate(gens, e))
             roots.append(len(cones) - 1)
             heapq.heappush(heap, (-cones[-1].bound, len(cones) - 1))
+    from certify.optimum_branch import _Status
+
+    with _Status() as status:
+        stopped = _branch(cones, heap, evaluate, closing, start, time_limit, node_limit, status, lambda: best[0])
+    return [cones], roots, best[1], best[2], best[0], stopped, len(cones)
+
+
+def _branch(cones: list[_Cone], heap: list, evaluate: Any, closing: Any, start: float, time_limit: float | None,
+            node_limit: int | None, status: Any, incumbent: Any) -> str | None:
+    """Best-first splitting until every cone closes or a limit is reached (returned: why it stopped)."""
+    d = cones[0].unit.shape[0]
     while heap:
-        if time_limit is not None and time.perf_counter() - start > time_limit:
-            stopped = "time limit"
-            break
-        if node_limit is not None and len(cones) + 2 > node_limit:
-            stopped = "node limit"
-            break
-        _, idx = heapq.heappop(heap)
+        top, idx = heap[0]
         cone = cones[idx]
         if closing(cone.bound):
+            heapq.heappop(heap)
             continue
+        if time_limit is not None and time.perf_counter() - start > time_limit:
+            return "time limit"
+        if node_limit is not None and len(cones) + 2 > node_limit:
+            return "node limit"
+        heapq.heappop(heap)
+        if len(cones) % 64 == 0:
+            status.update(f"cones: {len(cones)} nodes, {len(heap)} open, interval [{incumbent():.10g}, "
+                          f"{max(-top, incumbent()):.10g}] (scaled data)")
         R = cone.unit
         dots = R @ R.T
         a, b = divmod(int(np.argmin(dots + 3 * np.eye(d))), d)  # the widest pair of generators
@@ -158,7 +172,7 @@ def search(Xf: np.ndarray, gf: np.ndarray, g: list[fmpq], gap: float = DEFAULT_G
             kids.append(len(cones) - 1)
             heapq.heappush(heap, (-cones[-1].bound, len(cones) - 1))
         cone.children, cone.split = (kids[0], kids[1]), (a, b)
-    return [cones], roots, best[1], best[2], best[0], stopped, len(cones)
+    return None
 
 
 def _decimal_vector(v: np.ndarray, digits: int = 12) -> list[fmpq]:
