@@ -62,6 +62,7 @@ KERNEL_TESTS = (
      "tests/test_soundness.py"],
     ["tests/test_optimum.py", "-k", "certificate"],
     ["tests/test_speed_tree_soundness.py", "tests/test_speed_invariant.py", "tests/test_plateau_example1.py"],
+    ["tests/test_optimum_branch.py", "tests/test_optimum_cones.py"],
 )
 PROOF_TESTS = ["tests/test_proofs_ties.py"]
 #: a proofs module's own test file, run after the false-object tests (the claims' statuses are compared first)
@@ -69,6 +70,7 @@ OWN_TESTS = {
     "appendix_a4_depth": "tests/test_proofs_depth.py",
     "section5_plateau": "tests/test_proofs_depth.py tests/test_plateau_linear_converse.py tests/test_plateau_example1.py",
     "section5_depth_reduction": "tests/test_proofs_depth_reduction.py",
+    "section4_branch_bound": "tests/test_proofs_branch_bound.py",
     "appendix_a6_strong_control": "tests/test_proofs_a6_steps.py",
     "section3_chain": "tests/test_proofs_chain.py",
     "example1_footnote1": "tests/test_proofs_passing.py",

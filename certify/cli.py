@@ -435,7 +435,7 @@ def _print_speed_report(report: Any, out: Any, source: str) -> None:
 
     first = report.first_failure
     if report.ok:
-        lo, hi = lower_float(as_ball(report.lower)), -lower_float(-as_ball(report.upper))
+        lo, hi = lower_float(as_ball(report.lower)), -lower_float(-as_ball(report.upper)) + 0.0  # no '-0'
         width = "0: the ends are equal" if report.lower == report.upper else f"{hi - lo:.3g}"
         interval = escape(f"[{lo:.12g}, {hi:.12g}]")  # '[inf, inf]' would read as markup
         every = getattr(report, "every_depth", False)

@@ -38,7 +38,8 @@ class _Cone:
     unit: np.ndarray  # d x d, rows the generators scaled to norm one
     bound: float
     q: np.ndarray
-    t: np.ndarray  # 1 where a crossing point of M gets the multiplier 1 (the others 0)
+    t: np.ndarray  # the multipliers of the crossing points of M (0 elsewhere)
+    crossing: np.ndarray  # the points of M that cross the cone in floats (where t was optimised)
     children: tuple[int, int] | None = None
     split: tuple[int, int] | None = None
 
@@ -56,10 +57,11 @@ class ConeSearch:
     seconds: float
 
 
-def _bound(R: np.ndarray, S: np.ndarray, coef: np.ndarray, Mmask: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+def _bound(R: np.ndarray, S: np.ndarray, coef: np.ndarray,
+           Mmask: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
     """min ||q|| subject to R q >= omega(t) over q and the multipliers t in [0, 1] of the crossing points of M
     (R rows: unit generators; S = X^T R^T, N x d).  With R q = omega(t) + s, s >= 0, this is a bounded least-squares
-    problem in (s, t).  Returns (bound, q, t per point: 0 off the crossing points of M)."""
+    problem in (s, t).  Returns (bound, q, t per point: 0 off the crossing points of M, those points)."""
     from scipy.optimize import lsq_linear
 
     d, N = R.shape[0], S.shape[0]
@@ -72,7 +74,7 @@ def _bound(R: np.ndarray, S: np.ndarray, coef: np.ndarray, Mmask: np.ndarray) ->
     try:
         Rinv = np.linalg.inv(R)
     except np.linalg.LinAlgError:
-        return math.inf, np.zeros(d), np.zeros(N)
+        return math.inf, np.zeros(d), np.zeros(N), np.zeros(N, dtype=bool)
     k = len(cross_m)
     A = Rinv @ np.hstack([np.eye(d), B]) if k else Rinv
     lower = np.zeros(d + k)
@@ -81,7 +83,7 @@ def _bound(R: np.ndarray, S: np.ndarray, coef: np.ndarray, Mmask: np.ndarray) ->
     t = np.zeros(N)
     t[cross_m] = np.clip(res.x[d:], 0.0, 1.0)
     q = Rinv @ (omega0 + B @ t[cross_m] + res.x[:d]) if k else Rinv @ (omega0 + res.x)
-    return float(np.linalg.norm(q)), q, t
+    return float(np.linalg.norm(q)), q, t, crossing & Mmask
 
 
 def _unit_rows(gens: tuple[tuple[int, ...], ...]) -> np.ndarray:
@@ -117,12 +119,12 @@ def search(Xf: np.ndarray, gf: np.ndarray, g: list[fmpq], gap: float = DEFAULT_G
         S = Xf.T @ R.T
         coef, Mmask = data[e]
         centre = R.sum(axis=0)
-        b, q, t = _bound(R, S, coef, Mmask)
+        b, q, t, crossing = _bound(R, S, coef, Mmask)
         for u in (q, centre):
             v = value(u, e)
             if v > best[0]:
                 best = (v, u / np.linalg.norm(u), e)
-        return _Cone(e, gens, R, b, q, t)
+        return _Cone(e, gens, R, b, q, t, crossing)
 
     def closing(b: float) -> bool:
         return b <= best[0] + gap * max(1.0, best[0]) / 2
@@ -189,9 +191,12 @@ def _decimal_vector(v: np.ndarray, digits: int = 12) -> list[fmpq]:
 
 
 def exact_leaf(X: list[list[fmpq]], g: list[fmpq], e: int, gens: tuple[tuple[int, ...], ...],
-               q_float: np.ndarray, t_float: np.ndarray, scale: int = 0) -> tuple[list[fmpq], dict[int, fmpq]]:
-    """The leaf's exact q and multipliers: t on the exact crossing points of M (1 where x_j . q > 0), q the float
-    one rounded and then moved along the centre c = sum r_i until r_i . q >= omega_i holds exactly."""
+               q_float: np.ndarray, t_float: np.ndarray, crossing: np.ndarray | None = None,
+               scale: int = 0) -> tuple[list[fmpq], dict[int, fmpq]]:
+    """The leaf's exact q and multipliers: on the exact crossing points of M, the float search's t where it saw
+    them cross too, else 1 where x_j . q > 0 (floats can miss a crossing: data of very different scales
+    underflow), 0 otherwise; q the float one rounded and then moved along the centre c = sum r_i until
+    r_i . q >= omega_i holds exactly."""
     d, N = len(X), len(g)
     zero = fmpq(0)
     factor = fmpq(2) ** scale if scale >= 0 else 1 / fmpq(2) ** (-scale)
@@ -211,8 +216,11 @@ def exact_leaf(X: list[list[fmpq]], g: list[fmpq], e: int, gens: tuple[tuple[int
         elif c > 0:
             omega = [o + (c * v if v > 0 else zero) for o, v in zip(omega, s)]
         else:
-            tj = _decimal_vector(np.array([min(max(float(t_float[j]), 0.0), 1.0)]))[0] if t_float[j] > 0 else 0
-            tj = min(tj, fmpq(1))
+            if crossing is None or crossing[j]:
+                tj = _decimal_vector(np.array([min(max(float(t_float[j]), 0.0), 1.0)]))[0] if t_float[j] > 0 else 0
+                tj = min(tj, fmpq(1))
+            else:
+                tj = fmpq(1) if sum((X[k][j] * q[k] for k in range(d)), zero) > 0 else 0
             if tj > 0:
                 t[j] = tj
                 omega = [o + c * tj * v for o, v in zip(omega, s)]
@@ -278,7 +286,7 @@ def certify_cones(Xf: np.ndarray, gf: np.ndarray, X: list[list[fmpq]], G: list[l
                     out.append({"split": list(cone.split)})
                     stack += [cone.children[1], cone.children[0]]
                     continue
-                q, t = exact_leaf(X, g, e, cone.gens, cone.q, cone.t, scale)
+                q, t = exact_leaf(X, g, e, cone.gens, cone.q, cone.t, cone.crossing, scale)
 
                 norm = arb(sum((x * x for x in q), fmpq(0))).sqrt()
                 if norm.mid() + norm.rad() > top.mid() + top.rad():

@@ -206,9 +206,9 @@ def cone_digits(data_numbers: list[Any], leaf_numbers: list[Any]) -> int:
 
 
 def cone_check_cost(leaves: int, nodes: int, N: int, d: int, digits: int) -> float:
-    """Units of work (those of MAX_CHECK_COST): per leaf about d N products for the signs and omega, per node N
-    sums for a new generator's products with the points."""
-    return (leaves * d + nodes) * N * max(1.0, digits / 100) ** 2
+    """Units of work (those of MAX_CHECK_COST): per leaf about d N products for the signs and omega and d^2 for
+    the r_i . q, per node N sums for a new generator's products with the points and a fixed 8 for walking it."""
+    return ((leaves * d + nodes) * N + leaves * d * d + 8 * nodes) * max(1.0, digits / 100) ** 2
 
 
 def _leaf_bound_holds(g: list, e: int, gens: list[tuple[int, ...]], svals: list[list[Any]], q: list, t: dict,
