@@ -278,3 +278,28 @@ def test_bad_cone_input_is_one_line_and_exit_2(tmp_path, capsys, shape, args, me
     assert main(["optimum", path, *args]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_split_depth_limit_is_exact(cones3):
+    """MAX_SPLIT_DEPTH splits on one path are read (the leaves are then checked); one more is refused."""
+    for depth, refused in ((C.MAX_SPLIT_DEPTH, False), (C.MAX_SPLIT_DEPTH + 1, True)):
+        doc = copy.deepcopy(cones3)
+        leaf = {"q": ["9", "9", "9"]}
+        doc["upper"]["trees"][0]["nodes"] = [{"split": [0, 1]}] * depth + [leaf] * (depth + 1) + [leaf] * 7
+        report = check_any_document(doc)
+        names = {name for name, _, _ in report.checks}
+        if refused:
+            _fails_at(doc, "upper.cones")
+        else:
+            assert "upper.cones" in names and report.first_failure != "upper.cones"
+            assert dict((n, ok) for n, ok, _ in report.checks)["upper.cones"]
+
+
+def test_lower_network_work_is_bounded_before_parsing(cones3):
+    """A lower-end network of 8192 x 3 weights on 512 points: 2^24.6 multiply-adds, refused by the size check."""
+    doc = copy.deepcopy(cones3)
+    X, G = _data(3, 512, 0)
+    doc["data"] = exact_data(X, G)
+    doc["lower"]["weights"] = [[["0", "0", "0"]] * 8192, [["0"] * 8192]]
+    with pytest.raises(CertificateFormatError, match="more than this checker evaluates"):
+        check_any_document(doc)
