@@ -308,33 +308,9 @@ def parse_certificate(doc: Any) -> Certificate:
         raise CertificateFormatError(f"certificate.depth: 3 in schema_version {BRANCH_VERSION}, got {str(depth)[:20]}")
     if not 2 <= depth <= MAX_DEPTH:
         raise CertificateFormatError(f"certificate.depth: 2 to {MAX_DEPTH}, got {str(depth)[:20]}")
-    data = _field(doc, "data", dict, "certificate")
-    raw_X = _field(data, "X", list, "data")
-    for i, row in enumerate(raw_X[:2]):
-        _size(row, f"data.X[{i}]", MAX_POINTS, "points")
-    X = _matrix(raw_X, "data.X", rows=2)
+    X, G, digest = parse_data(doc)
     N = len(X[0])
-    G = _matrix(_field(data, "G", list, "data"), "data.G", rows=1, cols=N)
-    _bounded_group([v for r in X + G for v in r], "data", MAX_CHECK_DIGITS)
-    digest = _field(data, "sha256", str, "data")
-    lower = _field(doc, "lower", dict, "certificate")
-    lo = parse_number(_field(lower, "value", (str, int, list), "lower"), "lower.value")
-    raw_w = _field(lower, "weights", list, "lower")
-    if len(raw_w) != depth:
-        raise CertificateFormatError(f"lower.weights: expected {depth} matrices, got {len(raw_w)}")
-    entries = terms = 0
-    for l, W in enumerate(raw_w):
-        rows = _size(W, f"lower.weights[{l}]", MAX_WEIGHTS, "rows")
-        cols = _size(W[0], f"lower.weights[{l}][0]", MAX_WEIGHTS, "columns") if rows else 0
-        entries += rows * cols
-        terms += rows * cols * N
-    if entries > MAX_WEIGHTS or terms > MAX_SPEED_TERMS:
-        raise CertificateFormatError(f"lower.weights: {entries} weights ({terms} multiply-adds for the exact speed "
-                                     f"on {N} points); this checker accepts at most {MAX_WEIGHTS} weights and "
-                                     f"{MAX_SPEED_TERMS} multiply-adds")
-    weights = [_matrix(W, f"lower.weights[{l}]") for l, W in enumerate(raw_w)]
-    _bounded_group([v for W in weights for r in W for v in r], "lower.weights")
-    check_lower_cost(weights, [v for r in X + G for v in r], N)
+    lo, weights = parse_lower(_field(doc, "lower", dict, "certificate"), depth, X, G)
     upper = _field(doc, "upper", dict, "certificate")
     up = parse_number(_field(upper, "value", (str, int, list), "upper"), "upper.value")
     raw_rays = _field(upper, "rays", list, "upper")
@@ -451,6 +427,46 @@ def branch_check_cost(N: int, m: int, changes: int, vectors: int, digits: int) -
     cell (about 8 products)."""
     factor = max(1.0, digits / 100) ** 2
     return m * N * factor + vectors * (N + changes + 8 * m) * factor
+
+
+def parse_data(doc: dict, min_rows: int = 2, max_rows: int = 2) -> tuple[list[list[Any]], list[list[Any]], str]:
+    """The certificate's exact data: X (min_rows to max_rows rows of at most MAX_POINTS points), G (1 x N) and
+    the digest it claims, the sizes checked before any number is parsed."""
+    data = _field(doc, "data", dict, "certificate")
+    raw_X = _field(data, "X", list, "data")
+    if not min_rows <= len(raw_X) <= max_rows:
+        wanted = min_rows if min_rows == max_rows else f"{min_rows} to {max_rows}"
+        raise CertificateFormatError(f"data.X: expected {wanted} rows, got {len(raw_X)}")
+    for i, row in enumerate(raw_X):
+        _size(row, f"data.X[{i}]", MAX_POINTS, "points")
+    X = _matrix(raw_X, "data.X", rows=len(raw_X))
+    G = _matrix(_field(data, "G", list, "data"), "data.G", rows=1, cols=len(X[0]))
+    _bounded_group([v for r in X + G for v in r], "data", MAX_CHECK_DIGITS)
+    return X, G, _field(data, "sha256", str, "data")
+
+
+def parse_lower(lower: dict, depth: int, X: list[list[Any]], G: list[list[Any]]) -> tuple[Any, list[list[list[Any]]]]:
+    """The lower end (its value and a depth-``depth`` network), every size and the cost of its exact speed
+    checked before the weights are parsed."""
+    N = len(X[0])
+    lo = parse_number(_field(lower, "value", (str, int, list), "lower"), "lower.value")
+    raw_w = _field(lower, "weights", list, "lower")
+    if len(raw_w) != depth:
+        raise CertificateFormatError(f"lower.weights: expected {depth} matrices, got {len(raw_w)}")
+    entries = terms = 0
+    for l, W in enumerate(raw_w):
+        rows = _size(W, f"lower.weights[{l}]", MAX_WEIGHTS, "rows")
+        cols = _size(W[0], f"lower.weights[{l}][0]", MAX_WEIGHTS, "columns") if rows else 0
+        entries += rows * cols
+        terms += rows * cols * N
+    if entries > MAX_WEIGHTS or terms > MAX_SPEED_TERMS:
+        raise CertificateFormatError(f"lower.weights: {entries} weights ({terms} multiply-adds for the exact speed "
+                                     f"on {N} points); this checker accepts at most {MAX_WEIGHTS} weights and "
+                                     f"{MAX_SPEED_TERMS} multiply-adds")
+    weights = [_matrix(W, f"lower.weights[{l}]") for l, W in enumerate(raw_w)]
+    _bounded_group([v for W in weights for r in W for v in r], "lower.weights")
+    check_lower_cost(weights, [v for r in X + G for v in r], N)
+    return lo, weights
 
 
 def check_lower_cost(weights: list[list[list[Any]]], data: list[Any], N: int) -> None:

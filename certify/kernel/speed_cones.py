@@ -44,20 +44,17 @@ from flint import fmpq
 from certify.kernel.speed_certificate import (
     MAX_CHECK_COST,
     MAX_CHECK_DIGITS,
-    MAX_POINTS,
-    MAX_WEIGHTS,
     CertificateFormatError,
     CheckReport,
     _bounded_group,
     _common_denominator_digits,
     _digits,
     _field,
-    _matrix,
-    _size,
     check_lower,
-    check_lower_cost,
     data_digest,
     parse_multipliers,
+    parse_data,
+    parse_lower,
     parse_number,
     run_recorded,
 )
@@ -153,33 +150,9 @@ def parse_cones(doc: Any) -> ConeCertificate:
                                      f"{SCHEMA_VERSION})")
     if _field(doc, "depth", int, "certificate") != 2:
         raise CertificateFormatError("certificate.depth: cone certificates are about depth 2")
-    data = _field(doc, "data", dict, "certificate")
-    raw_X = _field(data, "X", list, "data")
-    d = _size(raw_X, "data.X", MAX_DIM, "rows (dimensions)")
-    if d == 0:
-        raise CertificateFormatError("data.X: at least one row")
-    for i, row in enumerate(raw_X):
-        _size(row, f"data.X[{i}]", MAX_POINTS, "points")
-    X = _matrix(raw_X, "data.X", rows=d)
-    N = len(X[0])
-    G = _matrix(_field(data, "G", list, "data"), "data.G", rows=1, cols=N)
-    _bounded_group([v for r in X + G for v in r], "data", MAX_CHECK_DIGITS)
-    digest = _field(data, "sha256", str, "data")
-    lower = _field(doc, "lower", dict, "certificate")
-    lo = parse_number(_field(lower, "value", (str, int, list), "lower"), "lower.value")
-    raw_w = _field(lower, "weights", list, "lower")
-    if len(raw_w) != 2:
-        raise CertificateFormatError(f"lower.weights: expected 2 matrices, got {len(raw_w)}")
-    entries = 0
-    for l, W in enumerate(raw_w):
-        rows = _size(W, f"lower.weights[{l}]", MAX_WEIGHTS, "rows")
-        entries += rows * (_size(W[0], f"lower.weights[{l}][0]", MAX_WEIGHTS, "columns") if rows else 0)
-    if entries > MAX_WEIGHTS or entries * N > 2**22:
-        raise CertificateFormatError(f"lower.weights: {entries} weights on {N} points, more than this checker "
-                                     "evaluates")
-    weights = [_matrix(W, f"lower.weights[{l}]") for l, W in enumerate(raw_w)]
-    _bounded_group([v for W in weights for r in W for v in r], "lower.weights")
-    check_lower_cost(weights, [v for r in X + G for v in r], N)
+    X, G, digest = parse_data(doc, 1, MAX_DIM)
+    d, N = len(X), len(X[0])
+    lo, weights = parse_lower(_field(doc, "lower", dict, "certificate"), 2, X, G)
     upper = _field(doc, "upper", dict, "certificate")
     up = parse_number(_field(upper, "value", (str, int, list), "upper"), "upper.value")
     leaves = _trees_shape(_field(upper, "trees", list, "upper"), d)

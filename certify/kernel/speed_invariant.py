@@ -39,9 +39,7 @@ from certify.kernel.speed_certificate import (
     MAX_CHECK_DIGITS,
     MAX_DEPTH,
     MAX_PATTERNS,
-    MAX_POINTS,
     MAX_RAYS,
-    MAX_WEIGHTS,
     CertificateFormatError,
     CheckReport,
     _bounded_group,
@@ -51,11 +49,12 @@ from certify.kernel.speed_certificate import (
     _size,
     check_cells,
     check_lower,
-    check_lower_cost,
     check_support,
     data_digest,
     dual_children,
     parse_child,
+    parse_data,
+    parse_lower,
     parse_number,
     run_recorded,
 )
@@ -125,34 +124,14 @@ def parse_invariant(doc: Any) -> Invariant:
     if type(version) is not int or version != SCHEMA_VERSION:
         raise CertificateFormatError(f"unsupported schema_version {str(version)[:20]!r} (this checker reads "
                                      f"{SCHEMA_VERSION})")
-    data = _field(doc, "data", dict, "certificate")
-    raw_X = _field(data, "X", list, "data")
-    for i, row in enumerate(raw_X[:2]):
-        _size(row, f"data.X[{i}]", MAX_POINTS, "points")
-    X = _matrix(raw_X, "data.X", rows=2)
+    X, G, digest = parse_data(doc)
     N = len(X[0])
-    G = _matrix(_field(data, "G", list, "data"), "data.G", rows=1, cols=N)
-    _bounded_group([v for r in X + G for v in r], "data", MAX_CHECK_DIGITS)
-    digest = _field(data, "sha256", str, "data")
 
     lower = _field(doc, "lower", dict, "certificate")
     L0 = _field(lower, "depth", int, "lower")
     if not 2 <= L0 <= MAX_DEPTH:
         raise CertificateFormatError(f"lower.depth: 2 to {MAX_DEPTH}, got {str(L0)[:20]}")
-    lo = parse_number(_field(lower, "value", (str, int, list), "lower"), "lower.value")
-    raw_w = _field(lower, "weights", list, "lower")
-    if len(raw_w) != L0:
-        raise CertificateFormatError(f"lower.weights: expected {L0} matrices, got {len(raw_w)}")
-    entries = 0
-    for l, W in enumerate(raw_w):
-        rows = _size(W, f"lower.weights[{l}]", MAX_WEIGHTS, "rows")
-        entries += rows * (_size(W[0], f"lower.weights[{l}][0]", MAX_WEIGHTS, "columns") if rows else 0)
-    if entries > MAX_WEIGHTS or entries * N > 2**22:
-        raise CertificateFormatError(f"lower.weights: {entries} weights on {N} points, more than this checker "
-                                     "evaluates")
-    weights = [_matrix(W, f"lower.weights[{l}]") for l, W in enumerate(raw_w)]
-    _bounded_group([v for W in weights for r in W for v in r], "lower.weights")
-    check_lower_cost(weights, [v for r in X + G for v in r], N)
+    lo, weights = parse_lower(lower, L0, X, G)
 
     upper = _field(doc, "upper", dict, "certificate")
     up = parse_number(_field(upper, "value", (str, int, list), "upper"), "upper.value")
