@@ -328,7 +328,7 @@ def parse_certificate(doc: Any) -> Certificate:
         raise CertificateFormatError("upper.branches: not together with upper.multipliers or upper.tree")
     branch_leaves = 0
     if raw_branches is not None:
-        branch_leaves = _branches_shape(raw_branches, N)
+        branch_leaves = _branches_shape(raw_branches)
         vectors = 2 * branch_leaves
     tree_levels: tuple[int, int] | None = None
     if raw_tree is not None:
@@ -548,18 +548,28 @@ def parse_multipliers(t_raw: dict, N: int, at: str) -> dict[int, Any]:
     return t
 
 
-def _branches_shape(raw: Any, N: int) -> int:
-    """The leaves of the branch-and-bound trees, counted before any number is parsed: two trees (signs 1 and
-    -1), each {"sign", "nodes"} with at most MAX_BRANCH_NODES nodes in all, every node an object."""
+def signed_node_lists(raw: Any, where: str, what: str, limit: int) -> list[tuple[int, list[Any]]]:
+    """Two objects {"sign": 1, then -1, "nodes": [...]}, as (sign, raw nodes); at most ``limit`` nodes in all.
+    Only the structure is read: no number is parsed here."""
     if not isinstance(raw, list) or len(raw) != 2 or not all(isinstance(b, dict) for b in raw):
-        raise CertificateFormatError("upper.branches: a list of two trees, one for each sign of the last layer")
-    total = leaves = 0
-    for i, b in enumerate(raw):
-        nodes = _field(b, "nodes", list, f"upper.branches[{i}]")
+        raise CertificateFormatError(f"{where}: a list of two {what}, one for each sign (1, then -1)")
+    out, total = [], 0
+    for i, (b, e) in enumerate(zip(raw, (1, -1))):
+        if _field(b, "sign", int, f"{where}[{i}]") != e:
+            raise CertificateFormatError(f"{where}[{i}].sign: the {what} are listed for sign 1, then sign -1")
+        nodes = _field(b, "nodes", list, f"{where}[{i}]")
         total += len(nodes)
-        if total > MAX_BRANCH_NODES:
-            raise CertificateFormatError(f"upper.branches: more than {MAX_BRANCH_NODES} nodes, more than this "
-                                         "checker accepts")
+        if total > limit:
+            raise CertificateFormatError(f"{where}: more than {limit} nodes, more than this checker accepts")
+        out.append((e, nodes))
+    return out
+
+
+def _branches_shape(raw: Any) -> int:
+    """The leaves of the branch-and-bound trees, counted before any number is parsed: two trees (signs 1 and
+    -1) with at most MAX_BRANCH_NODES nodes in all, every node a split or a leaf."""
+    leaves = 0
+    for i, (_, nodes) in enumerate(signed_node_lists(raw, "upper.branches", "trees", MAX_BRANCH_NODES)):
         for j, node in enumerate(nodes):
             if not isinstance(node, dict) or ("split" in node) == ("t" in node) or len(node) != 1:
                 raise CertificateFormatError(f"upper.branches[{i}].nodes[{j}]: a node is either {{\"split\": j}} or "
@@ -571,12 +581,10 @@ def _branches_shape(raw: Any, N: int) -> int:
 def _parse_branches(raw: list, N: int) -> list[tuple[int, list[tuple[str, Any]]]]:
     """Both trees, signs 1 then -1, with their nodes in preorder (the shape was checked by _branches_shape)."""
     out = []
-    for i, (b, e) in enumerate(zip(raw, (1, -1))):
+    for i, (e, raw_nodes) in enumerate(signed_node_lists(raw, "upper.branches", "trees", MAX_BRANCH_NODES)):
         where = f"upper.branches[{i}]"
-        if _field(b, "sign", int, where) != e:
-            raise CertificateFormatError(f"{where}.sign: the trees are listed for sign 1, then sign -1")
         nodes: list[tuple[str, Any]] = []
-        for j, node in enumerate(b["nodes"]):
+        for j, node in enumerate(raw_nodes):
             at = f"{where}.nodes[{j}]"
             if "split" in node:
                 k = node["split"]

@@ -56,6 +56,7 @@ from certify.kernel.speed_certificate import (
     parse_data,
     parse_lower,
     parse_number,
+    signed_node_lists,
     run_recorded,
 )
 from certify.kernel.verdict import show
@@ -89,15 +90,8 @@ class ConeCertificate:
 
 def _trees_shape(raw: Any, d: int) -> int:
     """Count the leaves before any number is parsed; refuse more than MAX_CONE_NODES nodes or odd nodes."""
-    if not isinstance(raw, list) or len(raw) != 2 or not all(isinstance(b, dict) for b in raw):
-        raise CertificateFormatError("upper.trees: a list of two forests, one for each sign of the output")
-    total = leaves = 0
-    for i, b in enumerate(raw):
-        nodes = _field(b, "nodes", list, f"upper.trees[{i}]")
-        total += len(nodes)
-        if total > MAX_CONE_NODES:
-            raise CertificateFormatError(f"upper.trees: more than {MAX_CONE_NODES} nodes, more than this checker "
-                                         "accepts")
+    leaves = 0
+    for i, (_, nodes) in enumerate(signed_node_lists(raw, "upper.trees", "forests", MAX_CONE_NODES)):
         for j, node in enumerate(nodes):
             at = f"upper.trees[{i}].nodes[{j}]"
             if not isinstance(node, dict) or not (set(node) == {"split"} or set(node) in ({"q"}, {"q", "t"})):
@@ -112,12 +106,10 @@ def _trees_shape(raw: Any, d: int) -> int:
 
 def _parse_trees(raw: list, d: int, N: int) -> list[tuple[int, list[tuple[str, Any]]]]:
     out = []
-    for i, (b, e) in enumerate(zip(raw, (1, -1))):
+    for i, (e, raw_nodes) in enumerate(signed_node_lists(raw, "upper.trees", "forests", MAX_CONE_NODES)):
         where = f"upper.trees[{i}]"
-        if _field(b, "sign", int, where) != e:
-            raise CertificateFormatError(f"{where}.sign: the forests are listed for sign 1, then sign -1")
         nodes: list[tuple[str, Any]] = []
-        for j, node in enumerate(b["nodes"]):
+        for j, node in enumerate(raw_nodes):
             at = f"{where}.nodes[{j}]"
             if "split" in node:
                 pair = node["split"]
