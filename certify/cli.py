@@ -45,6 +45,9 @@ class _Group(click.Group):
 
 #: the most worker processes `run`/`all` start (each holds a copy of numpy, sympy and flint)
 MAX_JOBS = 64
+#: the most examples one `certify fuzz` campaign may ask for (--deep included): 10^8, that is 10^5 chunks,
+#: all submitted at once to the executor (a cluster keeps a few kB per task)
+MAX_FUZZ_EXAMPLES = 10**8
 
 
 def _console(**kwargs: Any):
@@ -203,16 +206,40 @@ def _check_user_data(claims: list) -> None:
             raise InputError(str(exc) if cifar10.ENV in str(exc) else f"{cifar10.ENV}: {exc}") from None
 
 
+def _executor(jobs: int, cluster: str | None, *, tasks: int | None = None) -> Any:
+    """The executor for a command's ``--jobs`` and ``--cluster`` (or $CERTIFY_CLUSTER), checked like every
+    other option: a bad value, an unreachable scheduler or a cluster without workers is exit 2."""
+    from certify.execution import CLUSTER_ENV, cluster_address, make_executor
+
+    if not 1 <= jobs <= MAX_JOBS:
+        raise InputError(f"--jobs must lie between 1 and {MAX_JOBS} (one process each), got {jobs}")
+    address = cluster_address(cluster)
+    if address is not None:
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None and ctx.get_parameter_source("jobs") is click.core.ParameterSource.COMMANDLINE:
+            where = "--cluster" if cluster is not None else CLUSTER_ENV
+            raise InputError(f"--jobs and {where} exclude each other: on a cluster the workers are the jobs"
+                             + ("" if cluster is not None else f" (set {CLUSTER_ENV}= to run here)"))
+    return make_executor(jobs, address, tasks=tasks)
+
+
+def _where(executor: Any) -> str | None:
+    """The summary line's words for a cluster run (None: the usual 'N jobs')."""
+    d = executor.describe()
+    if d["kind"] != "dask":
+        return None
+    return f"{d['workers']} Dask worker{'s' if d['workers'] != 1 else ''} at {d['address']}"
+
+
 def _execute(claims: list, *, command: str, seed: int, quick: bool, strict: bool, jobs: int,
              json_out: str | None, junit_out: str | None, baseline_in: str | None = None,
-             baseline_out: str | None = None, patterns: list[str] | None = None) -> ExitCode:
+             baseline_out: str | None = None, patterns: list[str] | None = None,
+             cluster: str | None = None) -> ExitCode:
     """Run ``claims`` and report.  Every option and file is checked before the first claim runs; output
     files are written before anything is printed (a closed pipe cannot lose them)."""
     from certify import baseline as bl
-    from certify.claims import REGISTRY
-    from certify.paths import data_dir, results_dir
-    from certify.report import json_report, junit_xml, print_results
-    from certify.runner import run_claims, store_results, workers
+    from certify.paths import data_dir
+    from certify.runner import workers
 
     if baseline_in is not None and strict:
         raise InputError("--baseline and --strict exclude each other: with a baseline, the baseline decides "
@@ -220,7 +247,7 @@ def _execute(claims: list, *, command: str, seed: int, quick: bool, strict: bool
     if baseline_in is not None and baseline_out is not None:
         raise InputError("--baseline and --write-baseline exclude each other: compare with a baseline, or "
                          "record a new one")
-    if not 1 <= jobs <= MAX_JOBS:
+    if not 1 <= jobs <= MAX_JOBS:  # before any file is read (again in _executor, for the other commands)
         raise InputError(f"--jobs must lie between 1 and {MAX_JOBS} (one process each), got {jobs}")
     _check_outputs([("--json", json_out), ("--junit", junit_out), ("--write-baseline", baseline_out)],
                    [("--baseline", baseline_in)])
@@ -229,6 +256,24 @@ def _execute(claims: list, *, command: str, seed: int, quick: bool, strict: bool
     if not claims:
         click.echo("certify: no claim selected", err=True)
         return ExitCode.NO_CLAIMS
+    from certify.execution import DaskExecutor
+
+    executor = _executor(jobs, cluster, tasks=workers(claims, jobs) if jobs > 1 else 1)
+    with executor:
+        return _execute_on(executor, claims, command=command, seed=seed, quick=quick, strict=strict,
+                           json_out=json_out, junit_out=junit_out, baseline_out=baseline_out, base=base,
+                           patterns=patterns, data=None if isinstance(executor, DaskExecutor) else data_dir())
+
+
+def _execute_on(executor: Any, claims: list, *, command: str, seed: int, quick: bool, strict: bool,
+                json_out: str | None, junit_out: str | None, baseline_out: str | None, base: Any,
+                patterns: list[str] | None, data: Path | None) -> ExitCode:
+    from certify import baseline as bl
+    from certify.claims import REGISTRY
+    from certify.paths import results_dir
+    from certify.report import json_report, junit_xml, print_results
+    from certify.runner import run_claims, store_results
+
     err = _stderr_console()
     show_progress = err.is_terminal
     start = time.perf_counter()
@@ -242,9 +287,9 @@ def _execute(claims: list, *, command: str, seed: int, quick: bool, strict: bool
             def tick(r: Any) -> None:
                 progress.update(task, advance=1, description=f"{r.id}: {r.status.value}")
 
-            results = run_claims(claims, seed=seed, data_dir=data_dir(), quick=quick, jobs=jobs, on_result=tick)
+            results = run_claims(claims, seed=seed, data_dir=data, quick=quick, executor=executor, on_result=tick)
     else:
-        results = run_claims(claims, seed=seed, data_dir=data_dir(), quick=quick, jobs=jobs)
+        results = run_claims(claims, seed=seed, data_dir=data, quick=quick, executor=executor)
     wall = time.perf_counter() - start
     comparison = None
     if base is not None:
@@ -257,7 +302,8 @@ def _execute(claims: list, *, command: str, seed: int, quick: bool, strict: bool
     outputs: dict[str, str] = {}
     if json_out:
         report = json_report(results, wall=wall, comparison=comparison, command=command, seed=seed, quick=quick,
-                             strict=strict, jobs=jobs, exit_status=int(code))
+                             strict=strict, jobs=executor.workers, executor=executor.describe(),
+                             exit_status=int(code))
         outputs[json_out] = jsonio.dumps(report, indent=2) + "\n"
     if junit_out:
         outputs[junit_out] = junit_xml(results, strict=strict, comparison=comparison)
@@ -270,7 +316,7 @@ def _execute(claims: list, *, command: str, seed: int, quick: bool, strict: bool
         _write("-", outputs["-"])
     else:
         out = _stdout_console()
-        print_results(results, out, wall=wall, jobs=workers(claims, jobs), comparison=comparison)
+        print_results(results, out, wall=wall, jobs=executor.workers, comparison=comparison, where=_where(executor))
         out.print(f"seed {seed}, exit status {int(code)} ({code.name.lower()})")
     return code
 
@@ -284,6 +330,13 @@ def default_jobs() -> int:
     return max(1, min(cpus, 8))
 
 
+def cluster_option(f: Any) -> Any:
+    return click.option("--cluster", metavar="ADDRESS", default=None,
+                        help="Run the tasks on a Dask cluster: the scheduler's address, tcp://HOST:PORT "
+                             "(default: $CERTIFY_CLUSTER; empty: here).  Needs pip install 'certify[cluster]' "
+                             "and the same certify on every worker.")(f)
+
+
 def run_options(f: Any) -> Any:
     f = click.option("--write-baseline", "baseline_out", metavar="FILE",
                      help="Record every claim's status in FILE (JSON) for later --baseline runs.")(f)
@@ -295,6 +348,7 @@ def run_options(f: Any) -> Any:
     f = click.option("--jobs", "-j", type=int, default=default_jobs(), show_default=True,
                      help="Run claims in parallel processes (default: the CPUs this process may use, at most 8; "
                           "results do not depend on it).")(f)
+    f = cluster_option(f)
     f = click.option("--seed", type=int, default=0, show_default=True, help="Global seed; each claim derives its own from it and its id.")(f)
     f = click.option("--strict", is_flag=True, help="Errata make the run fail too.")(f)
     f = click.option("--quick", is_flag=True, help="Smallest budgets for fuzzing and experiments.")(f)
@@ -366,25 +420,26 @@ def show(claim_id: str) -> int:
 @cli.command()
 @click.argument("claim_ids", nargs=-1, required=True)
 @run_options
-def run(claim_ids: tuple[str, ...], quick: bool, strict: bool, seed: int, jobs: int,
+def run(claim_ids: tuple[str, ...], quick: bool, strict: bool, seed: int, cluster: str | None, jobs: int,
         json_out: str | None, junit_out: str | None, baseline_in: str | None, baseline_out: str | None) -> int:
     """Run the given claims (ids or glob patterns such as 'lemma-a4*')."""
     from certify.claims import select
 
     return _execute(select(list(claim_ids)), command="run", seed=seed, quick=quick, strict=strict, jobs=jobs,
                     json_out=json_out, junit_out=junit_out, baseline_in=baseline_in, baseline_out=baseline_out,
-                    patterns=list(claim_ids))
+                    patterns=list(claim_ids), cluster=cluster)
 
 
 @cli.command("all")
 @run_options
-def all_cmd(quick: bool, strict: bool, seed: int, jobs: int, json_out: str | None, junit_out: str | None,
-            baseline_in: str | None, baseline_out: str | None) -> int:
+def all_cmd(quick: bool, strict: bool, seed: int, cluster: str | None, jobs: int, json_out: str | None,
+            junit_out: str | None, baseline_in: str | None, baseline_out: str | None) -> int:
     """Run every registered claim: the CI gate."""
     from certify.claims import CATALOG
 
     return _execute(list(CATALOG), command="all", seed=seed, quick=quick, strict=strict, jobs=jobs,
-                    json_out=json_out, junit_out=junit_out, baseline_in=baseline_in, baseline_out=baseline_out)
+                    json_out=json_out, junit_out=junit_out, baseline_in=baseline_in, baseline_out=baseline_out,
+                    cluster=cluster)
 
 
 def _unit_interval(ctx: Any, param: Any, values: tuple[float, ...]) -> tuple[float, ...]:
@@ -633,15 +688,24 @@ def check(certificate: Path, data_file: Path | None) -> int:
 
 @cli.command()
 @click.argument("claim_id")
-@click.option("--examples", "-n", type=click.IntRange(min=1), default=10_000, show_default=True,
-              help="Number of examples to run.")
+@click.option("--examples", "-n", type=click.IntRange(min=1, max=MAX_FUZZ_EXAMPLES), default=10_000,
+              show_default=True, help="Number of examples to run.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the campaign (replayable).")
 @click.option("--deep", is_flag=True, help="A long campaign: ten times --examples.")
 @click.option("--json", "json_out", metavar="FILE", callback=_stdout_alias, help="Write the verdict as JSON ('-' for stdout).")
-def fuzz(claim_id: str, examples: int, seed: int, deep: bool, json_out: str | None) -> int:
-    """Fuzz a proposition with hypothesis (prop3.2, prop3.3 or prop3.4, or their .fuzz ids)."""
+@click.option("--jobs", "-j", type=int, default=default_jobs(), show_default=True,
+              help="Run the campaign's chunks of 1000 examples in parallel processes (the verdict does not "
+                   "depend on it).")
+@cluster_option
+def fuzz(claim_id: str, examples: int, seed: int, deep: bool, json_out: str | None, jobs: int,
+         cluster: str | None) -> int:
+    """Fuzz a proposition with hypothesis (prop3.2, prop3.3 or prop3.4, or their .fuzz ids).  The campaign
+    runs as chunks of 1000 examples with seeds seed, seed + 1, ...; their outcomes are merged as if they had
+    run in order, stopping at the first counterexample, so the verdict is the same on one process, several,
+    or a cluster.  The local example database (.certify/hypothesis) is replayed by local runs only."""
     from certify.claims import REGISTRY
-    from certify.fuzz import PROPERTIES, fuzz_verdict
+    from certify.execution import DaskExecutor
+    from certify.fuzz import CHUNK, PROPERTIES, fuzz_verdict
     from certify.paths import data_dir, results_dir
     from certify.report import status_text
 
@@ -650,22 +714,37 @@ def fuzz(claim_id: str, examples: int, seed: int, deep: bool, json_out: str | No
         raise InputError(f"no fuzz campaign for {claim_id!r} (choose from {', '.join(sorted(PROPERTIES))})")
     _check_outputs([("--json", json_out)])
     n = examples * (10 if deep else 1)
+    if n > MAX_FUZZ_EXAMPLES:
+        raise InputError(f"--deep asks for {n} examples, more than the {MAX_FUZZ_EXAMPLES} a campaign may run")
+    n_chunks = -(-n // CHUNK)
     err = _stderr_console()
-    start = time.perf_counter()
-    if err.is_terminal:
-        with err.status(f"fuzzing {cid}: {n} examples (seed {seed})"):
-            verdict = fuzz_verdict(cid, examples=n, seed_value=seed, data_dir=data_dir(),
-                                   database_dir=results_dir().parent / "hypothesis")
-    else:
-        verdict = fuzz_verdict(cid, examples=n, seed_value=seed, data_dir=data_dir(),
-                               database_dir=results_dir().parent / "hypothesis")
-    seconds = time.perf_counter() - start
+    with _executor(jobs, cluster, tasks=n_chunks) as executor:
+        database = None if isinstance(executor, DaskExecutor) else results_dir().parent / "hypothesis"
+        start = time.perf_counter()
+        label = f"fuzzing {cid}: {n} examples (seed {seed})"
+        if err.is_terminal:
+            with err.status(label) as status:
+                finished = [0]
+
+                def tick(i: int, outcome: Any) -> None:
+                    finished[0] += 1
+                    status.update(f"{label}: {finished[0]} of {n_chunks} chunks done")
+
+                verdict = fuzz_verdict(cid, examples=n, seed_value=seed, data_dir=data_dir(), database_dir=database,
+                                       executor=executor, on_chunk=tick)
+        else:
+            verdict = fuzz_verdict(cid, examples=n, seed_value=seed, data_dir=data_dir(), database_dir=database,
+                                   executor=executor)
+        seconds = time.perf_counter() - start
+        where = executor.describe()
     if json_out:
-        _write(json_out, jsonio.dumps({"id": cid, **verdict.to_dict(), "seconds": round(seconds, 3)}, indent=2) + "\n")
+        _write(json_out, jsonio.dumps({"id": cid, **verdict.to_dict(), "seconds": round(seconds, 3),
+                                       "executor": where}, indent=2) + "\n")
     if json_out != "-":
         out = _stdout_console()
         line = status_text(verdict.status)
-        line.append(f"  {cid}: {verdict.message}  ({seconds:.1f}s)")
+        on = f", {where['workers']} Dask workers at {where['address']}" if where["kind"] == "dask" else ""
+        line.append(f"  {cid}: {verdict.message}  ({seconds:.1f}s{on})")
         out.print(line)
         out.print(REGISTRY[cid].statement)
     return ExitCode.OK if verdict.status.holds else ExitCode.FINDINGS

@@ -334,20 +334,82 @@ def _no_local_constants() -> Iterator[None]:
 CHUNK = 1000
 
 
-def run_in_chunks(prop: FuzzProperty, *, examples: int, seed_value: int, database_dir: Path | None = None) -> FuzzOutcome:
-    """``examples`` examples as runs of at most CHUNK, seeds seed_value, seed_value + 1, ...; stops at the
-    first counterexample."""
-    total, smallest, left, k = 0, math.inf, examples, 0
-    while left > 0:
-        n = min(CHUNK, left)
-        out = run(prop, examples=n, seed_value=(seed_value + k) % 2**32, database_dir=database_dir)
+def chunks(examples: int, seed_value: int) -> list[tuple[int, int]]:
+    """A campaign's runs: (examples, seed) pairs of at most CHUNK examples, seeds seed_value, seed_value + 1, ..."""
+    return [(min(CHUNK, examples - k * CHUNK), (seed_value + k) % 2**32) for k in range(math.ceil(examples / CHUNK))]
+
+
+def merge(outcomes: list[Any], seed_value: int) -> FuzzOutcome:
+    """One campaign's outcome from its chunks' outcomes (in chunk order), as if they had run one after the
+    other and stopped at the first counterexample: the chunks after it do not count, whichever finished
+    first.  A chunk that did not run (:class:`certify.execution.TaskFailure`) is left out of the counts;
+    :func:`failures` lists them."""
+    from certify.execution import TaskFailure
+
+    total, smallest = 0, math.inf
+    for out in outcomes:
+        if isinstance(out, TaskFailure) or not isinstance(out, FuzzOutcome):
+            continue
         total += out.examples
         smallest = min(smallest, out.min_slack)
         if out.refuted:
             return FuzzOutcome(total, smallest, out.counterexample, out.seed)
-        left -= n
-        k += 1
     return FuzzOutcome(total, smallest, None, seed_value)
+
+
+def failures(outcomes: list[Any]) -> list[str]:
+    """'chunk k: reason' for each chunk that did not run, before the first counterexample."""
+    from certify.execution import TaskFailure
+
+    found = []
+    for k, out in enumerate(outcomes):
+        if isinstance(out, FuzzOutcome) and out.refuted:
+            break
+        if isinstance(out, TaskFailure):
+            found.append(f"chunk {k}: {out.reason}")
+    return found
+
+
+def run_chunk(factory: Callable[[], FuzzProperty], examples: int, seed_value: int,
+              database_dir: str | None) -> FuzzOutcome:
+    """One chunk of a campaign, in whatever process the executor chose: the property is built there from
+    ``factory`` (a top-level function, or a functools.partial of one, so that it pickles)."""
+    return run(factory(), examples=examples, seed_value=seed_value,
+               database_dir=Path(database_dir) if database_dir is not None else None)
+
+
+def run_in_chunks(prop: FuzzProperty | Callable[[], FuzzProperty], *, examples: int, seed_value: int,
+                  database_dir: Path | None = None, executor: Any = None) -> FuzzOutcome:
+    """``examples`` examples as runs of at most CHUNK (:func:`chunks`); stops at the first counterexample.
+    ``prop`` is a property (run here, one chunk after the other) or a factory of one, whose chunks run on
+    ``executor`` (:mod:`certify.execution`; this process when None).  The outcome does not depend on the
+    executor (:func:`merge`)."""
+    outcomes = run_chunks(prop, examples=examples, seed_value=seed_value, database_dir=database_dir,
+                          executor=executor)
+    bad = failures(outcomes)
+    if bad:
+        raise RuntimeError("; ".join(bad))
+    return merge(outcomes, seed_value)
+
+
+def run_chunks(prop: FuzzProperty | Callable[[], FuzzProperty], *, examples: int, seed_value: int,
+               database_dir: Path | None = None, executor: Any = None,
+               on_done: Callable[[int, Any], None] | None = None) -> list[Any]:
+    """The chunks' outcomes in order (:data:`certify.execution.SKIPPED` after a counterexample)."""
+    from certify.execution import SerialExecutor
+
+    plan = chunks(examples, seed_value)
+    db = None if database_dir is None else str(database_dir)
+    if isinstance(prop, FuzzProperty):
+        if executor is not None and not isinstance(executor, SerialExecutor):
+            raise TypeError("a property object runs in this process only: give its factory to use an executor")
+        fn: Callable[..., Any] = lambda n, s: run(prop, examples=n, seed_value=s, database_dir=database_dir)  # noqa: E731
+        arglists: list[tuple] = plan
+    else:
+        fn, arglists = run_chunk, [(prop, n, s, db) for n, s in plan]
+    executor = executor or SerialExecutor()
+    return executor.map(fn, arglists, on_done=on_done,
+                        stop_after=lambda i, out: isinstance(out, FuzzOutcome) and out.refuted)
 
 
 def save_counterexample(claim_id: str, ev: Evaluation, directory: Path) -> Path:
@@ -369,22 +431,34 @@ QUICK_EXAMPLES = 30
 
 
 def fuzz_verdict(claim_id: str, *, examples: int, seed_value: int, data_dir: Path,
-                 database_dir: Path | None = None):
-    """Run one fuzz campaign and turn it into a verdict: 'fuzzed' or 'refuted' with a saved instance."""
+                 database_dir: Path | None = None, executor: Any = None,
+                 on_chunk: Callable[[int, Any], None] | None = None):
+    """Run one fuzz campaign (its chunks on ``executor``, this process when None) and turn it into a
+    verdict: 'fuzzed', 'refuted' with a saved instance, or 'error' when a chunk could not run (before any
+    counterexample: a counterexample is certain whatever else failed)."""
     from certify.kernel.verdict import Status, Verdict
 
-    prop = PROPERTIES[claim_id]()
-    outcome = run_in_chunks(prop, examples=examples, seed_value=seed_value, database_dir=database_dir)
+    n_chunks = math.ceil(examples / CHUNK)
+    outcomes = run_chunks(PROPERTIES[claim_id], examples=examples, seed_value=seed_value,
+                          database_dir=database_dir, executor=executor, on_done=on_chunk)
+    outcome = merge(outcomes, seed_value)
+    bad = failures(outcomes)
     ev: dict[str, Any] = {"examples": outcome.examples, "budget": examples, "seed": seed_value,
-                          "chunks": math.ceil(examples / CHUNK),
+                          "chunks": n_chunks,
                           "smallest_slack": outcome.min_slack if math.isfinite(outcome.min_slack) else None,
-                          "statement": prop.statement}
+                          "statement": PROPERTIES[claim_id]().statement}
     if outcome.refuted:
         path = save_counterexample(claim_id, outcome.counterexample, data_dir / "counterexamples")
         ev["counterexample"] = str(path)
         ev["details"] = {k: str(v) for k, v in outcome.counterexample.evidence.items()}
+        if bad:
+            ev["chunks_not_run"] = bad
         return Verdict(Status.REFUTED, f"certain violation after {outcome.examples} examples, shrunk and saved to "
                        f"{path} (replay: certify instance {path})", None, ev)
+    if bad:
+        ev["chunks_not_run"] = bad
+        return Verdict(Status.ERROR, f"{len(bad)} of {n_chunks} chunks did not run ({bad[0]}); "
+                       f"{outcome.examples} examples ran without a counterexample", None, ev)
     return Verdict(Status.FUZZED, f"{outcome.examples} examples (seed {seed_value}), no counterexample; smallest "
                    f"normalised slack {outcome.min_slack:.3g} (a float estimate; slacks below -{TOL:g} are "
                    "re-checked rigorously)", max(outcome.min_slack, 0.0) if math.isfinite(

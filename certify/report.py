@@ -5,7 +5,8 @@ JSON report (``schema_version`` 1)::
     {
       "schema_version": 1, "tool": "certify", "version": "0.1.0",
       "paper": "...", "command": "all", "seed": 0, "quick": false, "strict": false,
-      "jobs": 1, "generated_at": "...", "seconds": 3.2, "seconds_wall": 3.4,
+      "jobs": 1, "executor": {"kind": "serial", "workers": 1},
+      "generated_at": "...", "seconds": 3.2, "seconds_wall": 3.4,
       "exit_status": 0,
       "environment": {"python": ..., "numpy": ..., "sympy": ..., "python-flint": ...},
       "summary": {"proved": 5, "certified": 1, ..., "total": 25},
@@ -15,9 +16,11 @@ JSON report (``schema_version`` 1)::
     }
 
 ``seconds`` is the sum of the claims' own check times, ``seconds_wall`` the time the whole run took
-(less than the sum with ``--jobs`` > 1).  ``baseline`` appears with ``--baseline``
-(:mod:`certify.baseline`).  Everything except ``generated_at`` and the ``seconds`` fields is a
-function of the seed and the inputs: the same seed gives the same report.
+(less than the sum with ``--jobs`` > 1).  ``executor`` says where the claims ran: ``serial`` (this
+process), ``local`` (a pool of ``workers`` processes) or ``dask`` (with the scheduler's ``address``
+and its ``workers`` and ``threads`` when the run began).  ``baseline`` appears with ``--baseline``
+(:mod:`certify.baseline`).  Everything except ``generated_at``, the ``seconds`` fields, ``jobs`` and
+``executor`` is a function of the seed and the inputs: the same seed gives the same report.
 """
 
 from __future__ import annotations
@@ -214,8 +217,9 @@ def results_table(results: list[Result], *, title: str = "certify: claims of the
     return table
 
 
-def summary_line(results: list[Result], *, wall: float | None = None, jobs: int = 1) -> Text:
-    """Counts per status, then the number of claims, the wall time and the summed check times."""
+def summary_line(results: list[Result], *, wall: float | None = None, jobs: int = 1, where: str | None = None) -> Text:
+    """Counts per status, then the number of claims, the wall time and the summed check times; ``where``
+    replaces 'N jobs' (a cluster's workers and address)."""
     s = summary(results)
     text = Text()
     parts = [(st, s[st.value]) for st in Status if s[st.value]]
@@ -224,7 +228,7 @@ def summary_line(results: list[Result], *, wall: float | None = None, jobs: int 
             text.append(", ")
         text.append(f"{n} {st.value}", style=STYLE[st])
     checks = sum(r.seconds for r in results)
-    jobs_text = f"{jobs} job" + ("s" if jobs != 1 else "")
+    jobs_text = where or f"{jobs} job" + ("s" if jobs != 1 else "")
     if wall is None:
         text.append(f"  ({s['total']} claims, {checks:.1f} s of checks)")
     else:
@@ -275,10 +279,10 @@ def markup_safe(text: Any) -> str:
 
 
 def print_results(results: list[Result], console: Console, *, wall: float | None = None, jobs: int = 1,
-                  comparison: Any = None) -> None:
+                  comparison: Any = None, where: str | None = None) -> None:
     """The table (fitted to the console's width), the comparison with a baseline, the summary line."""
     console.print(results_table(results, width=console.width))
     if comparison is not None:
         for line in baseline_section(comparison):
             console.print(line, overflow="fold")
-    console.print(summary_line(results, wall=wall, jobs=jobs), overflow="fold")
+    console.print(summary_line(results, wall=wall, jobs=jobs, where=where), overflow="fold")

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import os
-import signal
 import sys
-import threading
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
 from certify import jsonio
 from certify.claims import REGISTRY, Claim, Context, claim_seed
 from certify.claims.base import describe
 from certify.errors import InputError
+from certify.execution import Executor, SerialExecutor, TaskFailure, make_executor
+from certify.paths import data_dir as default_data_dir
 from certify.kernel.verdict import Status, Verdict
 
 
@@ -126,36 +124,46 @@ def run_claims(
     claims: Iterable[Claim],
     *,
     seed: int,
-    data_dir: Path,
+    data_dir: Path | None,
     quick: bool = False,
     jobs: int = 1,
     on_result: Callable[[Result], None] | None = None,
+    executor: Executor | None = None,
 ) -> list[Result]:
-    """Run ``claims`` (in parallel when ``jobs > 1``); results come back in catalog order."""
+    """Run ``claims`` (in parallel when ``jobs > 1``, or on ``executor``); results come back in catalog
+    order.  A task whose workers died twice, or that a cluster could not run, gives its claims an
+    ``error`` result with the reason.  ``data_dir`` None: each worker uses its own
+    :func:`certify.paths.data_dir` (on a cluster, the identity check makes sure it holds the same files)."""
     claims = list(claims)
     results: dict[str, Result] = {}
-    if jobs <= 1 or len(claims) <= 1:
-        for c in claims:
-            r = run_claim(c, seed, data_dir, quick)
-            results[c.id] = r
+    tasks = plan(claims) if len(claims) > 1 else [[c.id for c in claims]]
+    if executor is None:
+        executor = make_executor(jobs, tasks=len(tasks))
+    by_id = {c.id: c for c in claims}
+    folder = None if data_dir is None else str(data_dir)
+
+    def done(i: int, outcome: Any) -> None:
+        if isinstance(outcome, TaskFailure):
+            outcome = [_lost(by_id[cid], seed, outcome.reason) for cid in tasks[i]]
+        for r in outcome:
+            results[r.id] = r
             if on_result:
                 on_result(r)
+
+    if isinstance(executor, SerialExecutor):  # in this process: the claims' own objects, not the registry's
+        here = data_dir if data_dir is not None else default_data_dir()
+        for c in claims:
+            done(0, [run_claim(c, seed, here, quick)])
     else:
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init)
-        futures: list[Any] = []
-        try:
-            with _sigint_blocked():  # the workers start with SIGINT blocked, until they ignore it
-                futures = [pool.submit(_run_group, ids, seed, str(data_dir), quick) for ids in plan(claims)]
-            for fut in as_completed(futures):
-                for r in fut.result():
-                    results[r.id] = r
-                    if on_result:
-                        on_result(r)
-        except BaseException:  # Ctrl-C (or a broken pool): stop the workers now, do not wait for them
-            _abandon(pool, futures)
-            raise
-        pool.shutdown(wait=True)
+        executor.map(_run_group, [(ids, seed, folder, quick) for ids in tasks], on_done=done)
     return [results[c.id] for c in claims]
+
+
+def _lost(claim: Claim, global_seed: int, reason: str) -> Result:
+    """The result of a claim whose task produced nothing: an error with the reason, never a verdict."""
+    return Result(id=claim.id, title=claim.title, section=claim.section, method=claim.method.value,
+                  status=Status.ERROR, margin=None, message=f"the claim did not run to the end: {reason}",
+                  seconds=0.0, seed=claim_seed(global_seed, claim.id), evidence={"executor_failure": reason})
 
 
 def workers(claims: list[Claim], jobs: int) -> int:
@@ -163,57 +171,6 @@ def workers(claims: list[Claim], jobs: int) -> int:
     if jobs <= 1 or len(claims) <= 1:
         return 1
     return min(jobs, len(plan(claims)))
-
-
-def _worker_init() -> None:
-    """Workers ignore SIGINT: Ctrl-C in a terminal reaches the whole process group, and the parent alone
-    decides what to do (it stops the workers), so no worker prints a traceback of its own."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-
-
-@contextmanager
-def _sigint_blocked() -> Iterator[None]:
-    """SIGINT held back (in the main thread, where the system allows it) while worker processes are
-    started: a Ctrl-C then reaches this process once they are running, and none of them before
-    :func:`_worker_init` has made it ignore SIGINT."""
-    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
-def _abandon(pool: ProcessPoolExecutor, futures: list[Any]) -> None:
-    """Cancel what has not started, terminate the workers and let the pool go without waiting for it."""
-    in_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None  # a second Ctrl-C waits
-    try:
-        for fut in futures:
-            fut.cancel()
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for proc in processes:
-            try:
-                proc.terminate()
-            except (OSError, ValueError, AttributeError):
-                pass
-        deadline = time.monotonic() + 5.0
-        for proc in processes:
-            try:
-                proc.join(max(0.0, deadline - time.monotonic()))
-                if proc.is_alive():
-                    proc.kill()
-                    proc.join(1.0)
-            except (OSError, ValueError, AssertionError, AttributeError):
-                pass
-    finally:
-        if in_main and previous is not None:
-            signal.signal(signal.SIGINT, previous)
 
 
 def plan(claims: list[Claim]) -> list[list[str]]:
@@ -228,10 +185,11 @@ def plan(claims: list[Claim]) -> list[list[str]]:
     return [[c.id for c in cs] for cs in tasks]
 
 
-def _run_group(ids: list[str], global_seed: int, data_dir: str, quick: bool) -> list[Result]:
+def _run_group(ids: list[str], global_seed: int, data_dir: str | None, quick: bool) -> list[Result]:
     """A task of a parallel run, in a worker process.  BLAS keeps its own thread count, as in a serial run:
     fewer threads would change the order of float sums, and so the last digits of enclosures, with --jobs."""
-    return [run_claim(REGISTRY[i], global_seed, Path(data_dir), quick) for i in ids]
+    folder = Path(data_dir) if data_dir is not None else default_data_dir()
+    return [run_claim(REGISTRY[i], global_seed, folder, quick) for i in ids]
 
 
 def store_results(results: list[Result], directory: Path) -> None:

@@ -80,7 +80,7 @@ def test_junit_report(full_run):
 
 def _strip_timing(report):
     report = dict(report)
-    for key in ("generated_at", "seconds", "seconds_wall", "jobs"):
+    for key in ("generated_at", "seconds", "seconds_wall", "jobs", "executor"):
         report.pop(key, None)
     report["claims"] = [{k: v for k, v in c.items() if k != "seconds"} for c in report["claims"]]
     for c in report["claims"]:

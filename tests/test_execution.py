@@ -1,0 +1,259 @@
+"""Executors (certify.execution): the same outcomes in this process, a local pool and a Dask cluster;
+dead workers retried once then reported; never a hang; bad cluster settings are exit 2."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from certify import execution as E
+from certify import fuzz as F
+from certify.errors import InputError
+
+distributed = pytest.importorskip("distributed")  # the cluster extra is part of the dev install
+
+
+# --- tasks (top level, so that they pickle by reference) -------------------------------------------
+
+
+def square(x):
+    return x * x
+
+
+def raise_value_error(x):
+    raise ValueError(f"bad input {x}")
+
+
+def die(x):
+    os._exit(7)
+
+
+def die_once(marker, x):
+    """Kill the process on the first attempt only (the marker file remembers it)."""
+    m = Path(marker)
+    if not m.exists():
+        m.write_text("died once")
+        os._exit(7)
+    return x + 100
+
+
+def is_three(i, value):
+    return value == 9
+
+
+# --- this process and the local pool -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("make", [E.SerialExecutor, lambda: E.LocalPoolExecutor(2)], ids=["serial", "pool"])
+def test_outcomes_in_task_order_and_stop_after(make):
+    with make() as ex:
+        assert ex.map(square, [(i,) for i in range(6)]) == [0, 1, 4, 9, 16, 25]
+        seen = []
+        out = ex.map(square, [(i,) for i in range(6)], on_done=lambda i, v: seen.append(i), stop_after=is_three)
+    # everything after the task that says 'stop' is SKIPPED, whichever finished first
+    assert out[:4] == [0, 1, 4, 9] and out[4:] == [E.SKIPPED, E.SKIPPED]
+    assert set(range(4)) <= set(seen)
+
+
+def test_pool_reports_a_raising_task_and_runs_the_others():
+    with E.LocalPoolExecutor(2) as ex:
+        out = ex.map(raise_value_error, [(1,)]) + ex.map(square, [(3,)])
+    assert isinstance(out[0], E.TaskFailure) and "ValueError: bad input 1" in out[0].reason
+    assert out[1] == 9
+
+
+def test_pool_retries_a_dead_worker_once(tmp_path):
+    with E.LocalPoolExecutor(2) as ex:
+        out = ex.map(die_once, [(str(tmp_path / "m"), 1)])
+        assert out == [101]  # died on the first attempt, ran on the retry
+        out = ex.map(die, [(1,), (2,)])
+    assert all(isinstance(o, E.TaskFailure) and "died 2 times" in o.reason for o in out)
+
+
+def test_pool_stops_on_ctrl_c_without_hanging():
+    """KeyboardInterrupt from a callback (standing in for Ctrl-C) propagates and the pool is gone."""
+    def interrupt(i, v):
+        raise KeyboardInterrupt
+
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        E.LocalPoolExecutor(2).map(square, [(i,) for i in range(4)], on_done=interrupt)
+    assert time.monotonic() - start < 30
+
+
+def test_make_executor_and_addresses(monkeypatch):
+    assert isinstance(E.make_executor(1), E.SerialExecutor)
+    assert isinstance(E.make_executor(4, tasks=1), E.SerialExecutor)
+    pool = E.make_executor(4, tasks=2)
+    assert isinstance(pool, E.LocalPoolExecutor) and pool.workers == 2
+    assert pool.describe() == {"kind": "local", "workers": 2}
+    for good in ("tcp://127.0.0.1:8786", "127.0.0.1:8786", "tls://scheduler.example.org:8786", "tcp://[::1]:8786"):
+        assert E.check_address(good) == good
+    for bad in ("foo", "tcp://host", "tcp://host:99999", "tcp://a:1/x", "http://a:1", "tcp://a b:1", ""):
+        with pytest.raises(InputError, match="not a scheduler address"):
+            E.check_address(bad)
+    monkeypatch.setenv(E.CLUSTER_ENV, "  ")
+    assert E.cluster_address(None) is None  # empty: run here
+    monkeypatch.setenv(E.CLUSTER_ENV, "tcp://127.0.0.1:8786")
+    assert E.cluster_address(None) == "tcp://127.0.0.1:8786"
+    assert E.cluster_address("") is None  # --cluster '' beats the environment
+    monkeypatch.setenv(E.TIMEOUT_ENV, "nan")
+    with pytest.raises(InputError, match="CERTIFY_CLUSTER_TIMEOUT"):
+        E._connect_timeout()
+
+
+def test_identity_is_stable_and_sees_the_data(tmp_path, monkeypatch):
+    first = E.identity()
+    assert first == E.identity() and len(first) == 64
+    monkeypatch.setattr(E, "_IDENTITY", None)
+    monkeypatch.setenv("CERTIFY_DATA", str(tmp_path))
+    assert E.identity() != first  # other data, other identity
+    monkeypatch.setattr(E, "_IDENTITY", None)
+    monkeypatch.delenv("CERTIFY_DATA")
+    assert E.identity() == first
+
+
+def test_fuzz_chunks_merge_as_if_run_in_order(monkeypatch):
+    """A refuting chunk ends the campaign at that chunk, whichever executor ran the chunks and in what order."""
+    monkeypatch.setattr(F, "CHUNK", 20)
+    weak = functools.partial(F.prop33_property, lipschitz_factor=0.5)  # a false variant: refuted quickly
+    serial = F.run_in_chunks(weak, examples=200, seed_value=1)
+    with E.LocalPoolExecutor(2) as ex:
+        pooled = F.run_in_chunks(weak, examples=200, seed_value=1, executor=ex)
+    assert serial.refuted and pooled.refuted
+    assert (serial.examples, serial.min_slack, serial.seed) == (pooled.examples, pooled.min_slack, pooled.seed)
+    assert F.chunks(45, 7) == [(20, 7), (20, 8), (5, 9)]
+    assert F.merge([E.TaskFailure("x"), F.FuzzOutcome(3, 0.5, None, 8)], 7).examples == 3
+    assert F.failures([E.TaskFailure("x"), F.FuzzOutcome(3, 0.5, None, 8)]) == ["chunk 0: x"]
+
+
+# --- a Dask cluster on this machine -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """Two single-threaded worker processes; the scheduler gives up on a task at the first worker death
+    (allowed-failures 0), so certify's own retry is the only one."""
+    import dask
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        cl = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                      host="127.0.0.1")
+    try:
+        yield cl
+    finally:
+        cl.close()
+
+
+def test_cluster_outcomes_failures_and_retry(cluster, tmp_path):
+    with E.DaskExecutor(cluster.scheduler_address) as ex:
+        d = ex.describe()
+        assert d == {"kind": "dask", "address": cluster.scheduler_address, "workers": 2, "threads": 2}
+        assert ex.map(square, [(i,) for i in range(6)], stop_after=is_three) == [0, 1, 4, 9, E.SKIPPED, E.SKIPPED]
+        (raised,) = ex.map(raise_value_error, [(5,)])
+        assert isinstance(raised, E.TaskFailure) and "ValueError: bad input 5" in raised.reason
+        assert ex.map(die_once, [(str(tmp_path / "m"), 2)]) == [102]
+        start = time.monotonic()
+        (dead,) = ex.map(die, [(1,)])
+        assert isinstance(dead, E.TaskFailure) and "died 2 times" in dead.reason and "KilledWorker" in dead.reason
+        assert time.monotonic() - start < 60
+        cluster.wait_for_workers(2, timeout=60)  # the nannies restart the killed workers
+
+
+def test_cluster_claims_and_fuzz_match_the_local_run(cluster, tmp_path, monkeypatch):
+    from certify.claims import select
+    from certify.paths import data_dir
+    from certify.runner import run_claims
+
+    claims = select(["lemma-a4*", "prop3.4.*", "a1.*"])
+    here = run_claims(claims, seed=4, data_dir=data_dir(), quick=True, jobs=1)
+    with E.DaskExecutor(cluster.scheduler_address) as ex:
+        there = run_claims(claims, seed=4, data_dir=None, quick=True, executor=ex)
+        monkeypatch.setattr(F, "CHUNK", 15)  # three chunks, planned in this process
+        fuzz_there = F.fuzz_verdict("prop3.4.fuzz", examples=45, seed_value=3, data_dir=tmp_path, executor=ex)
+    assert [(r.id, r.status, r.margin, r.message) for r in here] == [(r.id, r.status, r.margin, r.message) for r in there]
+    fuzz_here = F.fuzz_verdict("prop3.4.fuzz", examples=45, seed_value=3, data_dir=tmp_path)
+    assert fuzz_here.to_dict() == fuzz_there.to_dict()
+    assert fuzz_here.evidence["chunks"] == 3 and fuzz_here.evidence["examples"] == 45
+
+
+def test_cluster_with_other_data_is_refused(tmp_path):
+    """Workers whose data folder differs would give other verdicts: connecting is an input error."""
+    import dask
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        other = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                         host="127.0.0.1", env={"CERTIFY_DATA": str(tmp_path)})
+    try:
+        with pytest.raises(InputError, match="other certify sources or data"):
+            E.DaskExecutor(other.scheduler_address)
+    finally:
+        other.close()
+
+
+def test_cluster_without_workers_fails_the_waiting_tasks():
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", dashboard_address=":0",
+                                  host="127.0.0.1") as lonely:
+        ex = E.DaskExecutor(lonely.scheduler_address, no_worker_grace=2.0)
+        try:
+            lonely.scale(0)
+            deadline = time.monotonic() + 30
+            while lonely.scheduler.workers and time.monotonic() < deadline:
+                time.sleep(0.1)
+            start = time.monotonic()
+            out = ex.map(square, [(1,), (2,)])
+            assert all(isinstance(o, E.TaskFailure) and "no worker" in o.reason for o in out)
+            assert time.monotonic() - start < 30
+        finally:
+            ex.close()
+
+
+# --- the command line --------------------------------------------------------------------------
+
+
+def _cli(*args, env=None, timeout=600):
+    full = {**os.environ, "COLUMNS": "200", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "certify", *args], capture_output=True, text=True, env=full,
+                          timeout=timeout)
+
+
+def test_cli_run_on_the_cluster_reports_it(cluster, tmp_path):
+    env = {"CERTIFY_RESULTS": str(tmp_path)}
+    subset = ["lemma-a4*", "prop3.4.*", "example1.rank-two-speed"]
+    here = _cli("run", *subset, "--jobs", "2", "--json", str(tmp_path / "here.json"), env=env)
+    there = _cli("run", *subset, "--json", str(tmp_path / "there.json"),
+                 env={**env, "CERTIFY_CLUSTER": cluster.scheduler_address})
+    assert here.returncode == there.returncode == 0, there.stderr
+    a, b = (json.loads((tmp_path / f).read_text()) for f in ("here.json", "there.json"))
+    assert a["executor"] == {"kind": "local", "workers": 2}
+    assert b["executor"]["kind"] == "dask" and b["executor"]["address"] == cluster.scheduler_address
+    assert b["executor"]["workers"] == 2
+    assert [(c["id"], c["status"], c["margin"]) for c in a["claims"]] == \
+        [(c["id"], c["status"], c["margin"]) for c in b["claims"]]
+    assert f"2 Dask workers at {cluster.scheduler_address}" in there.stdout
+
+
+@pytest.mark.parametrize("args, env, message", [
+    (["run", "lemma-a4", "--cluster", "nonsense"], {}, "not a scheduler address"),
+    (["fuzz", "prop3.4", "-n", "5", "--cluster", "tcp://127.0.0.1:99999"], {}, "not a scheduler address"),
+    (["run", "lemma-a4", "--cluster", "tcp://127.0.0.1:8786", "--jobs", "2"], {}, "exclude each other"),
+    (["run", "lemma-a4", "--jobs", "2"], {"CERTIFY_CLUSTER": "tcp://127.0.0.1:8786"}, "CERTIFY_CLUSTER"),
+    (["run", "lemma-a4", "--cluster", "tcp://127.0.0.1:9"], {"CERTIFY_CLUSTER_TIMEOUT": "2"}, "cannot reach"),
+    (["fuzz", "prop3.4", "-n", "5", "--cluster", "tcp://127.0.0.1:9"], {"CERTIFY_CLUSTER_TIMEOUT": "x"},
+     "CERTIFY_CLUSTER_TIMEOUT"),
+    (["fuzz", "prop3.4", "-n", "20000000", "--deep"], {}, "more than"),
+])
+def test_cli_bad_cluster_settings_are_exit_2(args, env, message, tmp_path):
+    start = time.monotonic()
+    proc = _cli(*args, env={"CERTIFY_RESULTS": str(tmp_path), **env}, timeout=120)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in proc.stderr
+    assert time.monotonic() - start < 60
