@@ -45,6 +45,8 @@ class _Group(click.Group):
 
 #: the most worker processes `run`/`all` start (each holds a copy of numpy, sympy and flint)
 MAX_JOBS = 64
+#: the most seeds one `certify figures` sweep takes (each one training per depth)
+MAX_SWEEP_SEEDS = 1000
 #: the most examples one `certify fuzz` campaign may ask for (--deep included): 10^8, that is 10^5 chunks,
 #: all submitted at once to the executor (a cluster keeps a few kB per task)
 MAX_FUZZ_EXAMPLES = 10**8
@@ -511,11 +513,13 @@ def _print_speed_report(report: Any, out: Any, source: str) -> None:
 
 
 @cli.command()
-@click.argument("file", type=click.Path(dir_okay=True, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=Path))
 @click.option("--depth", type=click.IntRange(min=1), required=True,
               help="Depth L of the network, 2 to 8 (depth 4 and more: a tree of multipliers, slower).")
 @click.option("--json", "json_out", metavar="FILE", callback=_stdout_alias, help="Write the result as JSON ('-' for stdout).")
-@click.option("--certificate", "cert_out", metavar="FILE", help="Write the certificate (JSON) for 'certify check'.")
+@click.option("--certificate", "cert_out", metavar="PATH",
+              help="Write the certificate (JSON) for 'certify check'; with several data files, a directory that "
+                   "receives one NAME.json per data file NAME.npz.")
 @click.option("--method", type=click.Choice(["auto", "enumerate", "branch"]), default="auto", show_default=True,
               help="Depth 3: enumerate every sign pattern, or branch and bound over them (auto: enumerate up to "
                    "64 patterns).")
@@ -526,43 +530,133 @@ def _print_speed_report(report: Any, out: Any, source: str) -> None:
                    "come on top); the interval stays certified, only wider.")
 @click.option("--node-limit", type=int, default=None, metavar="K",
               help="Branch and bound: stop after K nodes; the interval stays certified, only wider.")
-def optimum(file: Path, depth: int, json_out: str | None, cert_out: str | None, method: str, gap: float | None,
-            time_limit: float | None, node_limit: int | None) -> int:
+@click.option("--jobs", "-j", type=int, default=default_jobs(), show_default=True,
+              help="With several data files: search them in parallel processes.")
+@cluster_option
+def optimum(files: tuple[Path, ...], depth: int, json_out: str | None, cert_out: str | None, method: str,
+            gap: float | None, time_limit: float | None, node_limit: int | None, jobs: int, cluster: str | None) -> int:
     """Certified interval for the optimal escape speed s*(L), 2 <= L <= 8, on 2-D data X with one output
-    (Section 4, footnote 2).  The file needs only X and G; weights, if present, are ignored.  Depth 3 on
+    (Section 4, footnote 2).  Each file needs only X and G; weights, if present, are ignored.  Depth 3 on
     more than 64 sign patterns runs a branch and bound over them (schema_version 3; hundreds of points);
     depth 4 and more write a tree of multipliers (schema_version 2), whose size grows quickly with L and
-    with the number of points with nonzero G; sizes beyond the checker's limits are refused up front."""
+    with the number of points with nonzero G; sizes beyond the checker's limits are refused up front.
+    Several files are searched as independent tasks (--jobs, --cluster); each certificate is then checked
+    here, by the exact kernel.  Exit 0 when every interval is certified, 1 when a check fails or a task
+    could not run, 2 when a file or option is unusable (with several files: any file refused)."""
     from certify.instances import load_data
+    from certify.optimum import MAX_DEPTH, propose_task, validate_data, validate_limits
+
+    if not 2 <= depth <= MAX_DEPTH:  # before the files are read: the depth alone decides this
+        raise InputError(f"--depth must be between 2 and {MAX_DEPTH}, got {depth}")
+    several = len(files) > 1
+    inputs = [("FILE", str(f)) for f in files]
+    if several and cert_out is not None:
+        if cert_out == "-" or _is_stdout(cert_out):
+            raise InputError("--certificate: with several data files give a directory (one certificate per file)")
+        _check_out_dir(cert_out, "--certificate")
+        names = [Path(f).stem + ".json" for f in files]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise InputError(f"--certificate: two data files would write {Path(cert_out) / repeated[0]}; give files "
+                             "with distinct names")
+        _check_outputs([("--json", json_out)] + [("--certificate", str(Path(cert_out) / n)) for n in names], inputs,
+                       will_create=Path(cert_out))
+    else:
+        _check_outputs([("--json", json_out), ("--certificate", cert_out)], inputs)
+    validate_limits(gap, time_limit, node_limit)
+    data = []
+    for f in files:
+        try:
+            X, G, _ = load_data(f)
+            cones = X.ndim == 2 and X.shape[0] != 2 and depth == 2
+            if method != "auto" and depth != 3:
+                raise InputError("--method is for --depth 3 on 2-D data")
+            if (gap is not None or time_limit is not None or node_limit is not None) and depth != 3 and not cones:
+                raise InputError("--gap, --time-limit and --node-limit are for --depth 3, or --depth 2 on data of "
+                                 "dimension other than 2")
+            validate_data(X, G, depth)
+        except InputError as exc:
+            text = str(exc)
+            raise InputError(text if not several or text.startswith(str(f)) else f"{f}: {text}") from None
+        data.append((X, G))
+    err = _stderr_console()
+    start = time.perf_counter()
+    with _executor(jobs, cluster, tasks=len(files)) as executor:
+        def progress(i: int, outcome: Any) -> None:
+            if several and err.is_terminal:
+                from certify.report import markup_safe
+
+                what = ("searched" if isinstance(outcome, dict) and "document" in outcome
+                        else "refused" if isinstance(outcome, dict) else "failed")
+                err.print(f"[dim]optimum: {markup_safe(files[i])}: {what}[/dim]")
+
+        outcomes = executor.map(propose_task, [(X, G, depth, method, gap, time_limit, node_limit) for X, G in data],
+                                on_done=progress)
+        where = executor.describe()
+    rows = [_optimum_row(f, outcome) for f, outcome in zip(files, outcomes)]
+    wall = time.perf_counter() - start
+    if not several:
+        return _optimum_one(files[0], rows[0], depth, json_out, cert_out, where)
+    return _optimum_many(rows, depth, json_out, cert_out, where, wall)
+
+
+def _optimum_row(file: Path, outcome: Any) -> dict[str, Any]:
+    """One data file's outcome, checked here: {"file", "state": certified|failed|refused|error, ...}."""
+    from certify.execution import TaskFailure
+    from certify.optimum import check_proposal
+
+    if isinstance(outcome, TaskFailure):
+        return {"file": file, "state": "error", "reason": outcome.reason}
+    if "refused" in outcome:
+        return {"file": file, "state": "refused", "reason": outcome["refused"]}
+    try:
+        result = check_proposal(outcome["document"], outcome["seconds_search"])
+    except InputError as exc:
+        return {"file": file, "state": "refused", "reason": str(exc)}
+    return {"file": file, "state": "certified" if result.report.ok else "failed", "result": result}
+
+
+def _optimum_json(row: dict[str, Any], depth: int, cert_path: str | None) -> dict[str, Any]:
     from certify.kernel.compare import lower_float
     from certify.kernel.speed_certificate import as_ball
-    from certify.optimum import MAX_DEPTH, certify_optimum
 
-    if not 2 <= depth <= MAX_DEPTH:  # before the file is read: the depth alone decides this
-        raise InputError(f"--depth must be between 2 and {MAX_DEPTH}, got {depth}")
-    _check_outputs([("--json", json_out), ("--certificate", cert_out)], [("FILE", str(file))])
-    X, G, _ = load_data(file)
-    cones = X.ndim == 2 and X.shape[0] != 2 and depth == 2
-    if method != "auto" and depth != 3:
-        raise InputError("--method is for --depth 3 on 2-D data")
-    if (gap is not None or time_limit is not None or node_limit is not None) and depth != 3 and not cones:
-        raise InputError("--gap, --time-limit and --node-limit are for --depth 3, or --depth 2 on data of dimension "
-                         "other than 2")
-    result = certify_optimum(X, G, depth, method, gap, time_limit, node_limit)
+    if "result" not in row:
+        return {"file": str(row["file"]), "depth": depth, "certified": False, "state": row["state"],
+                "reason": row["reason"]}
+    result = row["result"]
+    rep = result.report
+    search = result.document.get("search", {})
+    return {"file": str(row["file"]), "depth": depth, "certified": rep.ok, "lower": str(rep.lower), "upper": str(rep.upper),
+            "lower_float": lower_float(as_ball(rep.lower)), "upper_float": -lower_float(-as_ball(rep.upper)) + 0.0,  # no '-0'
+            "widths": rep.widths,
+            "checks": [{"name": n, "ok": ok, "detail": d} for n, ok, d in rep.checks],
+            "seconds_search": round(result.seconds_search, 3), "seconds_check": round(result.seconds_check, 4),
+            "search": {k: v for k, v in search.items() if k != "method"},
+            "certificate": cert_path}
+
+
+def _optimum_one(file: Path, row: dict[str, Any], depth: int, json_out: str | None, cert_out: str | None,
+                 where: dict[str, Any]) -> int:
+    """One data file: the report, the search's work and the lower end's network."""
+    if row["state"] == "refused":
+        raise InputError(row["reason"])
+    if row["state"] == "error":
+        from certify.report import markup_safe
+
+        if json_out:
+            _write(json_out, jsonio.dumps({**_optimum_json(row, depth, None), "executor": where}, indent=2) + "\n")
+        if json_out != "-":
+            _stdout_console().print(f"[bold red]error[/bold red]  {markup_safe(file)}: {markup_safe(row['reason'])}")
+        return ExitCode.FINDINGS
+    result = row["result"]
     rep = result.report
     search = result.document.get("search", {})
     if cert_out:  # first: nothing printed below (a closed pipe, `| head -1`) can lose the certificate
         _write(cert_out, jsonio.dumps(result.document, indent=1) + "\n")
     if json_out:
-        _write(json_out, jsonio.dumps({
-            "file": str(file), "depth": depth, "certified": rep.ok,
-            "lower": str(rep.lower), "upper": str(rep.upper),
-            "lower_float": lower_float(as_ball(rep.lower)), "upper_float": -lower_float(-as_ball(rep.upper)),
-            "widths": rep.widths,
-            "checks": [{"name": n, "ok": ok, "detail": d} for n, ok, d in rep.checks],
-            "seconds_search": round(result.seconds_search, 3), "seconds_check": round(result.seconds_check, 4),
-            "search": {k: v for k, v in search.items() if k != "method"},
-            "certificate": cert_out}, indent=2) + "\n")
+        doc = _optimum_json(row, depth, cert_out)
+        doc.pop("state", None)
+        _write(json_out, jsonio.dumps({**doc, "executor": where}, indent=2) + "\n")
     if json_out != "-":
         out = _stdout_console()
         _print_speed_report(rep, out, f"search {result.seconds_search:.2f}s, exact check {result.seconds_check:.3f}s")
@@ -579,6 +673,58 @@ def optimum(file: Path, depth: int, json_out: str | None, cert_out: str | None, 
             out.print(f"    W{l} ({len(M)}x{len(M[0])}): " + ("; ".join(rows) if len(rows) <= 8 else
                                                                "; ".join(rows[:8]) + f"; ... ({len(rows)} rows)"))
     return ExitCode.OK if rep.ok else ExitCode.FINDINGS
+
+
+def _optimum_many(rows: list[dict[str, Any]], depth: int, json_out: str | None, cert_out: str | None,
+                  where: dict[str, Any], wall: float) -> int:
+    """Several data files: one certificate per file in the --certificate directory, a table, and the exit
+    status of the worst file (refused: 2, failed or not run: 1)."""
+    from rich.markup import escape
+
+    from certify.report import markup_safe
+
+    paths: list[str | None] = []
+    if cert_out:
+        Path(cert_out).mkdir(parents=True, exist_ok=True)
+    for row in rows:
+        path = None
+        if cert_out and "result" in row:
+            path = str(Path(cert_out) / (Path(row["file"]).stem + ".json"))
+            _write(path, jsonio.dumps(row["result"].document, indent=1) + "\n")
+        paths.append(path)
+    if json_out:
+        _write(json_out, jsonio.dumps({"depth": depth, "files": [_optimum_json(r, depth, p) for r, p in zip(rows, paths)],
+                                       "executor": where, "seconds_wall": round(wall, 3)}, indent=2) + "\n")
+    if json_out != "-":
+        from rich.table import Table
+
+        out = _stdout_console()
+        table = Table(title=f"certified s*({depth})", title_justify="left")
+        for col in ("data", "result", "certified interval", "width", "search", "check"):
+            table.add_column(col)
+        for row in rows:
+            if "result" in row:
+                j = _optimum_json(row, depth, None)
+                ok = row["state"] == "certified"
+                width = "0" if j["lower"] == j["upper"] else f"{j['upper_float'] - j['lower_float']:.3g}"
+                table.add_row(markup_safe(row["file"]), "[green]certified[/green]" if ok else "[bold red]FAIL[/bold red]",
+                              escape(f"[{j['lower_float']:.12g}, {j['upper_float']:.12g}]") if ok else
+                              markup_safe(row["result"].report.first_failure[1]), width if ok else "",
+                              f"{j['seconds_search']:.2f}s", f"{j['seconds_check']:.3f}s")
+            else:
+                style = "yellow" if row["state"] == "refused" else "bold red"
+                table.add_row(markup_safe(row["file"]), f"[{style}]{row['state']}[/{style}]", markup_safe(row["reason"]),
+                              "", "", "")
+        out.print(table)
+        counts = {s: sum(1 for r in rows if r["state"] == s) for s in ("certified", "failed", "refused", "error")}
+        on = (f"{where['workers']} Dask workers at {where['address']}" if where["kind"] == "dask"
+              else f"{where['workers']} job" + ("s" if where["workers"] != 1 else ""))
+        out.print(", ".join(f"{n} {s}" for s, n in counts.items() if n) + f"  ({len(rows)} files in {wall:.1f} s wall, "
+                  f"{on})" + (f"; certificates in {markup_safe(cert_out)}" if cert_out else ""))
+    states = {r["state"] for r in rows}
+    if "refused" in states:
+        return ExitCode.USAGE
+    return ExitCode.OK if states == {"certified"} else ExitCode.FINDINGS
 
 
 @cli.command()
@@ -766,16 +912,21 @@ def fuzz(claim_id: str, examples: int, seed: int, deep: bool, json_out: str | No
 @click.option("--batch-size", type=click.IntRange(min=1), help="Mini-batch size (default: full batch).")
 @click.option("--loss", type=click.Choice(["mse", "ce"]), help="Squared loss or cross-entropy.")
 @click.option("--points", type=click.IntRange(min=1), help="Number of data points (a seeded subset).")
-@click.option("--seed", type=int, help="Seed of the initialisation and of the mini-batches.")
+@click.option("--seed", "seeds", type=int, multiple=True,
+              help="Seed of the initialisation and of the mini-batches (repeatable: a sweep, every depth once per seed).")
 @click.option("--record-every", type=click.IntRange(min=1), help="Record the loss and spectra every this many steps.")
 @click.option("--data", "data_path", type=click.Path(path_type=Path),
               help="Your images: .npz (x/y or images/labels) or an MNIST idx file; nothing is downloaded.")
 @click.option("--labels", "labels_path", type=click.Path(path_type=Path), help="Labels idx file (MNIST).")
 @click.option("--grayscale", is_flag=True, help="Average colour channels (N x H x W x C images).")
+@click.option("--jobs", "-j", type=int, default=default_jobs(), show_default=True,
+              help="Train the runs (depths x seeds) in parallel processes, one training each.")
+@cluster_option
 def figures(out_dir: Path, preset_name: str, paper: bool, depths: tuple[int, ...], width: int | None,
             steps: int | None, epochs: int | None, sigma0: float | None, lr_c: float | None,
-            lr_power: int | None, batch_size: int | None, loss: str | None, points: int | None, seed: int | None,
-            record_every: int | None, data_path: Path | None, labels_path: Path | None, grayscale: bool) -> int:
+            lr_power: int | None, batch_size: int | None, loss: str | None, points: int | None,
+            seeds: tuple[int, ...], record_every: int | None, data_path: Path | None, labels_path: Path | None,
+            grayscale: bool, jobs: int, cluster: str | None) -> int:
     """Train bias-free ReLU MLPs from small initialisation (Section 3.3) and write the figures: the loss
     with its saddles, the top singular values of every layer over training, the spectra after the first
     escape and at the end."""
@@ -786,17 +937,21 @@ def figures(out_dir: Path, preset_name: str, paper: bool, depths: tuple[int, ...
     if labels_path is not None and data_path is None:
         raise InputError("--labels needs --data")
     _check_out_dir(out_dir)
-    specs = build_specs("paper" if paper else preset_name, depths, epochs=epochs, width=width, steps=steps,
-                        sigma0=sigma0, lr_c=lr_c, lr_power=lr_power, batch_size=batch_size, loss=loss,
-                        n_points=points, seed=seed, record_every=record_every)
+    if len(seeds) > MAX_SWEEP_SEEDS:
+        raise InputError(f"--seed: at most {MAX_SWEEP_SEEDS} seeds in one sweep, got {len(seeds)}")
+    specs = build_specs("paper" if paper else preset_name, depths, epochs=epochs, seeds=seeds, width=width,
+                        steps=steps, sigma0=sigma0, lr_c=lr_c, lr_power=lr_power, batch_size=batch_size, loss=loss,
+                        n_points=points, record_every=record_every)
     dataset = None
     if data_path is not None:
         dataset = load_user_data(data_path, labels_path, points if points is not None else specs[0].n_points,
                                  specs[0].data_seed, grayscale)
     err = _stderr_console()
-    summary = run_figures(specs, out_dir, dataset=dataset, progress_console=err if err.is_terminal else None)
+    with _executor(jobs, cluster, tasks=len(specs)) as executor:
+        summary = run_figures(specs, out_dir, dataset=dataset, progress_console=err if err.is_terminal else None,
+                              executor=executor)
     print_summary(summary, _stdout_console())
-    return ExitCode.OK
+    return ExitCode.FINDINGS if summary["failed"] else ExitCode.OK
 
 
 @cli.command()

@@ -229,6 +229,7 @@ class DaskExecutor(Executor):
             raise InputError(f"the Dask scheduler at {address} has no worker (waited {connect_timeout:g} s); "
                              "start some with: dask worker " + address) from None
         self.identity = identity()
+        self.blas = blas_threads()
         try:
             theirs = self.client.run(identity)
         except Exception as exc:  # noqa: BLE001 - a worker that cannot even import certify, say
@@ -260,7 +261,7 @@ class DaskExecutor(Executor):
     def _submit(self, fn, args, i: int, attempt: int):
         self._tasks += 1
         key = f"certify-{getattr(fn, '__name__', 'task')}-{self._token}-{self._tasks}-{i}-{attempt}"
-        return self.client.submit(_on_worker, fn, self.identity, *args, key=key, pure=False)
+        return self.client.submit(_on_worker, fn, self.identity, self.blas, *args, key=key, pure=False)
 
     def map(self, fn, arglists, *, on_done=None, stop_after=None):
         import queue
@@ -437,9 +438,36 @@ class WorkerMismatch(RuntimeError):
     """The worker runs other certify sources or data than the client."""
 
 
-def _on_worker(fn: Callable[..., Any], expected: str, *args: Any) -> Any:
-    """A task on a cluster worker: refuse to run other code than the client's, and run certify's tasks
-    one at a time per process (hypothesis and the claims' caches are per process, not per thread)."""
+def blas_threads() -> int | None:
+    """The threads this process's BLAS uses (None if threadpoolctl cannot tell)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:  # pragma: no cover - scikit-learn brings it
+        return None
+    counts = [int(i.get("num_threads") or 0) for i in threadpool_info() if i.get("user_api") == "blas"]
+    return max(counts) if counts and max(counts) > 0 else None
+
+
+@contextmanager
+def _blas_limit(threads: int | None) -> Iterator[None]:
+    """BLAS with the client's thread count for the task: the order of a product's partial sums depends on
+    it, and so do the last digits of a training or an enclosure (Dask's workers start with one thread)."""
+    if threads is None:
+        yield
+        return
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover
+        yield
+        return
+    with threadpool_limits(limits=threads, user_api="blas"):
+        yield
+
+
+def _on_worker(fn: Callable[..., Any], expected: str, blas: int | None, *args: Any) -> Any:
+    """A task on a cluster worker: refuse to run other code than the client's, run certify's tasks one at a
+    time per process (hypothesis and the claims' caches are per process, not per thread), with the client's
+    BLAS thread count."""
     here = identity()
     if here != expected:
         import socket
@@ -447,7 +475,7 @@ def _on_worker(fn: Callable[..., Any], expected: str, *args: Any) -> Any:
         raise WorkerMismatch(f"the worker on {socket.gethostname()} runs other certify sources or data "
                              f"(digest {here[:12]}, the client has {expected[:12]}): install the same "
                              "version on every worker, with the same CERTIFY_DATA")
-    with _ONE_AT_A_TIME:
+    with _ONE_AT_A_TIME, _blas_limit(blas):
         return fn(*args)
 
 

@@ -764,6 +764,16 @@ def depth3_method(g: list[fmpq], method: str, limits: bool = False) -> str:
     return "enumerate" if 2**pos + 2**neg <= ENUMERATE_UP_TO else "branch"
 
 
+def validate_limits(gap: float | None, time_limit: float | None, node_limit: int | None) -> None:
+    """The branch and bound's limits, as :func:`propose` takes them; anything else is an InputError."""
+    if gap is not None and not (math.isfinite(gap) and 0 < gap < 1):
+        raise InputError(f"--gap must be a number in (0, 1), got {gap}")
+    if time_limit is not None and not (math.isfinite(time_limit) and time_limit > 0):
+        raise InputError(f"--time-limit must be a positive number of seconds, got {time_limit}")
+    if node_limit is not None and node_limit < 2:
+        raise InputError(f"--node-limit must be at least 2 (the two roots), got {node_limit}")
+
+
 def propose(X: np.ndarray, G: np.ndarray, depth: int, method: str = "auto", gap: float | None = None,
             time_limit: float | None = None, node_limit: int | None = None) -> tuple[dict[str, Any], Proposal]:
     """Search, then write the certificate document (not yet checked): the flat version-1 document at
@@ -783,12 +793,7 @@ def propose(X: np.ndarray, G: np.ndarray, depth: int, method: str = "auto", gap:
     neg = sum(1 for v in g if v < 0)
     limits = gap is not None or time_limit is not None or node_limit is not None
     branch = depth == 3 and depth3_method(g, method, limits) == "branch"
-    if gap is not None and not (math.isfinite(gap) and 0 < gap < 1):
-        raise InputError(f"--gap must be a number in (0, 1), got {gap}")
-    if time_limit is not None and not (math.isfinite(time_limit) and time_limit > 0):
-        raise InputError(f"--time-limit must be a positive number of seconds, got {time_limit}")
-    if node_limit is not None and node_limit < 2:
-        raise InputError(f"--node-limit must be at least 2 (the two roots), got {node_limit}")
+    validate_limits(gap, time_limit, node_limit)
     if depth >= 3 and 2**pos + 2**neg > MAX_PATTERNS and not branch:
         raise InputError(f"too many sign patterns for depth {depth} (2^{pos} + 2^{neg} > {MAX_PATTERNS}): "
                          "use fewer points with nonzero G")
@@ -917,16 +922,35 @@ def certify_optimum(X: np.ndarray, G: np.ndarray, depth: int, method: str = "aut
                     time_limit: float | None = None, node_limit: int | None = None) -> OptimumResult:
     """Propose a certificate and check it with the trusted kernel (after a JSON round trip); the options
     are those of :func:`propose`."""
-    import json
-
     t0 = time.perf_counter()
     doc, _ = propose(X, G, depth, method, gap, time_limit, node_limit)
+    return check_proposal(doc, time.perf_counter() - t0)
+
+
+def propose_task(X: np.ndarray, G: np.ndarray, depth: int, method: str = "auto", gap: float | None = None,
+                 time_limit: float | None = None, node_limit: int | None = None) -> dict[str, Any]:
+    """The untrusted half of :func:`certify_optimum`, as a task for an executor (any process, any machine):
+    ``{"document": ..., "seconds_search": ...}``, or ``{"refused": reason}`` when the data are beyond the
+    search's or the checker's limits.  The caller checks the document itself (:func:`check_proposal`), so
+    the verdict is decided where the command runs."""
+    t0 = time.perf_counter()
+    try:
+        doc, _ = propose(X, G, depth, method, gap, time_limit, node_limit)
+    except InputError as exc:
+        return {"refused": str(exc)}
+    return {"document": doc, "seconds_search": time.perf_counter() - t0}
+
+
+def check_proposal(doc: dict[str, Any], seconds_search: float) -> OptimumResult:
+    """Check a proposed certificate with the trusted kernel, after a JSON round trip (what a file holds)."""
+    import json
+
     t1 = time.perf_counter()
     try:
         report = check_any_document(json.loads(json.dumps(doc)))
     except CertificateFormatError as exc:  # numbers or sizes beyond the checker's limits
         raise InputError(f"the certificate for these data is beyond the checker's limits ({exc})") from None
-    return OptimumResult(doc, report, t1 - t0, time.perf_counter() - t1)
+    return OptimumResult(doc, report, seconds_search, time.perf_counter() - t1)
 
 
 def check_any_document(doc: Any) -> CheckReport:

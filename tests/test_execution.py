@@ -257,3 +257,83 @@ def test_cli_bad_cluster_settings_are_exit_2(args, env, message, tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in proc.stderr
     assert time.monotonic() - start < 60
+
+
+# --- certify optimum on several files, certify figures sweeps ------------------------------------
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "instances"
+SWEEP = sorted((DATA / "depth-sweep").glob("*.npz"))
+
+
+def test_optimum_several_files_on_the_cluster_match_the_local_run(cluster, tmp_path):
+    files = [str(DATA / "example1.npz"), *map(str, SWEEP[:3])]
+    here = _cli("optimum", *files, "--depth", "3", "--jobs", "2", "--certificate", str(tmp_path / "here"),
+                "--json", str(tmp_path / "here.json"))
+    there = _cli("optimum", *files, "--depth", "3", "--cluster", cluster.scheduler_address,
+                 "--certificate", str(tmp_path / "there"), "--json", str(tmp_path / "there.json"))
+    assert here.returncode == there.returncode == 0, there.stdout + there.stderr
+    a, b = (json.loads((tmp_path / f).read_text()) for f in ("here.json", "there.json"))
+    assert b["executor"]["kind"] == "dask" and a["executor"] == {"kind": "local", "workers": 2}
+    assert [(f["file"], f["certified"], f["lower"], f["upper"]) for f in a["files"]] == \
+        [(f["file"], f["certified"], f["lower"], f["upper"]) for f in b["files"]]
+    for f in b["files"]:  # each certificate was written and checks on its own
+        assert f["certificate"] == str(tmp_path / "there" / (Path(f["file"]).stem + ".json"))
+        assert _cli("check", f["certificate"], "--data", f["file"]).returncode == 0
+    assert f"{len(files)} certified" in there.stdout and "Dask workers at" in there.stdout
+
+
+def test_optimum_several_files_refusals_and_bad_input(tmp_path):
+    import numpy as np
+
+    many = tmp_path / "many.npz"  # 40 points with nonzero G: enumeration refuses them at depth 3
+    rng = np.random.default_rng(0)
+    np.savez(many, X=rng.standard_normal((2, 40)), G=rng.standard_normal((1, 40)))
+    proc = _cli("optimum", str(DATA / "example1.npz"), str(many), "--depth", "3", "--method", "enumerate",
+                "--jobs", "1", "--json", "-")
+    assert proc.returncode == 2, proc.stderr  # one file refused: the batch had unusable input
+    rows = json.loads(proc.stdout)["files"]
+    assert rows[0]["certified"] and rows[1]["state"] == "refused" and "sign patterns" in rows[1]["reason"]
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    for d in "ab":
+        np.savez(tmp_path / d / "same.npz", X=rng.standard_normal((2, 4)), G=rng.standard_normal((1, 4)))
+    bad = tmp_path / "bad.npz"
+    bad.write_text("not an archive")
+    cases = [
+        ([str(tmp_path / "a" / "same.npz"), str(tmp_path / "b" / "same.npz"), "--certificate", str(tmp_path / "c")],
+         "distinct names"),
+        ([str(DATA / "example1.npz"), str(bad)], "bad.npz"),
+        ([str(DATA / "example1.npz"), str(many), "--certificate", "-"], "give a directory"),
+        ([str(DATA / "example1.npz"), str(many), "--gap", "2"], "--gap"),
+    ]
+    for args, message in cases:
+        start = time.monotonic()
+        proc = _cli("optimum", *args, "--depth", "2")
+        lines = proc.stderr.strip().splitlines()
+        assert proc.returncode == 2 and len(lines) == 1 and message in lines[0], proc.stderr
+        assert time.monotonic() - start < 30  # refused before any search
+
+
+def test_figure_sweeps_are_the_same_on_every_executor(cluster, tmp_path):
+    from certify.experiments.report import build_specs, run_figures
+
+    specs = build_specs("quick", (3,), seeds=(1, 2, 1), steps=60, n_points=40, record_every=10)
+    assert [s.name for s in specs] == ["depth3-seed1", "depth3-seed2"]  # a repeated seed runs once
+    assert {s.config.seed for s in specs} == {1, 2}
+
+    def runs(summary):
+        def strip(o):
+            if isinstance(o, dict):
+                return {k: strip(v) for k, v in o.items() if k not in ("seconds", "figures")}
+            return [strip(v) for v in o] if isinstance(o, list) else o
+        return strip(summary["runs"])
+
+    serial = run_figures(specs, tmp_path / "serial")
+    with E.LocalPoolExecutor(2) as pool:
+        pooled = run_figures(specs, tmp_path / "pool", executor=pool)
+    with E.DaskExecutor(cluster.scheduler_address) as ex:
+        remote = run_figures(specs, tmp_path / "dask", executor=ex)
+    assert runs(serial) == runs(pooled) == runs(remote)
+    assert remote["executor"]["kind"] == "dask" and remote["failed"] == {}
+    assert sorted(p.name for p in (tmp_path / "dask").glob("loss_*.png")) == ["loss_depth3-seed1.png",
+                                                                              "loss_depth3-seed2.png"]

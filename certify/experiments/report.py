@@ -19,9 +19,16 @@ from certify.experiments.experiment import ExperimentResult, ExperimentSpec, pre
 
 
 def build_specs(preset_name: str, depths: tuple[int, ...] = (), epochs: int | None = None,
-                **overrides: Any) -> list[ExperimentSpec]:
+                seeds: tuple[int, ...] = (), **overrides: Any) -> list[ExperimentSpec]:
     """The preset's runs, restricted to ``depths`` (a depth the preset lacks takes the settings of the
-    nearest one, with only the depth changed), with the given settings replaced."""
+    nearest one, with only the depth changed), with the given settings replaced; with several ``seeds``,
+    every run once per seed (named NAME-seedS, so that each writes its own figures)."""
+    unique = tuple(dict.fromkeys(seeds))
+    if len(unique) > 1:
+        return [replace(s, name=f"{s.name}-seed{seed}") for seed in unique
+                for s in build_specs(preset_name, depths, epochs, seed=seed, **overrides)]
+    if unique:
+        overrides["seed"] = unique[0]
     base = list(preset(preset_name))
     if depths:
         chosen = []
@@ -52,9 +59,11 @@ def _progress_bar(console: Any, specs: list[ExperimentSpec]):
 
 
 def run_figures(specs: list[ExperimentSpec], out: Path, *, dataset: Dataset | None = None,
-                progress_console: Any = None) -> dict[str, Any]:
-    """Train every spec, write its figures into ``out`` and return the summary (also written to
-    ``out/summary.json``)."""
+                progress_console: Any = None, executor: Any = None) -> dict[str, Any]:
+    """Train every spec (one task each on ``executor``, :mod:`certify.execution`; here when None), write
+    its figures into ``out`` and return the summary (also written to ``out/summary.json``).  Each training
+    seeds itself and uses one BLAS thread, so where it ran does not change it; a training whose task could
+    not run is listed under ``failed`` with the reason."""
     from certify.experiments.claims import CASES
     from certify.experiments.figures import write_figures
 
@@ -62,9 +71,23 @@ def run_figures(specs: list[ExperimentSpec], out: Path, *, dataset: Dataset | No
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create {out}: {exc.strerror or exc}") from None
-    results: list[ExperimentResult] = []
+    results: list[ExperimentResult | str] = []
     start = time.perf_counter()
-    if progress_console is not None:
+    parallel = executor is not None and executor.kind != "serial"
+    if parallel:  # one training per task; the per-step progress stays on the workers
+        from certify.execution import TaskFailure
+
+        done = [0]
+
+        def finished(i: int, outcome: Any) -> None:
+            done[0] += 1
+            if progress_console is not None:
+                what = "failed" if isinstance(outcome, TaskFailure) else "trained"
+                progress_console.print(f"[dim]figures: {specs[i].name} {what} ({done[0]} of {len(specs)})[/dim]")
+
+        outcomes = executor.map(run_experiment, [(spec, dataset) for spec in specs], on_done=finished)
+        results = [o.reason if isinstance(o, TaskFailure) else o for o in outcomes]
+    elif progress_console is not None:
         with _progress_bar(progress_console, specs) as bar:
             for spec in specs:
                 task = bar.add_task("", total=None, name=spec.name, loss="-")
@@ -75,8 +98,11 @@ def run_figures(specs: list[ExperimentSpec], out: Path, *, dataset: Dataset | No
                 results.append(run_experiment(spec, dataset, progress=tick))
     else:
         results = [run_experiment(spec, dataset) for spec in specs]
-    summary: dict[str, Any] = {"out": str(out), "runs": {}}
-    for r in results:
+    summary: dict[str, Any] = {"out": str(out), "runs": {}, "failed": {}}
+    for spec, r in zip(specs, results):
+        if isinstance(r, str):  # a training whose task could not run: reported, never a figure
+            summary["failed"][spec.name] = r
+            continue
         entry = r.summary()
         entry["figures"] = write_figures(r, out)
         verdicts = {}
@@ -89,6 +115,7 @@ def run_figures(specs: list[ExperimentSpec], out: Path, *, dataset: Dataset | No
         entry["checks"] = verdicts
         summary["runs"][r.spec.name] = entry
     summary["seconds"] = round(time.perf_counter() - start, 2)
+    summary["executor"] = executor.describe() if executor is not None else {"kind": "serial", "workers": 1}
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
     return summary
 
@@ -127,4 +154,6 @@ def print_summary(summary: dict[str, Any], console: Any) -> None:
         for note in run["notes"]:
             console.print(f"  note: {note}")
         console.print("  figures: " + ", ".join(run["figures"].values()))
+    for name, reason in summary.get("failed", {}).items():
+        console.print(f"[bold red]{name}: not trained[/bold red]  {reason}")
     console.print(f"summary: {Path(summary['out']) / 'summary.json'} ({summary['seconds']:.1f}s)")
