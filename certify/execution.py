@@ -230,6 +230,7 @@ class DaskExecutor(Executor):
                              "start some with: dask worker " + address) from None
         self.identity = identity()
         self.blas = blas_threads()
+        self.settings = certify_settings()
         try:
             theirs = self.client.run(identity)
         except Exception as exc:  # noqa: BLE001 - a worker that cannot even import certify, say
@@ -261,7 +262,7 @@ class DaskExecutor(Executor):
     def _submit(self, fn, args, i: int, attempt: int):
         self._tasks += 1
         key = f"certify-{getattr(fn, '__name__', 'task')}-{self._token}-{self._tasks}-{i}-{attempt}"
-        return self.client.submit(_on_worker, fn, self.identity, self.blas, *args, key=key, pure=False)
+        return self.client.submit(_on_worker, fn, self.identity, self.blas, self.settings, *args, key=key, pure=False)
 
     def map(self, fn, arglists, *, on_done=None, stop_after=None):
         import queue
@@ -464,10 +465,37 @@ def _blas_limit(threads: int | None) -> Iterator[None]:
         yield
 
 
-def _on_worker(fn: Callable[..., Any], expected: str, blas: int | None, *args: Any) -> Any:
+#: CERTIFY_* variables that stay the worker's own: where its data and results live (the identity check
+#: compares the data), and the cluster settings of the client
+_LOCAL_SETTINGS = frozenset({"CERTIFY_DATA", "CERTIFY_RESULTS", CLUSTER_ENV, TIMEOUT_ENV})
+
+
+def certify_settings() -> dict[str, str]:
+    """This process's CERTIFY_* settings that a task must see as they are here (work limits, user data
+    such as CERTIFY_CIFAR10, hypothesis profiles): a claim reads them where it runs."""
+    return {k: v for k, v in os.environ.items() if k.startswith("CERTIFY_") and k not in _LOCAL_SETTINGS}
+
+
+@contextmanager
+def _settings(wanted: dict[str, str]) -> Iterator[None]:
+    """The worker's environment with its own CERTIFY_* settings replaced by ``wanted`` for one task."""
+    saved = {k: v for k, v in os.environ.items() if k.startswith("CERTIFY_") and k not in _LOCAL_SETTINGS}
+    for k in saved:
+        del os.environ[k]
+    os.environ.update({k: v for k, v in wanted.items() if k not in _LOCAL_SETTINGS})
+    try:
+        yield
+    finally:
+        for k in [k for k in os.environ if k.startswith("CERTIFY_") and k not in _LOCAL_SETTINGS]:
+            del os.environ[k]
+        os.environ.update(saved)
+
+
+def _on_worker(fn: Callable[..., Any], expected: str, blas: int | None, settings: dict[str, str],
+               *args: Any) -> Any:
     """A task on a cluster worker: refuse to run other code than the client's, run certify's tasks one at a
     time per process (hypothesis and the claims' caches are per process, not per thread), with the client's
-    BLAS thread count."""
+    BLAS thread count and CERTIFY_* settings."""
     here = identity()
     if here != expected:
         import socket
@@ -475,7 +503,7 @@ def _on_worker(fn: Callable[..., Any], expected: str, blas: int | None, *args: A
         raise WorkerMismatch(f"the worker on {socket.gethostname()} runs other certify sources or data "
                              f"(digest {here[:12]}, the client has {expected[:12]}): install the same "
                              "version on every worker, with the same CERTIFY_DATA")
-    with _ONE_AT_A_TIME, _blas_limit(blas):
+    with _ONE_AT_A_TIME, _blas_limit(blas), _settings(settings):
         return fn(*args)
 
 

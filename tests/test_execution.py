@@ -337,3 +337,17 @@ def test_figure_sweeps_are_the_same_on_every_executor(cluster, tmp_path):
     assert remote["executor"]["kind"] == "dask" and remote["failed"] == {}
     assert sorted(p.name for p in (tmp_path / "dask").glob("loss_*.png")) == ["loss_depth3-seed1.png",
                                                                               "loss_depth3-seed2.png"]
+
+
+def test_worker_tasks_see_the_clients_settings(monkeypatch):
+    """CERTIFY_* settings travel with a task and replace the worker's own for its duration only."""
+    monkeypatch.setenv("CERTIFY_EXACT_WORK", "123")
+    monkeypatch.setenv("CERTIFY_DATA", "/somewhere")
+    sent = E.certify_settings()
+    assert sent.get("CERTIFY_EXACT_WORK") == "123" and "CERTIFY_DATA" not in sent
+    monkeypatch.setenv("CERTIFY_EXACT_WORK", "999")  # the worker's own value
+    monkeypatch.setenv("CERTIFY_EXACT_ENTRIES", "7")  # set on the worker only
+    with E._settings(sent):
+        assert os.environ["CERTIFY_EXACT_WORK"] == "123" and "CERTIFY_EXACT_ENTRIES" not in os.environ
+        assert os.environ["CERTIFY_DATA"] == "/somewhere"
+    assert os.environ["CERTIFY_EXACT_WORK"] == "999" and os.environ["CERTIFY_EXACT_ENTRIES"] == "7"
