@@ -32,10 +32,21 @@ the same status, examples and smallest_slack: the verdict must not depend on the
 if it does, or if a run failed).  No timing is asserted: it prints the median wall seconds per
 configuration and the ratios jobs 1 / jobs 2 and 1 worker / 2 workers.
 
-Not a test: run it by hand (the default, N = 2000 and 3 repeats, takes about 12 minutes on a
-2-core machine; ``--quick``, N = 2000 and 1 repeat, about 4 minutes),
+Then, unless ``--no-chunk-times``, each chunk runs alone once (``certify fuzz prop3.4 -n 1000
+--seed S+k --jobs 1``, chunk k of the campaign): chunks differ in cost (what hypothesis draws depends
+on the seed: with seed 3, 48 s and 23 s here), so two processes can finish no sooner than the longest chunk, and
+sum / max(longest, sum / 2) of the report's seconds bounds the speed-up on two processes.  The
+chunks' examples and smallest slacks must also add up to the campaign's verdict.
+
+The workers check that they run the same certify as the command (a digest of the sources and
+data), so editing the sources during a benchmark makes every later cluster run fail; ``--snapshot``
+copies the package (and its data folder) at the start and puts the copy first on PYTHONPATH of the
+clusters and of every run.
+
+Not a test: run it by hand (the default, N = 2000 and 3 repeats, took 14 minutes on a 2-core
+machine, the chunk timings included; ``--quick``, N = 2000 and 1 repeat, about 5 minutes),
     python benchmarks/bench_cluster_fuzz.py [--quick] [--examples N] [--repeats R] [--seed S]
-                                            [--out RESULTS.json] [--plot FIGURE.png]
+                                            [--snapshot] [--out RESULTS.json] [--plot FIGURE.png]
     python benchmarks/bench_cluster_fuzz.py --plot-only RESULTS.json --plot FIGURE.png
 Prints the results as JSON (and writes them to --out, after every run, so a long run can be
 drawn before it ends); the table of medians and ratios goes to stderr.
@@ -70,6 +81,8 @@ WARMUP_EXAMPLES = 5
 START_TIMEOUT = 60.0
 #: environment variables that would change where certify runs or writes: never inherited by the runs
 CLEARED_ENV = ("CERTIFY_CLUSTER", "CERTIFY_RESULTS")
+#: set by --snapshot: the folder holding the copy of certify that every subprocess imports
+SNAPSHOT: Path | None = None
 
 
 def command(*args: str) -> list[str]:
@@ -80,7 +93,27 @@ def clean_env() -> dict[str, str]:
     env = dict(os.environ)
     for name in CLEARED_ENV:
         env.pop(name, None)
+    if SNAPSHOT is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(SNAPSHOT), *filter(None, [env.get("PYTHONPATH")])])
     return env
+
+
+def snapshot(workdir: Path) -> Path:
+    """A copy of the certify package (and of its data folder, unless $CERTIFY_DATA names one) under
+    ``workdir``, put first on PYTHONPATH of every subprocess: the workers and the runs then import the
+    same code for the whole benchmark, even if the sources are edited meanwhile (the workers' identity
+    check would otherwise fail every run after an edit)."""
+    import certify
+    from certify.paths import data_dir
+
+    src = workdir / "src"
+    package = Path(certify.__file__).resolve().parent
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(package, src / "certify", ignore=ignore)
+    data = data_dir().resolve()
+    if "CERTIFY_DATA" not in os.environ and package not in data.parents and data.is_dir():
+        shutil.copytree(data, src / "data", ignore=ignore)  # where paths.data_dir() looks in a checkout
+    return src
 
 
 # --- processes -------------------------------------------------------------------------------
@@ -253,10 +286,24 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
             ratios[key] = round(med[a] / med[b], 3)
     verdicts = {json.dumps(verdict_of(r)) for r in results["runs"] if "error" not in r}
     errors = [f"{r['config']} repeat {r['repeat']}: {r['error']}" for r in results["runs"] if "error" in r]
-    return {"median_wall": med, "min_wall": {k: min(v) for k, v in walls.items()},
-            "max_wall": {k: max(v) for k, v in walls.items()}, "speedup": ratios,
-            "verdicts": sorted(json.loads(v) for v in verdicts), "verdicts_agree": len(verdicts) == 1 and not errors,
-            "errors": errors}
+    out = {"median_wall": med, "min_wall": {k: min(v) for k, v in walls.items()},
+           "max_wall": {k: max(v) for k, v in walls.items()}, "speedup": ratios,
+           "verdicts": sorted(json.loads(v) for v in verdicts), "verdicts_agree": len(verdicts) == 1 and not errors,
+           "errors": errors}
+    parts = results.get("chunks") or []
+    errors += [f"chunk {c['chunk']} alone: {c['error']}" for c in parts if "error" in c]
+    secs = [c["seconds"] for c in parts if c.get("seconds") is not None]
+    if parts and len(secs) == len(parts):
+        # two processes can finish no sooner than the longest chunk, nor than half the work
+        out["chunk_seconds"] = secs
+        out["speedup_bound_2_processes"] = round(sum(secs) / max(max(secs), sum(secs) / 2), 3)
+        if len(verdicts) == 1 and all(c.get("status") == "fuzzed" for c in parts):
+            status, examples, slack = json.loads(next(iter(verdicts)))
+            out["chunks_match_campaign"] = (status == "fuzzed" and sum(c["examples"] for c in parts) == examples
+                                            and min(c["smallest_slack"] for c in parts) == slack)
+            out["verdicts_agree"] = out["verdicts_agree"] and out["chunks_match_campaign"]
+    out["verdicts_agree"] = out["verdicts_agree"] and not errors
+    return out
 
 
 def print_table(results: dict[str, Any]) -> None:
@@ -272,6 +319,12 @@ def print_table(results: dict[str, Any]) -> None:
                   f"{s['max_wall'][name]:>9.1f}   {runs}", file=sys.stderr)
     for key, value in s["speedup"].items():
         print(f"speed-up {key}: {value:.2f}x", file=sys.stderr)
+    if "chunk_seconds" in s:
+        print(f"chunks run alone (--jobs 1; the report's seconds): {', '.join(f'{x:.1f}' for x in s['chunk_seconds'])}"
+              f" -> at best {s['speedup_bound_2_processes']:.2f}x on 2 processes (sum / max(longest, sum / 2))",
+              file=sys.stderr)
+    if "chunks_match_campaign" in s:
+        print(f"the chunks run alone add up to the campaign's verdict: {s['chunks_match_campaign']}", file=sys.stderr)
     for key, w in results.get("warmup", {}).items():
         print(f"warm-up {key}: {json.dumps(w)}", file=sys.stderr)
     if s["verdicts_agree"]:
@@ -338,6 +391,9 @@ def plot(results: dict[str, Any], path: str) -> None:
         ax.plot([xs[name] + j for j in jitter], walls, linestyle="none", marker="o", markersize=6, color="0.15",
                 alpha=0.8, label="individual runs" if name == names[0][0] else None)
     ideal_label = "ideal on 2 CPUs: half of the 1-process median"
+    bound = s.get("speedup_bound_2_processes")
+    bound_label = (f"best these chunks allow: 1-process median / {bound:.2f}\n(the longest chunk, timed alone)"
+                   if bound else None)
     for a, b, key, what in (("cluster-1", "cluster-2", "cluster_1_over_2_workers", "1 / 2 workers"),
                             ("local-1", "local-2", "local_jobs1_over_jobs2", "jobs 1 / jobs 2")):
         if key not in s["speedup"]:
@@ -346,13 +402,18 @@ def plot(results: dict[str, Any], path: str) -> None:
         ax.plot([xs[b] - 0.38, xs[b] + 0.38], [ideal, ideal], color="0.3", linestyle="--", linewidth=1.5,
                 label=ideal_label)
         ideal_label = None
+        if bound and abs(bound - 2) > 0.02:
+            best = s["median_wall"][a] / bound
+            ax.plot([xs[b] - 0.38, xs[b] + 0.38], [best, best], color="crimson", linestyle=":", linewidth=2,
+                    label=bound_label)
+            bound_label = None
         y = top * 1.13
         ax.plot([xs[a], xs[a], xs[b], xs[b]], [y - top * 0.025, y, y, y - top * 0.025], color="0.3", linewidth=1.2)
         ax.annotate(f"speed-up {s['speedup'][key]:.2f}x\n({what})", ((xs[a] + xs[b]) / 2, y), xytext=(0, 4),
                     textcoords="offset points", ha="center", va="bottom", fontsize=11)
     ax.set_xticks([xs[n] for n, _, _, _ in names])
     ax.set_xticklabels([label.replace(", ", ",\n") for _, label, _, _ in names])
-    ax.set_ylim(0, top * 1.38)
+    ax.set_ylim(0, top * 1.45)
     ax.set_ylabel("wall time of the whole command (s)")
     ax.grid(True, axis="y", alpha=0.3)
     ax.set_axisbelow(True)
@@ -388,6 +449,10 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, help="interleaved repeats of every configuration (default 3; --quick: 1)")
     ap.add_argument("--no-local", action="store_true", help="time the clusters only, not --jobs 1 / --jobs 2")
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds allowed per command (default 1800)")
+    ap.add_argument("--no-chunk-times", action="store_true",
+                    help="skip timing each chunk alone at the end (the bound on the speed-up)")
+    ap.add_argument("--snapshot", action="store_true",
+                    help="run a copy of certify taken at the start (immune to edits of the sources meanwhile)")
     ap.add_argument("--keep-workdir", action="store_true", help="keep the temporary folder (logs, reports)")
     ap.add_argument("--out", help="write the results JSON here (rewritten after every run)")
     ap.add_argument("--plot", help="draw the figure (PNG) from the results")
@@ -421,10 +486,14 @@ def main() -> int:
             with open(args.out, "w") as f:
                 json.dump(results, f, indent=2)
 
+    global SNAPSHOT
     workdir = Path(tempfile.mkdtemp(prefix="bench_cluster_fuzz_"))
     procs = Processes()
     start = time.perf_counter()
     try:
+        if args.snapshot:
+            SNAPSHOT = snapshot(workdir)
+            results["snapshot"] = True
         for k in sorted({c[2] for c in configs if c[2] is not None}):
             info = start_cluster(procs, k, workdir)
             results["clusters"][f"cluster-{k}"] = info
@@ -458,12 +527,27 @@ def main() -> int:
                 row.update(config=name, label=label, repeat=r)
                 if k is not None and "error" not in row and (row.get("executor") or {}).get("workers") != k:
                     row["error"] = f"the report says {row.get('executor')}, expected {k} Dask worker(s)"
+                if "other certify sources" in row.get("error", "") and not args.snapshot:
+                    row["error"] += " (were the sources edited during the benchmark? --snapshot avoids it)"
                 results["runs"].append(row)
                 done += 1
                 print(f"[{done}/{total}] repeat {r} {label}: {row['wall']:.1f} s, status {row.get('status')}, "
                       f"examples {row.get('examples')}, smallest_slack {row.get('smallest_slack')!r}"
                       + (f"  ERROR {row['error']}" if "error" in row else ""), file=sys.stderr, flush=True)
                 results["total_seconds"] = round(time.perf_counter() - start, 1)
+                save()
+        if not args.no_chunk_times:
+            from certify.fuzz import chunks
+
+            results["chunks"] = []
+            for c, (n, chunk_seed) in enumerate(chunks(args.examples, args.seed)):
+                row = run_fuzz(n, chunk_seed, workdir / f"chunk-{c}", args.timeout, jobs=1)
+                row["chunk"] = c
+                results["chunks"].append(row)
+                print(f"chunk {c} alone (-n {n} --seed {chunk_seed} --jobs 1): {row['wall']:.1f} s "
+                      f"(report: {row.get('seconds')} s), examples {row.get('examples')}, smallest_slack "
+                      f"{row.get('smallest_slack')!r}" + (f"  ERROR {row['error']}" if "error" in row else ""),
+                      file=sys.stderr, flush=True)
                 save()
     finally:
         procs.stop_all()
