@@ -119,3 +119,34 @@ def test_a_seed_gives_the_same_examples_whatever_ran_before_in_the_process():
             for kind in ("light", "heavy")]
     assert all(o.returncode == 0 for o in outs), [o.stderr[-500:] for o in outs]
     assert outs[0].stdout == outs[1].stdout, [o.stdout for o in outs]
+
+
+def test_a_run_ends_at_its_call_cap_by_count_not_by_time(monkeypatch):
+    """Hypothesis' target phase can call the test far more often than max_examples (prop3.4 at seed 7 went past
+    11,500 calls for 1000 examples); a run ends after CALL_CAP calls per example, the same place every time."""
+    monkeypatch.setattr(F, "CALL_CAP", 1)
+    calls = []
+    prop = F.prop34_property()
+    evaluate = prop.evaluate
+
+    def counted(case):
+        calls.append(1)
+        return evaluate(case)
+
+    prop.evaluate = counted
+    first = F.run(prop, examples=40, seed_value=7)
+    assert len(calls) <= 40  # never more calls than the cap allows
+    again = F.run(F.prop34_property(), examples=40, seed_value=7)
+    assert (first.examples, first.min_slack, first.capped) == (again.examples, again.min_slack, again.capped)
+    assert first.capped and first.examples == 23  # 40 calls, 17 of them rejected by the property's assumptions
+    monkeypatch.setattr(F, "CALL_CAP", 4)
+    assert not F.run(F.prop34_property(), examples=40, seed_value=7).capped
+    merged = F.merge([F.FuzzOutcome(5, 0.2, None, 1, capped=True), F.FuzzOutcome(7, 0.1, None, 2)], 1)
+    assert merged.capped and merged.examples == 12 and F.capped_chunks(
+        [F.FuzzOutcome(5, 0.2, None, 1, capped=True), F.FuzzOutcome(7, 0.1, None, 2)]) == [0]
+
+
+def test_the_call_cap_never_cuts_the_shrinking_of_a_counterexample(monkeypatch):
+    monkeypatch.setattr(F, "CALL_CAP", 1)
+    found = F.run(F.prop33_property(lipschitz_factor=0.5), examples=300, seed_value=1)
+    assert found.refuted and found.counterexample.violated
