@@ -561,6 +561,10 @@ def optimum(files: tuple[Path, ...], depth: int, json_out: str | None, cert_out:
                              "with distinct names")
         _check_outputs([("--json", json_out)] + [("--certificate", str(Path(cert_out) / n)) for n in names], inputs,
                        will_create=Path(cert_out))
+        try:  # now, not after the searches: os.access cannot tell (root may 'write' anywhere)
+            Path(cert_out).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"--certificate: cannot create {cert_out}: {exc.strerror or exc}") from None
     else:
         _check_outputs([("--json", json_out), ("--certificate", cert_out)], inputs)
     validate_limits(gap, time_limit, node_limit)
@@ -593,26 +597,38 @@ def optimum(files: tuple[Path, ...], depth: int, json_out: str | None, cert_out:
         outcomes = executor.map(propose_task, [(X, G, depth, method, gap, time_limit, node_limit) for X, G in data],
                                 on_done=progress)
         where = executor.describe()
-    rows = [_optimum_row(f, outcome) for f, outcome in zip(files, outcomes)]
+    rows = [_optimum_row(f, outcome, X, G, depth) for f, outcome, (X, G) in zip(files, outcomes, data)]
     wall = time.perf_counter() - start
     if not several:
         return _optimum_one(files[0], rows[0], depth, json_out, cert_out, where)
     return _optimum_many(rows, depth, json_out, cert_out, where, wall)
 
 
-def _optimum_row(file: Path, outcome: Any) -> dict[str, Any]:
-    """One data file's outcome, checked here: {"file", "state": certified|failed|refused|error, ...}."""
+def _optimum_row(file: Path, outcome: Any, X: Any, G: Any, depth: int) -> dict[str, Any]:
+    """One data file's outcome, checked here: {"file", "state": certified|failed|refused|error, ...}.  The
+    search ran elsewhere, so its certificate must also be about this file's X and G and about --depth
+    (the digest of the exact data, as `certify check --data` compares it), not only check on its own."""
     from certify.execution import TaskFailure
-    from certify.optimum import check_proposal
+    from certify.optimum import check_proposal, exact_data
 
     if isinstance(outcome, TaskFailure):
         return {"file": file, "state": "error", "reason": outcome.reason}
+    if not isinstance(outcome, dict) or not ("refused" in outcome or "document" in outcome):
+        return {"file": file, "state": "error", "reason": f"the task returned {type(outcome).__name__}, not a search"}
     if "refused" in outcome:
         return {"file": file, "state": "refused", "reason": outcome["refused"]}
     try:
         result = check_proposal(outcome["document"], outcome["seconds_search"])
     except InputError as exc:
         return {"file": file, "state": "refused", "reason": str(exc)}
+    doc = result.document
+    about = doc.get("data", {}).get("sha256") if isinstance(doc.get("data"), dict) else None
+    if about != exact_data(X, G)["sha256"]:
+        return {"file": file, "state": "error", "reason": "the search returned a certificate about other data"}
+    if doc.get("depth") != depth and not (result.report.ok and getattr(result.report, "every_depth", False)
+                                          and result.report.depth <= depth):
+        return {"file": file, "state": "error", "reason": f"the search returned a certificate for depth "
+                f"{doc.get('depth')}, not {depth}"}
     return {"file": file, "state": "certified" if result.report.ok else "failed", "result": result}
 
 
@@ -684,8 +700,6 @@ def _optimum_many(rows: list[dict[str, Any]], depth: int, json_out: str | None, 
     from certify.report import markup_safe
 
     paths: list[str | None] = []
-    if cert_out:
-        Path(cert_out).mkdir(parents=True, exist_ok=True)
     for row in rows:
         path = None
         if cert_out and "result" in row:

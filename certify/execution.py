@@ -29,6 +29,7 @@ import hashlib
 import os
 import re
 import signal
+import sys
 import threading
 import time
 from concurrent.futures import CancelledError, ProcessPoolExecutor, as_completed
@@ -53,7 +54,8 @@ ATTEMPTS = 2
 #: how often the cluster loop wakes up to look at the workers and the connection, in seconds
 POLL = 1.0
 
-_ADDRESS = re.compile(r"^(?:(?:tcp|tls)://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):[0-9]{1,5}$")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9])?"
+_ADDRESS = re.compile(r"^(?:tcp://)?(?:\[[0-9A-Fa-f:.]+\]|" + _LABEL + r"(?:\." + _LABEL + r")*):[0-9]{1,5}$")
 
 
 @dataclass(frozen=True)
@@ -127,8 +129,8 @@ class SerialExecutor(Executor):
 
 class LocalPoolExecutor(Executor):
     """A pool of ``jobs`` processes on this machine (``--jobs N``, the default).  Ctrl-C stops the workers
-    at once.  A worker that dies breaks the whole pool: the tasks that had not finished run once more in a
-    fresh pool, and a task caught in two broken pools fails."""
+    at once.  A worker that dies breaks the whole pool: the tasks that had not finished then run once more,
+    each alone in a fresh process, and a task whose own process dies fails."""
 
     kind = "local"
 
@@ -143,54 +145,75 @@ class LocalPoolExecutor(Executor):
         n = len(arglists)
         out: list[Any] = [None] * n
         finished = [False] * n
-        attempts = [0] * n
         limit = n  # tasks with an index above this are no longer needed
-        pending = list(range(n))
-        while pending:
-            broken: list[int] = []
-            pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(pending)), initializer=_worker_init)
-            futures: dict[Any, int] = {}
-            try:
-                with _sigint_blocked():  # workers start with SIGINT blocked, until they ignore it
-                    futures = {pool.submit(fn, *arglists[i]): i for i in pending}
-                for fut in as_completed(futures):
-                    i = futures[fut]
-                    if i > limit:
-                        continue
-                    try:
-                        value = fut.result()
-                    except CancelledError:
-                        continue
-                    except BrokenProcessPool:
-                        broken.append(i)
-                        continue
-                    except Exception as exc:  # the task itself raised: its outcome, not the run's
-                        value = TaskFailure(_describe_exception(exc))
-                    out[i], finished[i] = value, True
-                    if on_done:
-                        on_done(i, value)
-                    if stop_after is not None and not isinstance(value, TaskFailure) and stop_after(i, value):
-                        limit = min(limit, i)
-                        for f, j in futures.items():
-                            if j > limit:
-                                f.cancel()
-            except BaseException:  # Ctrl-C: stop the workers now, do not wait for them
-                _abandon(pool, list(futures))
-                raise
-            pool.shutdown(wait=True)
-            pending = []
-            for i in broken:
+
+        def settle(i: int, value: Any) -> None:
+            nonlocal limit
+            out[i], finished[i] = value, True
+            if on_done:
+                on_done(i, value)
+            if stop_after is not None and not isinstance(value, TaskFailure) and stop_after(i, value):
+                limit = min(limit, i)
+
+        broken: list[int] = []
+        pool = ProcessPoolExecutor(max_workers=min(self.jobs, max(n, 1)), initializer=_worker_init)
+        futures: dict[Any, int] = {}
+        try:
+            with _sigint_blocked():  # workers start with SIGINT blocked, until they ignore it
+                futures = {pool.submit(fn, *arglists[i]): i for i in range(n)}
+            for fut in as_completed(futures):
+                i = futures[fut]
                 if i > limit:
                     continue
-                attempts[i] += 1
-                if attempts[i] >= ATTEMPTS:
-                    out[i], finished[i] = TaskFailure(
-                        f"its worker process died {ATTEMPTS} times (killed, out of memory or crashed)"), True
-                    if on_done:
-                        on_done(i, out[i])
-                else:
-                    pending.append(i)
+                try:
+                    value = fut.result()
+                except CancelledError:
+                    continue
+                except BrokenProcessPool:
+                    broken.append(i)
+                    continue
+                except Exception as exc:  # the task itself raised: its outcome, not the run's
+                    value = TaskFailure(_describe_exception(exc))
+                settle(i, value)
+                if limit < n:
+                    for f, j in futures.items():
+                        if j > limit:
+                            f.cancel()
+        except BaseException:  # Ctrl-C: stop the workers now, do not wait for them
+            _abandon(pool, list(futures))
+            raise
+        pool.shutdown(wait=True)
+        # A dead worker breaks the whole pool and every unfinished task with it; each of them runs once more
+        # alone, in a pool of its own, so that a second death is the task's own and no other task's.
+        for i in sorted(broken):
+            if i <= limit:
+                value = _alone(fn, arglists[i])
+                settle(i, TaskFailure(f"its worker process died {ATTEMPTS} times (killed, out of memory or "
+                                      "crashed)") if value is _DIED else value)
         return [out[i] if finished[i] and i <= limit else SKIPPED for i in range(n)]
+
+
+_DIED = object()
+
+
+def _alone(fn: Callable[..., Any], args: tuple) -> Any:
+    """``fn(*args)`` in a pool of one fresh process: its value, a TaskFailure if it raised, or _DIED."""
+    pool = ProcessPoolExecutor(max_workers=1, initializer=_worker_init)
+    fut = None
+    try:
+        with _sigint_blocked():
+            fut = pool.submit(fn, *args)
+        try:
+            value = fut.result()
+        except BrokenProcessPool:
+            value = _DIED
+        except Exception as exc:  # noqa: BLE001 - the task's own failure
+            value = TaskFailure(_describe_exception(exc))
+    except BaseException:
+        _abandon(pool, [fut] if fut is not None else [])
+        raise
+    pool.shutdown(wait=True)
+    return value
 
 
 class DaskExecutor(Executor):
@@ -216,12 +239,7 @@ class DaskExecutor(Executor):
         self.address = address
         self.no_worker_grace = no_worker_grace
         self._distributed = distributed
-        try:
-            self.client = distributed.Client(address, timeout=connect_timeout, set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as exc:
-            first = (str(exc).splitlines() or [""])[0]
-            raise InputError(f"cannot reach the Dask scheduler at {address} within {connect_timeout:g} s "
-                             f"({first or exc.__class__.__name__})") from None
+        self.client = _connect(distributed, address, connect_timeout)
         try:
             self.client.wait_for_workers(1, timeout=connect_timeout)
         except (OSError, TimeoutError):
@@ -249,8 +267,12 @@ class DaskExecutor(Executor):
         self._workers = len(threads)
         self._threads = sum(threads.values())
 
-    def _threads_per_worker(self) -> dict[str, int]:
-        return {str(w): int(n) for w, n in self.client.nthreads().items()}
+    def _threads_per_worker(self, timeout: float | None = None) -> dict[str, int]:
+        answer = self.client.nthreads(callback_timeout=timeout or CONNECT_TIMEOUT)
+        return {str(w): int(n) for w, n in answer.items()}
+
+    def _scheduler_gone(self) -> bool:
+        return self.client.status not in ("running", "connecting")
 
     @property
     def workers(self) -> int:
@@ -286,6 +308,7 @@ class DaskExecutor(Executor):
                 on_done(i, value)
 
         no_worker_since: float | None = None
+        silent_since: float | None = None
         try:
             for i in range(n):
                 submit(i)
@@ -310,7 +333,9 @@ class DaskExecutor(Executor):
                         continue
                     exc = fut.exception() if fut.status == "error" else None
                     lost = exc is None or isinstance(exc, dist.KilledWorker)  # cancelled or killed
-                    if lost and attempts[i] + 1 < ATTEMPTS:
+                    if lost and exc is None and self._scheduler_gone():
+                        live[fut] = i  # not the workers' doing: failed below with the scheduler's loss
+                    elif lost and attempts[i] + 1 < ATTEMPTS:
                         attempts[i] += 1
                         submit(i)
                     elif lost:
@@ -322,9 +347,8 @@ class DaskExecutor(Executor):
                         continue  # drain what has finished before looking at the cluster
                 if not live:
                     break
-                reason = self._trouble(no_worker_since)
-                if isinstance(reason, float) or reason is None:
-                    no_worker_since = reason
+                reason, no_worker_since, silent_since = self._trouble(no_worker_since, silent_since)
+                if reason is None:
                     continue
                 for f, i in list(live.items()):
                     f.cancel()
@@ -337,29 +361,78 @@ class DaskExecutor(Executor):
             raise
         return [out[i] if i <= limit else SKIPPED for i in range(n)]
 
-    def _trouble(self, no_worker_since: float | None) -> float | str | None:
-        """Why the tasks still waiting can never finish (a reason), or the time since the cluster had no
-        worker (a float), or None when all is well."""
-        if self.client.status not in ("running", "connecting"):
-            return f"lost the connection to the Dask scheduler at {self.address}"
-        try:
-            count = len(self._threads_per_worker())
-        except (OSError, TimeoutError):
-            count = 0
-        if count:
-            return None
+    def _trouble(self, no_worker_since: float | None,
+                 silent_since: float | None) -> tuple[str | None, float | None, float | None]:
+        """Why the tasks still waiting can never finish (a reason, or None), with the times since when the
+        cluster has had no worker and since when its scheduler has not answered (None: it has)."""
+        if self._scheduler_gone():
+            return f"lost the connection to the Dask scheduler at {self.address}", None, None
         now = time.monotonic()
-        if no_worker_since is None:
-            return now
+        try:
+            count = len(self._threads_per_worker(timeout=POLL * 5))
+        except Exception:  # noqa: BLE001 - a scheduler that does not answer in time, whatever the error
+            silent_since = silent_since if silent_since is not None else now
+            if now - silent_since > self.no_worker_grace:
+                return (f"the Dask scheduler at {self.address} has not answered for {self.no_worker_grace:g} s",
+                        no_worker_since, silent_since)
+            return None, no_worker_since, silent_since
+        if count:
+            return None, None, None
+        no_worker_since = no_worker_since if no_worker_since is not None else now
         if now - no_worker_since > self.no_worker_grace:
-            return f"no worker on the cluster at {self.address} for {self.no_worker_grace:g} s"
-        return no_worker_since
+            return f"no worker on the cluster at {self.address} for {self.no_worker_grace:g} s", no_worker_since, None
+        return None, no_worker_since, None
 
     def close(self) -> None:
         try:
             self.client.close(timeout=CONNECT_TIMEOUT)
         except Exception:  # noqa: BLE001 - closing a client that lost its scheduler may raise anything
             pass
+
+
+def _connect(distributed: Any, address: str, timeout: float) -> Any:
+    """A Client of the scheduler at ``address``, or an InputError within ``timeout`` seconds (and a little).
+    Dask's own timeout does not cover the handshake: a server that accepts the connection and never
+    answers as a scheduler would (an HTTP server, say) kept Client() waiting forever, so the client is
+    built in a daemon thread and abandoned when the deadline passes."""
+    box: dict[str, Any] = {}
+
+    def build() -> None:
+        try:
+            box["client"] = distributed.Client(address, timeout=timeout, set_as_default=False)
+        except BaseException as exc:  # noqa: BLE001 - reported below as one line
+            box["error"] = exc
+
+    _quiet_half_built_clients()
+    thread = threading.Thread(target=build, name="certify-connect", daemon=True)
+    thread.start()
+    thread.join(timeout + 2.0)
+    if "client" in box:
+        return box["client"]
+    exc = box.get("error")
+    if exc is None:
+        why = "no answer as a scheduler"
+    else:
+        first = (str(exc).splitlines() or [""])[0]
+        why = first or exc.__class__.__name__
+    raise InputError(f"cannot reach the Dask scheduler at {address} within {timeout:g} s ({why})")
+
+
+def _quiet_half_built_clients() -> None:
+    """A Client whose construction failed complains from its __del__ ('Exception ignored in ...') when it is
+    collected; certify has already reported the failure in one line, so those messages are dropped."""
+    if getattr(sys.unraisablehook, "_certify", False):
+        return
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        where = getattr(unraisable, "object", None)
+        if "distributed" in getattr(type(where), "__module__", "") or "Client.__del__" in repr(where):
+            return
+        previous(unraisable)
+
+    hook._certify = True  # type: ignore[attr-defined]
+    sys.unraisablehook = hook
 
 
 def _connect_timeout() -> float:
@@ -375,10 +448,11 @@ def _connect_timeout() -> float:
     return value
 
 
-def check_address(address: str) -> str:
-    """A scheduler address such as tcp://127.0.0.1:8786 (the scheme may be left out); else exit 2."""
-    if not _ADDRESS.match(address) or int(address.rsplit(":", 1)[1]) > 65535:
-        raise InputError(f"--cluster: {address!r} is not a scheduler address; give tcp://HOST:PORT "
+def check_address(address: str, source: str = "--cluster") -> str:
+    """A scheduler address such as tcp://127.0.0.1:8786 (the scheme may be left out; TLS, which needs
+    certificates configured for Dask, is not offered); else exit 2."""
+    if not _ADDRESS.match(address) or not 0 < int(address.rsplit(":", 1)[1]) <= 65535:
+        raise InputError(f"{source}: {address!r} is not a scheduler address; give tcp://HOST:PORT "
                          "(for example tcp://127.0.0.1:8786)")
     return address
 
@@ -395,9 +469,10 @@ def make_executor(jobs: int, cluster: str | None = None, *, tasks: int | None = 
 
 def cluster_address(option: str | None) -> str | None:
     """``--cluster`` if given, else ``$CERTIFY_CLUSTER``; an empty value means 'run locally'."""
+    source = "--cluster" if option is not None else CLUSTER_ENV
     value = option if option is not None else os.environ.get(CLUSTER_ENV)
     value = (value or "").strip()
-    return check_address(value) if value else None
+    return check_address(value, source) if value else None
 
 
 # --- on the worker -------------------------------------------------------------------------------
@@ -406,9 +481,25 @@ _IDENTITY: str | None = None
 _ONE_AT_A_TIME = threading.Lock()
 
 
+#: the packages whose versions can change a verdict or a campaign (hypothesis' search, the arithmetic, the
+#: solvers): a worker with another version of one of them is refused like one with other sources
+_DEPENDENCIES = ("numpy", "scipy", "sympy", "mpmath", "python-flint", "cvxpy", "clarabel", "hypothesis",
+                 "scikit-learn")
+
+
+def _version(dist: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
 def identity() -> str:
-    """A digest of the certify this process runs: every source file of the package (the proofs
-    included) and every file of its data folder except counterexamples written by runs."""
+    """A digest of the certify this process runs: the Python version and the versions of the packages that
+    decide its results (_DEPENDENCIES), every source file of the package (the proofs included) and every
+    file of its data folder except counterexamples written by runs."""
     global _IDENTITY
     if _IDENTITY is None:
         import certify
@@ -416,6 +507,9 @@ def identity() -> str:
         from certify.paths import data_dir
 
         h = hashlib.sha256()
+        h.update(f"python {sys.version_info[:3]}\n".encode())
+        for dist in _DEPENDENCIES:
+            h.update(f"{dist} {_version(dist)}\n".encode())
         roots = [("certify", Path(certify.__file__).parent, "*.py"),
                  ("proofs", Path(certify.proofs.__file__).parent, "*.py"),
                  ("data", data_dir(), "*")]
@@ -503,7 +597,13 @@ def _on_worker(fn: Callable[..., Any], expected: str, blas: int | None, settings
         raise WorkerMismatch(f"the worker on {socket.gethostname()} runs other certify sources or data "
                              f"(digest {here[:12]}, the client has {expected[:12]}): install the same "
                              "version on every worker, with the same CERTIFY_DATA")
-    with _ONE_AT_A_TIME, _blas_limit(blas), _settings(settings):
+    import warnings
+
+    with _ONE_AT_A_TIME, _blas_limit(blas), _settings(settings), warnings.catch_warnings():
+        # Dask's own threads draw from the global random module while hypothesis generates; hypothesis
+        # warns about it on every example.  certify's strategies do not use that module (their draws come
+        # from hypothesis alone), so the warning says nothing about the campaign.
+        warnings.filterwarnings("ignore", message="Do not use the `random` module inside strategies")
         return fn(*args)
 
 

@@ -94,7 +94,7 @@ def test_make_executor_and_addresses(monkeypatch):
     pool = E.make_executor(4, tasks=2)
     assert isinstance(pool, E.LocalPoolExecutor) and pool.workers == 2
     assert pool.describe() == {"kind": "local", "workers": 2}
-    for good in ("tcp://127.0.0.1:8786", "127.0.0.1:8786", "tls://scheduler.example.org:8786", "tcp://[::1]:8786"):
+    for good in ("tcp://127.0.0.1:8786", "127.0.0.1:8786", "tcp://scheduler.example.org:8786", "tcp://[::1]:8786"):
         assert E.check_address(good) == good
     for bad in ("foo", "tcp://host", "tcp://host:99999", "tcp://a:1/x", "http://a:1", "tcp://a b:1", ""):
         with pytest.raises(InputError, match="not a scheduler address"):
@@ -351,3 +351,98 @@ def test_worker_tasks_see_the_clients_settings(monkeypatch):
         assert os.environ["CERTIFY_EXACT_WORK"] == "123" and "CERTIFY_EXACT_ENTRIES" not in os.environ
         assert os.environ["CERTIFY_DATA"] == "/somewhere"
     assert os.environ["CERTIFY_EXACT_WORK"] == "999" and os.environ["CERTIFY_EXACT_ENTRIES"] == "7"
+
+
+# --- review findings: hangs, collateral deaths, certificates bound to their file ------------------
+
+
+def sleep_then(x):
+    time.sleep(1.5)
+    return x
+
+
+def die_or_sleep(x):
+    if x == 0:
+        os._exit(9)
+    time.sleep(1.0)
+    return x
+
+
+def test_a_dead_task_in_the_pool_takes_no_other_task_with_it():
+    with E.LocalPoolExecutor(2) as ex:
+        out = ex.map(die_or_sleep, [(i,) for i in range(5)])
+    assert isinstance(out[0], E.TaskFailure) and "died 2 times" in out[0].reason
+    assert out[1:] == [1, 2, 3, 4]  # the others were caught in the broken pool, then ran alone
+
+
+def test_addresses_dask_cannot_use_are_refused(monkeypatch):
+    for bad in ("tls://127.0.0.1:1", "tcp://127.0.0.1:0", ".:80", "a..b:80", "-host:80"):
+        with pytest.raises(InputError, match="not a scheduler address"):
+            E.check_address(bad)
+    monkeypatch.setenv(E.CLUSTER_ENV, "garbage")
+    with pytest.raises(InputError, match="^CERTIFY_CLUSTER: 'garbage'"):
+        E.cluster_address(None)
+
+
+def test_a_server_that_never_answers_as_a_scheduler_is_refused_in_time():
+    """An HTTP server, or anything that accepts the connection and then says nothing a scheduler would:
+    Dask's own timeout does not cover that handshake."""
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    port = server.getsockname()[1]
+    try:
+        start = time.monotonic()
+        with pytest.raises(InputError, match="cannot reach the Dask scheduler"):
+            E.DaskExecutor(f"tcp://127.0.0.1:{port}", connect_timeout=1.0)
+        assert time.monotonic() - start < 10
+    finally:
+        server.close()
+
+
+def test_the_identity_covers_the_deciding_packages(monkeypatch):
+    first = E.identity()
+    monkeypatch.setattr(E, "_IDENTITY", None)
+    monkeypatch.setattr(E, "_version", lambda dist: "0.0-other" if dist == "hypothesis" else "same")
+    assert E.identity() != first
+    assert "hypothesis" in E._DEPENDENCIES and "python-flint" in E._DEPENDENCIES
+
+
+def test_an_optimum_certificate_must_be_about_the_file_and_depth():
+    """A search that comes back from a worker with a certificate about other data (or another depth) is not
+    reported as certified for this file, even though that certificate checks on its own."""
+    import numpy as np
+
+    from certify.cli import _optimum_row
+    from certify.instances import load_data
+    from certify.optimum import propose_task
+
+    X4, G4, _ = load_data(SWEEP[2])  # circle4
+    X6, G6, _ = load_data(SWEEP[3])  # circle6
+    other = propose_task(X6, G6, 2)
+    row = _optimum_row(Path("circle4.npz"), other, X4, G4, 2)
+    assert row["state"] == "error" and "other data" in row["reason"]
+    own = propose_task(X4, G4, 2)
+    assert _optimum_row(Path("circle4.npz"), own, X4, G4, 2)["state"] == "certified"
+    row = _optimum_row(Path("circle4.npz"), own, X4, G4, 3)
+    assert row["state"] == "error" and "depth 2, not 3" in row["reason"]
+    assert np.array_equal(X4, load_data(SWEEP[2])[0])
+
+
+def test_losing_the_scheduler_fails_the_waiting_tasks_with_that_reason():
+    cl = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp",
+                                  dashboard_address=":0", host="127.0.0.1")
+    ex = E.DaskExecutor(cl.scheduler_address, no_worker_grace=5.0)
+    try:
+        import threading
+
+        threading.Timer(1.0, cl.close).start()
+        start = time.monotonic()
+        out = ex.map(sleep_then, [(i,) for i in range(6)])
+        assert time.monotonic() - start < 90
+        failed = [o for o in out if isinstance(o, E.TaskFailure)]
+        assert failed and all("scheduler" in o.reason for o in failed)
+    finally:
+        ex.close()
