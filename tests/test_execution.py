@@ -446,3 +446,12 @@ def test_losing_the_scheduler_fails_the_waiting_tasks_with_that_reason():
         assert failed and all("scheduler" in o.reason for o in failed)
     finally:
         ex.close()
+
+
+def test_a_task_refuses_to_run_on_other_code():
+    """The per-task check (for workers that join after the start): another digest raises before the task."""
+    ran = []
+    with pytest.raises(E.WorkerMismatch, match="other certify sources"):
+        E._on_worker(ran.append, "0" * 64, None, {}, 1)
+    assert ran == []
+    assert E._on_worker(square, E.identity(), None, {}, 3) == 9
