@@ -926,7 +926,7 @@ def fuzz(claim_id: str, examples: int, seed: int, deep: bool, json_out: str | No
 @click.option("--batch-size", type=click.IntRange(min=1), help="Mini-batch size (default: full batch).")
 @click.option("--loss", type=click.Choice(["mse", "ce"]), help="Squared loss or cross-entropy.")
 @click.option("--points", type=click.IntRange(min=1), help="Number of data points (a seeded subset).")
-@click.option("--seed", "seeds", type=int, multiple=True,
+@click.option("--seed", "seeds", type=click.IntRange(min=0), multiple=True,
               help="Seed of the initialisation and of the mini-batches (repeatable: a sweep, every depth once per seed).")
 @click.option("--record-every", type=click.IntRange(min=1), help="Record the loss and spectra every this many steps.")
 @click.option("--data", "data_path", type=click.Path(path_type=Path),

@@ -455,3 +455,9 @@ def test_a_task_refuses_to_run_on_other_code():
         E._on_worker(ran.append, "0" * 64, None, {}, 1)
     assert ran == []
     assert E._on_worker(square, E.identity(), None, {}, 3) == 9
+
+
+def test_a_negative_figure_seed_is_refused_before_any_training(tmp_path):
+    proc = _cli("figures", "--preset", "quick", "--seed", "-1", "--seed", "2", "--out", str(tmp_path / "f"),
+                "--steps", "5")
+    assert proc.returncode == 2 and "--seed" in proc.stderr and not (tmp_path / "f").exists()
