@@ -19,7 +19,7 @@ import numpy as np
 
 def measure(X, G, depth: int, repeat: int) -> dict:
     from certify.kernel.speed_certificate import check_document
-    from certify.optimum import certify_optimum
+    from certify.optimum.speeds import certify_optimum
 
     search, check = [], []
     for _ in range(repeat):
@@ -42,7 +42,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="best of K runs (default 3)")
     args = parser.parse_args()
-    from certify.datasets import example1_data
+    from certify.core.datasets import example1_data
 
     X, G = example1_data()
     rows = [dict(case="example1", **measure(X, G, d, args.repeat)) for d in (2, 3)]

@@ -104,7 +104,7 @@ def snapshot(workdir: Path) -> Path:
     same code for the whole benchmark, even if the sources are edited meanwhile (the workers' identity
     check would otherwise fail every run after an edit)."""
     import certify
-    from certify.paths import data_dir
+    from certify.core.paths import data_dir
 
     src = workdir / "src"
     package = Path(certify.__file__).resolve().parent
@@ -214,7 +214,7 @@ def warm_workers(address: str, seed: int) -> dict[str, float]:
     worker, as seen from here."""
     from distributed import Client
 
-    from certify.fuzz import PROPERTIES, run_chunk
+    from certify.fuzz.campaign import PROPERTIES, run_chunk
 
     seconds = {}
     with Client(address, timeout=START_TIMEOUT, set_as_default=False) as client:
@@ -537,7 +537,7 @@ def main() -> int:
                 results["total_seconds"] = round(time.perf_counter() - start, 1)
                 save()
         if not args.no_chunk_times:
-            from certify.fuzz import chunks
+            from certify.fuzz.campaign import chunks
 
             results["chunks"] = []
             for c, (n, chunk_seed) in enumerate(chunks(args.examples, args.seed)):

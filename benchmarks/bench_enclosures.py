@@ -21,7 +21,7 @@ import numpy as np
 
 
 def float_path(Ws, X, G):
-    from certify.rigorous import power_iteration
+    from certify.instance.enclosure import power_iteration
 
     acts, pres = [X], []
     a = X
@@ -45,8 +45,8 @@ def float_path(Ws, X, G):
 
 
 def certified_path(Ws, X, G):
-    from certify.instances import Instance
-    from certify.rigorous import enclose_network, weight_ratios
+    from certify.core.instances import Instance
+    from certify.instance.enclosure import enclose_network, weight_ratios
 
     inst = Instance(X=X, G=G, weights=tuple(Ws))
     net = enclose_network(inst, exact_norm=False)

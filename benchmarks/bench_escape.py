@@ -3,11 +3,11 @@
 Prints JSON with the times and the ratios loop / batched.  Not a test: run it by hand,
     python benchmarks/bench_escape.py [--quick] [--width W] [--steps S]
 Example 1 (Section 4), depth 3.  Every variant starts from the same points and takes the same steps
-(the schedule of ``certify.escape``), so the work is the same:
+(the schedule of ``certify.optimum.escape``), so the work is the same:
 
 * ``batched``: one ``escape_directions`` call on all R runs (weights of shape (R, n_l, n_{l-1}));
 * ``loop_batch_of_one``: R calls of ``escape_directions`` on one run each (the same numpy code);
-* ``loop_network``: R runs through ``certify.network.loss_gradient`` one matrix at a time (how the
+* ``loop_network``: R runs through ``certify.core.network.loss_gradient`` one matrix at a time (how the
   former solver ran).
 
 The final speeds of the three agree; the largest difference is reported.
@@ -23,9 +23,9 @@ import time
 
 import numpy as np
 
-from certify.datasets import example1_data
-from certify.escape import escape_directions, learning_rates, sphere_starts
-from certify.network import localized_loss, loss_gradient
+from certify.core.datasets import example1_data
+from certify.optimum.escape import escape_directions, learning_rates, sphere_starts
+from certify.core.network import localized_loss, loss_gradient
 
 
 def loop_network(init, X, G, rates):

@@ -6,7 +6,7 @@ Not a test: run it by hand.
         [--families gaussian rank1] [--width 1000] [--points 2000] [--timeout 1800] [--json PATH]
 
 What is timed is what a user runs.  For each weight family and depth L a network 784-1000x(L-1)-10 with
-N = 2000 data points is written with ``certify.instances.save_instance`` into a temporary directory, then
+N = 2000 data points is written with ``certify.core.instances.save_instance`` into a temporary directory, then
 three commands run as subprocesses, interleaved A L B A L B ... (``--rounds`` times each):
 
 * A: ``certify instance FILE --json OUT`` (the console script installed next to this Python, else
@@ -20,10 +20,10 @@ three commands run as subprocesses, interleaved A L B A L B ... (``--rounds`` ti
 
 The baseline computes, for the activations Z_0^s = X, Z_l^s = relu(W_l Z_{l-1}^s) (l = 0..L-1) and for
 every W_l: s_1 = ||A v|| / ||v|| with v from the same untrusted power iteration the tool uses (a copy of
-``certify.rigorous.power_iteration``: start ones/sqrt(n), up to 60 steps of A^T(A v), normalised, stopping
+``certify.instance.enclosure.power_iteration``: start ones/sqrt(n), up to 60 steps of A^T(A v), normalised, stopping
 once the Rayleigh quotient changes by less than 1e-15 relative), ||A||_F and the rank-one ratio 1 - s_1^2/||A||_F^2; the ReLU gaps
 ||min(Z_l, 0)||_F^2 / ||Z_l||_F^2 (l = 1..L-1); Tr[G^T Z_L] and ||theta||^2; and the float escape
-estimate the CLI prints (``certify.network.escape_report``): on the sphere rho = sqrt(L) theta/||theta||,
+estimate the CLI prints (``certify.core.network.escape_report``): on the sphere rho = sqrt(L) theta/||theta||,
 s = -L0(rho) and the residual ||grad L0(rho) + s rho|| (relu'(0) = 0).  Each activation is summarised as
 soon as it is formed and then dropped.  The backward pass of the escape estimate needs every activation
 again; the forward pass keeps only every k-th one (k = ceil(sqrt L)) and the backward pass recomputes
@@ -90,7 +90,7 @@ import numpy as np
 
 def power_iteration(A: np.ndarray, iterations: int = 60, rtol: float = 1e-15) -> np.ndarray:
     """The tool's untrusted witness for the top right singular vector (same steps, same start, same
-    early stop once the Rayleigh quotient settles; a copy of ``certify.rigorous.power_iteration``)."""
+    early stop once the Rayleigh quotient settles; a copy of ``certify.instance.enclosure.power_iteration``)."""
     A = np.asarray(A, dtype=np.float64)
     top = float(np.max(np.abs(A), initial=0.0))
     if 0 < top < math.inf and not (1e-100 < top < 1e100):
@@ -131,8 +131,8 @@ def library_run(path: str, out: str) -> None:
     """The library path: certify's report of the instance from Python (no command line, no printing)."""
     from pathlib import Path
 
-    from certify import jsonio
-    from certify.instance_report import instance_report
+    from certify.core import jsonio
+    from certify.instance.report import instance_report
 
     report, _ = instance_report(Path(path))
     with open(out, "w") as fh:
@@ -227,7 +227,7 @@ def _rms(A: np.ndarray) -> float:
 
 
 def make_instance(family: str, depth: int, width: int, points: int, d_in: int, d_out: int, seed: int):
-    from certify.instances import Instance
+    from certify.core.instances import Instance
 
     rng = np.random.default_rng([seed, FAMILIES.index(family), depth])
     X = rng.standard_normal((d_in, points))
@@ -388,7 +388,7 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 
 
 def bench_one(family: str, depth: int, args, workdir: str) -> dict:
-    from certify.instances import save_instance
+    from certify.core.instances import save_instance
 
     clock = time.perf_counter()
     inst = make_instance(family, depth, args.width, args.points, args.d_in, args.d_out, args.seed)
@@ -450,7 +450,7 @@ def bench_one(family: str, depth: int, args, workdir: str) -> dict:
 
 def startup(workdir: str, timeout: float) -> dict:
     """Process start-up and imports alone, each side once."""
-    cmds = {"certify_imports": [sys.executable, "-c", "import certify.cli, certify.instance_report"],
+    cmds = {"certify_imports": [sys.executable, "-c", "import certify.cli, certify.instance.report"],
             "numpy_import": [sys.executable, "-c", "import numpy"]}
     out = {}
     for name, cmd in cmds.items():

@@ -323,7 +323,7 @@ def target_modules(root: Path = ROOT) -> list[str]:
 
 def claims_of(path: str, root: Path = ROOT) -> list[str]:
     """Claim ids whose check lives in ``path`` or in a proofs module importing it (all of them for _sym)."""
-    from certify.claims.catalog import CATALOG
+    from certify.gate.catalog import CATALOG
 
     symbolic = [c for c in CATALOG if c.check and c.check.startswith("certify.proofs.")]
     stem = Path(path).stem

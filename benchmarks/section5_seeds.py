@@ -25,7 +25,7 @@ import json
 import math
 import time
 
-from certify.claims.replication import wilson_interval
+from certify.gate.replication import wilson_interval
 from certify.experiments.experiment import preset, run_experiment
 from certify.experiments.section5 import (OPT_TOL, PLATEAU_FACTOR, conjecture1_case, persistence_case,
                                           plateau_statistics)
@@ -68,7 +68,7 @@ def seeds_study(seeds: list[int], preset_name: str) -> list[dict]:
 
 
 def widths_study(widths: list[int], runs: int, steps: int) -> list[dict]:
-    from certify.claims.replication import Replication
+    from certify.gate.replication import Replication
     import certify.experiments.section5 as s5
 
     saved = s5.C1_PROTOCOL

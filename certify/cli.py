@@ -18,8 +18,10 @@ from typing import Any
 
 import click
 
-from certify import __version__, jsonio
-from certify.errors import InputError
+from certify import __version__
+
+from certify.core import jsonio
+from certify.core.errors import InputError
 
 
 class ExitCode(enum.IntEnum):
@@ -211,7 +213,7 @@ def _check_user_data(claims: list) -> None:
 def _executor(jobs: int, cluster: str | None, *, tasks: int | None = None) -> Any:
     """The executor for a command's ``--jobs`` and ``--cluster`` (or $CERTIFY_CLUSTER), checked like every
     other option: a bad value, an unreachable scheduler or a cluster without workers is exit 2."""
-    from certify.execution import CLUSTER_ENV, cluster_address, make_executor
+    from certify.core.execution import CLUSTER_ENV, cluster_address, make_executor
 
     if not 1 <= jobs <= MAX_JOBS:
         raise InputError(f"--jobs must lie between 1 and {MAX_JOBS} (one process each), got {jobs}")
@@ -239,9 +241,9 @@ def _execute(claims: list, *, command: str, seed: int, quick: bool, strict: bool
              cluster: str | None = None) -> ExitCode:
     """Run ``claims`` and report.  Every option and file is checked before the first claim runs; output
     files are written before anything is printed (a closed pipe cannot lose them)."""
-    from certify import baseline as bl
-    from certify.paths import data_dir
-    from certify.runner import workers
+    from certify.gate import baseline as bl
+    from certify.core.paths import data_dir
+    from certify.gate.runner import workers
 
     if baseline_in is not None and strict:
         raise InputError("--baseline and --strict exclude each other: with a baseline, the baseline decides "
@@ -258,7 +260,7 @@ def _execute(claims: list, *, command: str, seed: int, quick: bool, strict: bool
     if not claims:
         click.echo("certify: no claim selected", err=True)
         return ExitCode.NO_CLAIMS
-    from certify.execution import DaskExecutor
+    from certify.core.execution import DaskExecutor
 
     executor = _executor(jobs, cluster, tasks=workers(claims, jobs) if jobs > 1 else 1)
     with executor:
@@ -270,11 +272,11 @@ def _execute(claims: list, *, command: str, seed: int, quick: bool, strict: bool
 def _execute_on(executor: Any, claims: list, *, command: str, seed: int, quick: bool, strict: bool,
                 json_out: str | None, junit_out: str | None, baseline_out: str | None, base: Any,
                 patterns: list[str] | None, data: Path | None) -> ExitCode:
-    from certify import baseline as bl
-    from certify.claims import REGISTRY
-    from certify.paths import results_dir
-    from certify.report import json_report, junit_xml, print_results
-    from certify.runner import run_claims, store_results
+    from certify.gate import baseline as bl
+    from certify.gate.registry import REGISTRY
+    from certify.core.paths import results_dir
+    from certify.gate.report import json_report, junit_xml, print_results
+    from certify.gate.runner import run_claims, store_results
 
     err = _stderr_console()
     show_progress = err.is_terminal
@@ -369,7 +371,7 @@ def cli(debug: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the catalog as JSON.")
 def list_cmd(as_json: bool) -> int:
     """List every registered claim."""
-    from certify.claims import CATALOG
+    from certify.gate.registry import CATALOG
 
     if as_json:
         rows = [{"id": c.id, "paper_ref": c.paper_ref, "title": c.title, "section": c.section,
@@ -394,10 +396,10 @@ def show(claim_id: str) -> int:
     """Show a claim: statement, section, method and its last evidence."""
     from rich.panel import Panel
 
-    from certify.claims import select
-    from certify.paths import results_dir
-    from certify.report import status_text
-    from certify.runner import load_stored
+    from certify.gate.registry import select
+    from certify.core.paths import results_dir
+    from certify.gate.report import status_text
+    from certify.gate.runner import load_stored
 
     if any(ch in claim_id for ch in "*?["):
         raise InputError("show takes one claim id, not a pattern")
@@ -425,7 +427,7 @@ def show(claim_id: str) -> int:
 def run(claim_ids: tuple[str, ...], quick: bool, strict: bool, seed: int, cluster: str | None, jobs: int,
         json_out: str | None, junit_out: str | None, baseline_in: str | None, baseline_out: str | None) -> int:
     """Run the given claims (ids or glob patterns such as 'lemma-a4*')."""
-    from certify.claims import select
+    from certify.gate.registry import select
 
     return _execute(select(list(claim_ids)), command="run", seed=seed, quick=quick, strict=strict, jobs=jobs,
                     json_out=json_out, junit_out=junit_out, baseline_in=baseline_in, baseline_out=baseline_out,
@@ -437,7 +439,7 @@ def run(claim_ids: tuple[str, ...], quick: bool, strict: bool, seed: int, cluste
 def all_cmd(quick: bool, strict: bool, seed: int, cluster: str | None, jobs: int, json_out: str | None,
             junit_out: str | None, baseline_in: str | None, baseline_out: str | None) -> int:
     """Run every registered claim: the CI gate."""
-    from certify.claims import CATALOG
+    from certify.gate.registry import CATALOG
 
     return _execute(list(CATALOG), command="all", seed=seed, quick=quick, strict=strict, jobs=jobs,
                     json_out=json_out, junit_out=junit_out, baseline_in=baseline_in, baseline_out=baseline_out,
@@ -468,8 +470,8 @@ def instance(file: Path, json_out: str | None, ps: tuple[float, ...], theta0_nor
              r: float | None) -> int:
     """Certify the paper's inequalities on a network of your own (.npz): Section 2's identities,
     Lemma A.4, Prop. 3.4, Theorem 3.1's ratios, Definition 2.1, the escape-time bound."""
-    from certify.instance_report import instance_report, print_instance_report
-    from certify.rigorous import DEFAULT_PS
+    from certify.instance.report import instance_report, print_instance_report
+    from certify.instance.enclosure import DEFAULT_PS
 
     if (theta0_norm is None) != (r is None):
         raise InputError("--theta0-norm and --r go together")
@@ -488,7 +490,7 @@ def _print_speed_report(report: Any, out: Any, source: str) -> None:
     from rich.markup import escape
 
     from certify.kernel.verdict import show
-    from certify.report import markup_safe
+    from certify.gate.report import markup_safe
 
     first = report.first_failure
     if report.ok:
@@ -543,8 +545,8 @@ def optimum(files: tuple[Path, ...], depth: int, json_out: str | None, cert_out:
     Several files are searched as independent tasks (--jobs, --cluster); each certificate is then checked
     here, by the exact kernel.  Exit 0 when every interval is certified, 1 when a check fails or a task
     could not run, 2 when a file or option is unusable (with several files: any file refused)."""
-    from certify.instances import load_data
-    from certify.optimum import MAX_DEPTH, propose_task, validate_data, validate_limits
+    from certify.core.instances import load_data
+    from certify.optimum.speeds import MAX_DEPTH, propose_task, validate_data, validate_limits
 
     if not 2 <= depth <= MAX_DEPTH:  # before the files are read: the depth alone decides this
         raise InputError(f"--depth must be between 2 and {MAX_DEPTH}, got {depth}")
@@ -588,7 +590,7 @@ def optimum(files: tuple[Path, ...], depth: int, json_out: str | None, cert_out:
     with _executor(jobs, cluster, tasks=len(files)) as executor:
         def progress(i: int, outcome: Any) -> None:
             if several and err.is_terminal:
-                from certify.report import markup_safe
+                from certify.gate.report import markup_safe
 
                 what = ("searched" if isinstance(outcome, dict) and "document" in outcome
                         else "refused" if isinstance(outcome, dict) else "failed")
@@ -608,8 +610,8 @@ def _optimum_row(file: Path, outcome: Any, X: Any, G: Any, depth: int) -> dict[s
     """One data file's outcome, checked here: {"file", "state": certified|failed|refused|error, ...}.  The
     search ran elsewhere, so its certificate must also be about this file's X and G and about --depth
     (the digest of the exact data, as `certify check --data` compares it), not only check on its own."""
-    from certify.execution import TaskFailure
-    from certify.optimum import check_proposal, exact_data
+    from certify.core.execution import TaskFailure
+    from certify.optimum.speeds import check_proposal, exact_data
 
     if isinstance(outcome, TaskFailure):
         return {"file": file, "state": "error", "reason": outcome.reason}
@@ -657,7 +659,7 @@ def _optimum_one(file: Path, row: dict[str, Any], depth: int, json_out: str | No
     if row["state"] == "refused":
         raise InputError(row["reason"])
     if row["state"] == "error":
-        from certify.report import markup_safe
+        from certify.gate.report import markup_safe
 
         if json_out:
             _write(json_out, jsonio.dumps({**_optimum_json(row, depth, None), "executor": where}, indent=2) + "\n")
@@ -697,7 +699,7 @@ def _optimum_many(rows: list[dict[str, Any]], depth: int, json_out: str | None, 
     status of the worst file (refused: 2, failed or not run: 1)."""
     from rich.markup import escape
 
-    from certify.report import markup_safe
+    from certify.gate.report import markup_safe
 
     paths: list[str | None] = []
     for row in rows:
@@ -754,8 +756,8 @@ def plateau(files: tuple[Path, ...], max_depth: int, figure_out: str | None, jso
     (upper(L) - lower(L-1)).  Nothing is claimed about depths that were not sampled.  Depths whose
     certificates exceed the checker's limits are reported as refused.  Exit 1 if a check fails."""
     from certify.experiments.depth_sweep import render_figure, sweep
-    from certify.optimum import MAX_DEPTH
-    from certify.report import markup_safe
+    from certify.optimum.speeds import MAX_DEPTH
+    from certify.gate.report import markup_safe
 
     if not 2 <= max_depth <= MAX_DEPTH:  # before any file is read
         raise InputError(f"--max-depth must be between 2 and {MAX_DEPTH}, got {max_depth}")
@@ -817,7 +819,7 @@ def check(certificate: Path, data_file: Path | None) -> int:
     one depth on 2-D data (certify/optimal-speed-certificate), an invariant for every depth
     (certify/optimal-speed-invariant), and depth 2 on data of any dimension (certify/optimal-speed-cones)."""
     from certify.kernel.speed_certificate import CertificateFormatError
-    from certify.optimum import check_any_document, load_certificate
+    from certify.optimum.speeds import check_any_document, load_certificate
 
     doc = load_certificate(certificate)
     start = time.perf_counter()
@@ -828,12 +830,12 @@ def check(certificate: Path, data_file: Path | None) -> int:
     seconds = time.perf_counter() - start
     same_data = True
     if data_file is not None:
-        from certify.instances import load_data
-        from certify.optimum import exact_data
+        from certify.core.instances import load_data
+        from certify.optimum.speeds import exact_data
 
         X, G, _ = load_data(data_file)
         same_data = exact_data(X, G)["sha256"] == doc["data"]["sha256"]
-    from certify.report import markup_safe
+    from certify.gate.report import markup_safe
 
     out = _stdout_console()
     if not same_data:  # the first line says FAIL whenever the exit status will be 1
@@ -863,11 +865,11 @@ def fuzz(claim_id: str, examples: int, seed: int, deep: bool, json_out: str | No
     runs as chunks of 1000 examples with seeds seed, seed + 1, ...; their outcomes are merged as if they had
     run in order, stopping at the first counterexample, so the verdict is the same on one process, several,
     or a cluster.  The local example database (.certify/hypothesis) is replayed by local runs only."""
-    from certify.claims import REGISTRY
-    from certify.execution import DaskExecutor
-    from certify.fuzz import CHUNK, PROPERTIES, fuzz_verdict
-    from certify.paths import data_dir, results_dir
-    from certify.report import status_text
+    from certify.gate.registry import REGISTRY
+    from certify.core.execution import DaskExecutor
+    from certify.fuzz.campaign import CHUNK, PROPERTIES, fuzz_verdict
+    from certify.core.paths import data_dir, results_dir
+    from certify.gate.report import status_text
 
     cid = claim_id if claim_id.endswith(".fuzz") else f"{claim_id}.fuzz"
     if cid not in PROPERTIES:
@@ -982,8 +984,8 @@ def escape(file: Path, depth: int, width: int, restarts: int, steps: int, seed: 
     residual and per-layer numerical ranks.  Untrusted: speeds found are lower bounds on s*."""
     import numpy as np
 
-    from certify.escape import escape_directions, summary_lines
-    from certify.instances import MAX_LAYERS, load_data
+    from certify.optimum.escape import escape_directions, summary_lines
+    from certify.core.instances import MAX_LAYERS, load_data
 
     for name, value in (("--depth", depth), ("--width", width), ("--restarts", restarts), ("--steps", steps)):
         if value < 1:
@@ -1015,7 +1017,7 @@ def figure2(out_dir: Path, runs: int, seed: int, steps: int) -> int:
     """Figure 2 of Section 4.1 (Example 1, depth 3, widths 4..64: the fraction of runs faster than
     sqrt(2) - 1, with Wilson 95% intervals and a one-sided Cochran-Armitage trend test at level 0.01) and
     Figure 7 (eq. (6)).  Exit 1 when the trend test does not reject."""
-    from certify.section4_experiments import LEVEL, MARGIN, figure2 as make_figure2
+    from certify.experiments.section4 import LEVEL, MARGIN, figure2 as make_figure2
 
     _check_out_dir(out_dir)
     report = make_figure2(out_dir, runs=runs, seed=seed, steps=steps)

@@ -17,7 +17,7 @@ Every strategy takes keyword arguments only (``min_``/``max_``/``allow_`` names)
 first, so shrunk counterexamples are small and readable.
 """
 
-from certify._strategies import (
+from certify.fuzz.strategies import (
     cost_gradients,
     datasets,
     instances,
@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 # nothing is exposed or lost by accident: the public names are exactly the strategies defined privately
-from certify import _strategies as _impl  # noqa: E402
+from certify.fuzz import strategies as _impl  # noqa: E402
 
 _defined = {name for name, obj in vars(_impl).items()
             if callable(obj) and not name.startswith("_") and getattr(obj, "__module__", "") == _impl.__name__}

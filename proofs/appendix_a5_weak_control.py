@@ -26,7 +26,7 @@ from typing import Callable
 
 import sympy as sp
 
-from certify.claims.base import Context
+from certify.gate.claim import Context
 from certify.kernel.verdict import Status, Verdict
 from certify.proofs._sym import Ledger
 

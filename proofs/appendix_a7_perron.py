@@ -22,7 +22,7 @@ import itertools
 
 import sympy as sp
 
-from certify.claims.base import Context
+from certify.gate.claim import Context
 from certify.kernel.verdict import Status, Verdict
 from certify.proofs._sym import Ledger
 

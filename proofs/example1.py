@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from certify.claims.base import Context
+from certify.gate.claim import Context
 from certify.kernel.verdict import Status, Verdict
 from certify.proofs._sym import to_arb
 

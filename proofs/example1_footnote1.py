@@ -37,7 +37,7 @@ from typing import Any
 
 import sympy as sp
 
-from certify.claims.base import Context
+from certify.gate.claim import Context
 from certify.kernel.verdict import Status, Verdict
 from certify.proofs._sym import Ledger
 from certify.proofs.example1 import N, data, localized_loss, printed_weights, squared_norm

@@ -33,7 +33,7 @@ from typing import Any
 
 import sympy as sp
 
-from certify.claims.base import Context
+from certify.gate.claim import Context
 from certify.followup.activations import ACTIVATIONS, CLASSIFIED
 from certify.kernel.verdict import Verdict
 from certify.proofs._sym import Ledger

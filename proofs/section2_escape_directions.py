@@ -28,7 +28,7 @@ from typing import Any
 
 import sympy as sp
 
-from certify.claims.base import Context
+from certify.gate.claim import Context
 from certify.kernel.verdict import Status, Verdict
 from certify.proofs._sym import Ledger
 from certify.proofs.example1 import data, forward
@@ -108,8 +108,8 @@ def check_definition(ctx: Context | None = None) -> Verdict:
     found = kinks(Ws, X, G)
     norm = sum(v**2 for W in Ws for v in W)
     speed = -sp.simplify((G * forward(Ws, X).T)[0, 0])
-    from certify.optimum import check_footnote2_exact
-    from certify.paths import data_dir
+    from certify.optimum.speeds import check_footnote2_exact
+    from certify.core.paths import data_dir
 
     optimum = check_footnote2_exact(ctx if ctx is not None else Context(0, data_dir()))
     minimiser = ledger.fact("eq. (2) with W3 = [-1] lies on the sphere with speed 1/2, and s*(3) = 1/2 is "

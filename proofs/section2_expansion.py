@@ -20,7 +20,7 @@ import itertools
 
 import sympy as sp
 
-from certify.claims.base import Context
+from certify.gate.claim import Context
 from certify.kernel.verdict import Verdict
 from certify.proofs._sym import Ledger
 

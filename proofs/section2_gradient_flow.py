@@ -33,7 +33,7 @@ from typing import Any
 
 import sympy as sp
 
-from certify.claims.base import Context
+from certify.gate.claim import Context
 from certify.kernel.verdict import Status, Verdict
 from certify.proofs._sym import Ledger
 

@@ -40,7 +40,7 @@ from typing import Any, Callable
 
 import sympy as sp
 
-from certify.claims.base import Context
+from certify.gate.claim import Context
 from certify.kernel.verdict import Status, Verdict
 from certify.proofs._sym import Ledger
 from certify.proofs.section2_passing import relu, verify_output_bound_steps

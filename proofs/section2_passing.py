@@ -38,7 +38,7 @@ from typing import Any, Callable
 
 import sympy as sp
 
-from certify.claims.base import Context
+from certify.gate.claim import Context
 from certify.kernel.verdict import Verdict
 from certify.proofs._sym import Ledger
 from certify.proofs.appendix_a5_weak_control import log_bound

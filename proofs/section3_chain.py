@@ -53,7 +53,7 @@ from typing import Any, Callable
 import sympy as sp
 from flint import fmpq
 
-from certify.claims.base import Context
+from certify.gate.claim import Context
 from certify.kernel.verdict import Status, Verdict, from_comparison
 from certify.proofs import appendix_a8_theorem as a8
 from certify.proofs._sym import Ledger

@@ -1,12 +1,12 @@
-"""Baselines: record a run, compare later runs with it (certify/baseline.py and --baseline/--write-baseline)."""
+"""Baselines: record a run, compare later runs with it (certify/gate/baseline.py and --baseline/--write-baseline)."""
 
 import json
 import xml.etree.ElementTree as ET
 
 import pytest
 
-from certify import baseline as bl
-from certify.claims.base import Claim
+from certify.gate import baseline as bl
+from certify.gate.claim import Claim
 from certify.cli import ExitCode, main
 from certify.kernel.verdict import Evidence, Status, Verdict
 from tests.conftest import run_cli
@@ -90,7 +90,7 @@ DEFAULT = {"fake.a": ("proved", None), "fake.b": ("erratum", "proved"), "fake.c"
 def fake(monkeypatch, tmp_path):
     """Replace the catalog by four fake claims (a: proved, b: erratum -> proved, c: skipped, d: a
     refuted experiment, which the default rule lets pass) and keep results in tmp_path."""
-    import certify.claims as claims
+    import certify.gate.registry as claims
 
     catalog = tuple(Claim(cid, "eq1", cid, "s", "st", Evidence.EXPERIMENT if cid == "fake.d" else Evidence.SYMBOLIC,
                           check=f"{__name__}:check_{cid[-1]}") for cid in DEFAULT)
@@ -300,7 +300,7 @@ BAD = {
 
 @pytest.fixture
 def no_work(monkeypatch):
-    import certify.runner as runner
+    import certify.gate.runner as runner
 
     def refuse(*args, **kwargs):
         raise AssertionError("a claim ran")
@@ -342,7 +342,7 @@ def test_the_size_cap_holds_for_what_is_read(tmp_path, monkeypatch):
     """The cap is on the bytes read, not on the size the file system reports: /proc files report 0."""
     from pathlib import Path
 
-    from certify.errors import InputError
+    from certify.core.errors import InputError
 
     proc_file = Path("/proc/self/maps")
     if not proc_file.is_file():

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from certify import escape as E
+from certify.optimum import escape as E
 from certify.cli import main
-from certify.datasets import example1_data
+from certify.core.datasets import example1_data
 from certify.experiments import data as D
 
 from tests.conftest import one_line_error as _one_line_error

@@ -12,8 +12,8 @@ import pytest
 
 from certify.cli import main
 from certify.kernel import speed_certificate as K
-from certify.optimum import arrangement, exact_data, _q
-from certify import optimum
+from certify.optimum.speeds import arrangement, exact_data, _q
+from certify.optimum import speeds as optimum
 
 from tests.conftest import one_line_error as _one_line_error
 
@@ -186,7 +186,7 @@ def test_the_size_of_the_numbers_is_bounded_with_their_count(monkeypatch):
     import pytest as _pytest
 
     from certify.kernel import speed_certificate as sc
-    from certify.paths import data_dir
+    from certify.core.paths import data_dir
 
     doc = _json.loads((data_dir() / "certificates" / "example1-depth3.json").read_text())
     assert sc.check_document(doc).ok

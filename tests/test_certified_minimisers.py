@@ -1,4 +1,4 @@
-"""Prop. 3.3 and Theorem 3.1 on certified minimisers (certify/certified_minimisers.py)."""
+"""Prop. 3.3 and Theorem 3.1 on certified minimisers (certify/optimum/certified_minimisers.py)."""
 
 import json
 from fractions import Fraction
@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 from flint import fmpq
 
-import certify.paths
-from certify import certified_minimisers as cm
-from certify.claims.base import Context
+import certify.core.paths
+from certify.optimum import certified_minimisers as cm
+from certify.gate.claim import Context
 from certify.kernel.quadratic import QSqrt2
 from certify.kernel.verdict import Status
 
-CTX = Context(seed=0, data_dir=certify.paths.data_dir())
+CTX = Context(seed=0, data_dir=certify.core.paths.data_dir())
 
 
 @pytest.fixture(scope="module")

@@ -233,7 +233,7 @@ def test_instance_options_are_validated(args):
 
 def _results():
     from certify.kernel.verdict import Status
-    from certify.runner import Result
+    from certify.gate.runner import Result
 
     long_message = ("as printed the bound drops ||X||_F, which makes it fail on an exact depth-3 flow; "
                     "a_very_long_token_without_any_space_" * 3 + " the corrected bound is exact on that flow")
@@ -253,7 +253,7 @@ def _results():
 def test_table_fits_the_width_and_cuts_nothing(width):
     from rich.console import Console
 
-    from certify.report import print_results
+    from certify.gate.report import print_results
 
     results = _results()
     console = Console(width=width, file=io.StringIO(), color_system=None, legacy_windows=False)
@@ -275,7 +275,7 @@ def test_table_fits_the_width_and_cuts_nothing(width):
 
 
 def test_summary_line_gives_wall_time_and_check_time():
-    from certify.report import summary_line
+    from certify.gate.report import summary_line
 
     line = summary_line(_results(), wall=28.1, jobs=2).plain
     assert "4 claims in 28.1 s wall (5.0 s of checks, 2 jobs)" in line
@@ -286,10 +286,10 @@ def test_summary_line_gives_wall_time_and_check_time():
 # --- outputs checked before the work ---------------------------------------------------------------
 
 EXAMPLE1 = str(ROOT / "data/instances/example1-rank-two.npz")
-WORK = {"run": "certify.runner:run_claims", "all": "certify.runner:run_claims",
-        "instance": "certify.instance_report:instance_report", "fuzz": "certify.fuzz:fuzz_verdict",
-        "optimum": "certify.optimum:certify_optimum", "escape": "certify.escape:escape_directions",
-        "figure2": "certify.section4_experiments:figure2", "figures": "certify.experiments.report:run_figures",
+WORK = {"run": "certify.gate.runner:run_claims", "all": "certify.gate.runner:run_claims",
+        "instance": "certify.instance.report:instance_report", "fuzz": "certify.fuzz.campaign:fuzz_verdict",
+        "optimum": "certify.optimum.speeds:certify_optimum", "escape": "certify.optimum.escape:escape_directions",
+        "figure2": "certify.experiments.section4:figure2", "figures": "certify.experiments.report:run_figures",
         "escape-time": "certify.followup.report:escape_time_report"}
 OUTPUT_CASES = [
     ["run", "lemma-a4", "--json", "BAD"], ["run", "lemma-a4", "--junit", "BAD"],
@@ -329,9 +329,9 @@ def test_every_output_is_checked_before_the_work(tmp_path, capsys, monkeypatch, 
                                   ["all", "--json", "-", "--write-baseline", "-"],
                                   ["run", "lemma-a4", "--json", "SAME", "--junit", "SAME"]])
 def test_two_outputs_to_one_place_are_refused(tmp_path, capsys, monkeypatch, args):
-    import certify.runner
+    import certify.gate.runner
 
-    monkeypatch.setattr(certify.runner, "run_claims", lambda *a, **k: pytest.fail("a claim ran"))
+    monkeypatch.setattr(certify.gate.runner, "run_claims", lambda *a, **k: pytest.fail("a claim ran"))
     args = [str(tmp_path / "same.json") if a == "SAME" else a for a in args]
     code = main(args)
     out, err = capsys.readouterr()

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from certify.deepen import ConstructionError, deepen, safe_norms, unit_contributions
-from certify.network import forward, localized_loss
+from certify.optimum.deepen import ConstructionError, deepen, safe_norms, unit_contributions
+from certify.core.network import forward, localized_loss
 
 
 def _net():

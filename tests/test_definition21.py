@@ -3,7 +3,7 @@
 import numpy as np
 import sympy as sp
 
-from certify.network import localized_loss
+from certify.core.network import localized_loss
 from certify.proofs import section2_escape_directions as d21
 from certify.proofs.example1 import data
 

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from certify import jsonio
+from certify.core import jsonio
 from certify.cli import ExitCode, main
-from certify.datasets import DEPTH_SWEEP_DIR, DEPTH_SWEEP_RECIPES
+from certify.core.datasets import DEPTH_SWEEP_DIR, DEPTH_SWEEP_RECIPES
 from certify.experiments.depth_sweep import (
     BOUNDED,
     DECREASE,
@@ -23,7 +23,7 @@ from certify.experiments.depth_sweep import (
     classify,
     sweep,
 )
-from certify.instances import load_data
+from certify.core.instances import load_data
 from tests.conftest import ROOT, one_line_error
 
 SWEEP_DIR = ROOT / "data" / "instances" / DEPTH_SWEEP_DIR
@@ -122,7 +122,7 @@ def test_the_sweep_json_is_strict(tiny_sweep):
 
 
 def test_a_depth_beyond_the_size_limits_is_recorded_as_refused(monkeypatch):
-    from certify import optimum
+    from certify.optimum import speeds as optimum
 
     monkeypatch.setattr(optimum, "MAX_TREE_NODES", 10)  # the depth-4 tree of circle4 has 58 nodes
     (ds,) = sweep([CIRCLE4], [2, 4]).data

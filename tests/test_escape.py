@@ -6,16 +6,16 @@ import math
 import numpy as np
 import pytest
 
-import certify.escape as E
-import certify.section4_experiments as S4
+import certify.optimum.escape as E
+import certify.experiments.section4 as S4
 from certify.cli import main
-from certify.datasets import example1_data, example1_rank_two_weights
+from certify.core.datasets import example1_data, example1_rank_two_weights
 from certify.kernel.verdict import Status
-from certify.network import escape_report, localized_loss, loss_gradient
+from certify.core.network import escape_report, localized_loss, loss_gradient
 
 
 def _reference_run(Ws, X, G, rates):
-    """One run, one layer at a time, through certify.network (the unbatched code path)."""
+    """One run, one layer at a time, through certify.core.network (the unbatched code path)."""
     L = len(Ws)
     for lr in rates:
         grads = loss_gradient(Ws, X, G)
@@ -163,7 +163,7 @@ def _fake_study(successes, runs=20, widths=(4, 8, 16)):
 
 
 def test_width_helps_decision_rule(monkeypatch):
-    from certify.claims.base import Context
+    from certify.gate.claim import Context
 
     ctx = Context(seed=1, data_dir=None, quick=True)
     monkeypatch.setattr(S4, "width_study", lambda *a, **k: _fake_study([10, 10, 10]))
@@ -183,7 +183,7 @@ def test_width_helps_decision_rule(monkeypatch):
 
 
 def test_depth_decision_rule_pools_runs_and_never_refutes(monkeypatch):
-    from certify.claims.base import Context
+    from certify.gate.claim import Context
 
     ctx = Context(seed=1, data_dir=None, quick=True)  # 3 runs
     rows = lambda speeds: [{"depth": L, "best_speed": s, "best_ranks": [1], "best_residual": 0.0}  # noqa: E731
@@ -207,7 +207,7 @@ def test_depth_decision_rule_pools_runs_and_never_refutes(monkeypatch):
 
 
 def test_depth_claim_runs_in_quick_mode():
-    from certify.claims.base import Context
+    from certify.gate.claim import Context
 
     v = S4.check_depths(Context(seed=0, data_dir=None, quick=True))
     assert v.status is Status.REPRODUCED

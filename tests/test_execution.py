@@ -1,4 +1,4 @@
-"""Executors (certify.execution): the same outcomes in this process, a local pool and a Dask cluster;
+"""Executors (certify.core.execution): the same outcomes in this process, a local pool and a Dask cluster;
 dead workers retried once then reported; never a hang; bad cluster settings are exit 2."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from certify import execution as E
-from certify import fuzz as F
-from certify.errors import InputError
+from certify.core import execution as E
+from certify.fuzz import campaign as F
+from certify.core.errors import InputError
 
 distributed = pytest.importorskip("distributed")  # the cluster extra is part of the dev install
 
@@ -168,9 +168,9 @@ def test_cluster_outcomes_failures_and_retry(cluster, tmp_path):
 
 
 def test_cluster_claims_and_fuzz_match_the_local_run(cluster, tmp_path, monkeypatch):
-    from certify.claims import select
-    from certify.paths import data_dir
-    from certify.runner import run_claims
+    from certify.gate.registry import select
+    from certify.core.paths import data_dir
+    from certify.gate.runner import run_claims
 
     claims = select(["lemma-a4*", "prop3.4.*", "a1.*"])
     here = run_claims(claims, seed=4, data_dir=data_dir(), quick=True, jobs=1)
@@ -416,8 +416,8 @@ def test_an_optimum_certificate_must_be_about_the_file_and_depth():
     import numpy as np
 
     from certify.cli import _optimum_row
-    from certify.instances import load_data
-    from certify.optimum import propose_task
+    from certify.core.instances import load_data
+    from certify.optimum.speeds import propose_task
 
     X4, G4, _ = load_data(SWEEP[2])  # circle4
     X6, G6, _ = load_data(SWEEP[3])  # circle6

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from flint import fmpq
 
-from certify.claims import REGISTRY
-from certify.claims.base import Context
-from certify.errors import InputError
+from certify.gate.registry import REGISTRY
+from certify.gate.claim import Context
+from certify.core.errors import InputError
 from certify.experiments import claims as C
 from certify.experiments.data import digits, load_images, read_idx, standardise
 from certify.experiments.experiment import (
@@ -35,7 +35,7 @@ from certify.experiments.training import (
 )
 from certify.kernel.arith import EXACT
 from certify.kernel.verdict import Status
-from certify.network import loss_gradient, squared_norm
+from certify.core.network import loss_gradient, squared_norm
 from tests.conftest import run_cli
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import certify.paths
-from certify.claims.base import Context
-from certify.errors import InputError
+import certify.core.paths
+from certify.gate.claim import Context
+from certify.core.errors import InputError
 from certify.experiments import cifar10, section5
 from certify.experiments.experiment import ExperimentSpec
 from certify.experiments.training import TrainConfig
@@ -19,7 +19,7 @@ from certify.kernel.verdict import Status
 
 
 def ctx(quick: bool = False, seed: int = 0) -> Context:
-    return Context(seed=seed, data_dir=certify.paths.data_dir(), quick=quick)
+    return Context(seed=seed, data_dir=certify.core.paths.data_dir(), quick=quick)
 
 
 # --- conjecture (1) -----------------------------------------------------------------------------------

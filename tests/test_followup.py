@@ -13,7 +13,7 @@ import pytest
 import sympy as sp
 from flint import arb, fmpq
 
-from certify.errors import InputError
+from certify.core.errors import InputError
 from certify.followup import escape_time as E
 from certify.followup import imbalance as I
 from certify.followup.activations import ACTIVATIONS, Tie, get
@@ -414,7 +414,7 @@ def test_too_many_stalled_draws_make_a_run_inconclusive():
 
 def _escape_status(monkeypatch, laws, quick=False):
     """check_escape_symmetric on synthetic runs: run i uses laws[i % len(laws)] for its single (3, 5)."""
-    from certify.claims.base import Context
+    from certify.gate.claim import Context
     from certify.followup import claims as C
 
     def fake_runs(budget, seeds, variant):
@@ -459,7 +459,7 @@ def test_protocol_decisions_on_synthetic_runs(monkeypatch):
 
 
 def _flow_status(monkeypatch, outcomes, quick=False):
-    from certify.claims.base import Context
+    from certify.gate.claim import Context
     from certify.followup import claims as C
 
     runs = iter(range(10))
@@ -502,7 +502,7 @@ def test_quick_runs_are_the_first_runs_of_the_full_protocol():
 
 
 def test_the_escape_claims_reproduce_at_the_quick_budget():
-    from certify.claims.base import Context
+    from certify.gate.claim import Context
     from certify.followup import claims as C
 
     v = C.check_escape_he(Context(seed=3, data_dir=None, quick=True))

@@ -3,8 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from certify import fuzz as F
-from certify.instances import load_instance
+from certify.fuzz import campaign as F
+from certify.core.instances import load_instance
 from certify.kernel.verdict import Status
 from tests.conftest import run_cli
 
@@ -42,8 +42,8 @@ def test_prop34_counts_the_activations_from_l_equal_0():
     # with p < 1/L the count (1-p)L exceeds L - 1: only the reading l = 0..L-1 (X included) can meet it
     L, p = 4, 0.1
     assert F._needed(p, L) == 4 > L - 1
-    from certify.rigorous import check_prop34, enclose_network
-    from certify.paths import instances_dir
+    from certify.instance.enclosure import check_prop34, enclose_network
+    from certify.core.paths import instances_dir
 
     inst = load_instance(instances_dir() / "nearly-rank-one-depth4.npz")
     net = enclose_network(inst)
@@ -63,7 +63,7 @@ def test_fuzz_command(tmp_path):
 
 
 def test_projected_gradient_descent_finds_the_linear_optimum():
-    from certify.escape import projected_gradient_descent
+    from certify.optimum.escape import projected_gradient_descent
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((3, 5))
@@ -110,8 +110,8 @@ def test_a_seed_gives_the_same_examples_whatever_ran_before_in_the_process():
     script = (
         "import sys\n"
         "if sys.argv[1] == 'heavy':\n"
-        "    import certify.optimum, certify.escape, certify.section4_experiments, certify.experiments.claims\n"
-        "from certify.fuzz import PROPERTIES, run\n"
+        "    import certify.optimum.speeds, certify.optimum.escape, certify.experiments.section4, certify.experiments.claims\n"
+        "from certify.fuzz.campaign import PROPERTIES, run\n"
         "out = run(PROPERTIES['prop3.4.fuzz'](), examples=40, seed_value=123)\n"
         "print(out.examples, repr(float(out.min_slack)))\n"
     )

@@ -30,7 +30,7 @@ def _recorded() -> dict[str, tuple[str, str | None]]:
 
 
 def test_the_shipped_baseline_covers_the_catalog_at_the_gate_budget():
-    from certify.claims import REGISTRY
+    from certify.gate.registry import REGISTRY
 
     data = json.loads(BASELINE.read_text())
     assert data["seed"] == 0 and data["quick"] is False

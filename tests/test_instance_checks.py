@@ -1,7 +1,7 @@
 import numpy as np
 
-from certify.instance_checks import check_euler, check_homogeneity, check_lemma_a4
-from certify.instances import Instance
+from certify.instance.exact import check_euler, check_homogeneity, check_lemma_a4
+from certify.core.instances import Instance
 from certify.kernel.verdict import Status
 from tests.conftest import random_net
 

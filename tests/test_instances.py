@@ -3,12 +3,12 @@ import json
 import numpy as np
 import pytest
 
-from certify.datasets import example1_data, example1_rank_two_weights, shipped_instances
-from certify.errors import InstanceError
-from certify.instances import Instance, load_instance, save_instance
+from certify.core.datasets import example1_data, example1_rank_two_weights, shipped_instances
+from certify.core.errors import InstanceError
+from certify.core.instances import Instance, load_instance, save_instance
 from certify.kernel import EXACT
-from certify.network import squared_norm
-from certify.paths import instances_dir
+from certify.core.network import squared_norm
+from certify.core.paths import instances_dir
 
 SHIPPED = ["example1-rank-two", "example1", "random-depth3", "random-depth5", "nearly-rank-one-depth8", "nearly-rank-one-depth4",
            "digits-trained"]
@@ -33,7 +33,7 @@ def test_shipped_files_match_their_recipe(name):
 
 
 def test_every_shipped_file_has_a_recipe():
-    from certify.datasets import RECIPES
+    from certify.core.datasets import RECIPES
 
     on_disk = {p.stem for p in instances_dir().glob("*.npz")}
     assert on_disk == set(RECIPES) == set(SHIPPED)

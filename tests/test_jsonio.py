@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from certify import jsonio
-from certify.errors import InputError
+from certify.core import jsonio
+from certify.core.errors import InputError
 
 
 def test_read_caps_the_bytes_it_reads(tmp_path, monkeypatch):

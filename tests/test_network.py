@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from certify.kernel import BALL, EXACT, FLOAT
 from certify.kernel.compare import encloses
-from certify.network import (
+from certify.core.network import (
     escape_report,
     flatten,
     forward,

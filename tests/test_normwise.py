@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 from flint import arb, fmpq
 
-from certify.instances import Instance
+from certify.core.instances import Instance
 from certify.kernel import normwise as NW
 from certify.kernel.arith import EXACT, sum_of_squares_exact
 from certify.kernel.compare import encloses, endpoints
-from certify.network import forward
-from certify.rigorous import enclose_network, slices_for_depth
+from certify.core.network import forward
+from certify.instance.enclosure import enclose_network, slices_for_depth
 
 mpmath.mp.dps = 50
 
@@ -207,7 +207,7 @@ def test_activation_norm_stays_tight_when_negative_entries_dominate(ratio):
 
 @pytest.mark.parametrize("scale", [1.0, 1e-40, 1e40, 1e-200, 1e200])
 def test_float_escape_estimate_does_not_depend_on_the_scale_of_theta(scale):
-    from certify.network import escape_report, flatten, localized_loss, loss_gradient, to_sphere
+    from certify.core.network import escape_report, flatten, localized_loss, loss_gradient, to_sphere
 
     rng = np.random.default_rng(3)
     Ws = [rng.standard_normal((6, 4)), rng.standard_normal((5, 6)), rng.standard_normal((2, 5))]
@@ -221,8 +221,8 @@ def test_float_escape_estimate_does_not_depend_on_the_scale_of_theta(scale):
 
 
 def test_an_overflowed_instance_reports_unknown_not_zero(tmp_path):
-    from certify.instance_report import instance_report
-    from certify.instances import save_instance
+    from certify.instance.report import instance_report
+    from certify.core.instances import save_instance
 
     rng = np.random.default_rng(1)
     inst = Instance(X=rng.standard_normal((3, 4)) * 1e300, G=rng.standard_normal((1, 4)),
@@ -277,7 +277,7 @@ def test_spectral_bound_is_within_1e_7_of_the_norm():
 def test_prop34_tightened_below_the_true_ratios_does_not_certify_at_depth_16(seed):
     """A false variant on the three-slice path: the bound scaled below every true ratio must not certify."""
     from certify.kernel.verdict import Status
-    from certify.rigorous import check_prop34
+    from certify.instance.enclosure import check_prop34
 
     rng = np.random.default_rng(seed)
     L = 16

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from certify.cli import main
 from certify.kernel.speed_certificate import CertificateFormatError, check_document, parse_number
-from certify.optimum import certify_optimum
+from certify.optimum.speeds import certify_optimum
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 CERTS = {d: json.loads((DATA / "certificates" / f"example1-depth{d}.json").read_text()) for d in (2, 3)}
@@ -223,7 +223,7 @@ def test_depth2_interval_on_random_data_is_certified_and_right(case):
 @settings(max_examples=4, deadline=None)
 @given(_planar_data(max_points=5))
 def test_depth3_interval_on_random_data_is_certified_and_above_every_found_network(case):
-    from certify.escape import projected_gradient_descent
+    from certify.optimum.escape import projected_gradient_descent
 
     X, G = case
     if not G.any() or not X.any():
@@ -338,7 +338,7 @@ EXACT = {d: json.loads((DATA / "certificates" / f"example1-exact-depth{d}.json")
 def test_exact_example1_data_are_the_sines_and_cosines():
     import sympy as sp
 
-    from certify.optimum import example1_exact_data
+    from certify.optimum.speeds import example1_exact_data
 
     X, G = example1_exact_data()
     for j in range(1, 9):
@@ -453,9 +453,9 @@ def test_too_many_sign_patterns_is_a_format_error():
 
 
 def test_transfer_to_exact_data_is_entry_by_entry():
-    from certify.datasets import example1_data
-    from certify.errors import InputError
-    from certify.optimum import _float_data_gap
+    from certify.core.datasets import example1_data
+    from certify.core.errors import InputError
+    from certify.optimum.speeds import _float_data_gap
 
     X, G = example1_data()
     assert float(_float_data_gap(X, G).upper()) < 1e-14
@@ -467,7 +467,7 @@ def test_transfer_to_exact_data_is_entry_by_entry():
 def test_definition21_erratum_needs_the_optimum_certificate(tmp_path):
     import shutil
 
-    from certify.claims.base import Context
+    from certify.gate.claim import Context
     from certify.proofs.section2_escape_directions import check_definition
 
     shutil.copytree(DATA / "certificates", tmp_path / "certificates")

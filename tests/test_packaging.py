@@ -41,7 +41,7 @@ def test_nothing_imports_a_top_level_proofs_package():
     offenders = [str(p.relative_to(ROOT)) for folder in ("certify", "proofs", "tests", "benchmarks")
                  for p in (ROOT / folder).rglob("*.py") if pattern.search(p.read_text())]
     assert offenders == []
-    from certify.claims import REGISTRY
+    from certify.gate.registry import REGISTRY
 
     for claim in REGISTRY.values():
         if claim.check:
@@ -51,7 +51,7 @@ def test_nothing_imports_a_top_level_proofs_package():
 def test_a_checkout_without_an_install_finds_its_proofs():
     """No editable finder (as with PYTHONPATH=checkout and no install): certify.proofs is still proofs/."""
     code = ("import sys; sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f).lower()]; "
-            "import certify.proofs.example1 as e, certify.paths as p; print(e.__file__); print(p.data_dir())")
+            "import certify.proofs.example1 as e, certify.core.paths as p; print(e.__file__); print(p.data_dir())")
     env = {k: v for k, v in os.environ.items() if k not in ("CERTIFY_DATA",)}
     env["PYTHONPATH"] = str(ROOT)
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT / "tests", env=env, capture_output=True, text=True,
@@ -99,7 +99,7 @@ def test_wheel_in_a_fresh_venv_runs_the_gate(tmp_path):
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    where = _run([str(py), "-c", "import certify, certify.paths as p; print(certify.__file__); print(p.data_dir())"],
+    where = _run([str(py), "-c", "import certify, certify.core.paths as p; print(certify.__file__); print(p.data_dir())"],
                  elsewhere, env, 120)
     module_file, data = where.stdout.split()
     assert Path(module_file).is_relative_to(home) and Path(data).is_relative_to(home), where.stdout

@@ -6,9 +6,9 @@ import shutil
 
 import pytest
 
-from certify.claims.base import Context
+from certify.gate.claim import Context
 from certify.kernel.verdict import Status
-from certify.paths import data_dir
+from certify.core.paths import data_dir
 from certify.proofs.section5_plateau import check_example1_depth4, check_example1_every_depth
 
 

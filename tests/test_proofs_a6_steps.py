@@ -3,15 +3,15 @@
 import sympy as sp
 from flint import arb
 
-import certify.paths
-from certify.claims.base import Context
+import certify.core.paths
+from certify.gate.claim import Context
 from certify.kernel.verdict import Status
 from certify.proofs import appendix_a6_strong_control as a6
 from certify.proofs._sym import Ledger, to_arb
 
 
 def ctx():
-    return Context(seed=0, data_dir=certify.paths.data_dir())
+    return Context(seed=0, data_dir=certify.core.paths.data_dir())
 
 
 def test_frobenius_remark_is_false_and_the_split_holds():

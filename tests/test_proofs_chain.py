@@ -4,15 +4,15 @@ planted falsehoods (a wrong constant, the printed non-strict count, a wrong sign
 import sympy as sp
 from flint import fmpq
 
-import certify.paths
-from certify.claims.base import Context
+import certify.core.paths
+from certify.gate.claim import Context
 from certify.kernel.verdict import Status
 from certify.proofs import section3_chain as ch
 from certify.proofs._sym import Ledger
 
 
 def ctx():
-    return Context(seed=0, data_dir=certify.paths.data_dir())
+    return Context(seed=0, data_dir=certify.core.paths.data_dir())
 
 
 # --- thm3.1.chain --------------------------------------------------------------------------------

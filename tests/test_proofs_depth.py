@@ -4,8 +4,8 @@ import pytest
 import sympy as sp
 from flint import fmpq
 
-import certify.paths
-from certify.claims.base import Context
+import certify.core.paths
+from certify.gate.claim import Context
 from certify.kernel.quadratic import QSqrt2
 from certify.kernel.verdict import Status
 from certify.proofs import appendix_a4_depth as a4
@@ -15,7 +15,7 @@ from certify.proofs._sym import Ledger
 
 @pytest.fixture(scope="module")
 def ctx():
-    return Context(seed=0, data_dir=certify.paths.data_dir())
+    return Context(seed=0, data_dir=certify.core.paths.data_dir())
 
 
 # --- (a) depth one ------------------------------------------------------------------------------------------

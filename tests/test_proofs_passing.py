@@ -5,8 +5,8 @@ constant, time or activation) that must not come out proved."""
 
 import sympy as sp
 
-import certify.paths
-from certify.claims.base import Context
+import certify.core.paths
+from certify.gate.claim import Context
 from certify.kernel.verdict import Status
 from certify.proofs import example1_footnote1 as fn
 from certify.proofs import section2_origin as origin
@@ -15,7 +15,7 @@ from certify.proofs._sym import Ledger
 
 
 def ctx() -> Context:
-    return Context(seed=0, data_dir=certify.paths.data_dir())
+    return Context(seed=0, data_dir=certify.core.paths.data_dir())
 
 
 # --- footnote 1 --------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import importlib
 
-from certify.claims import CATALOG, PAPER_CLAIMS, REGISTRY
+from certify.gate.registry import CATALOG, PAPER_CLAIMS, REGISTRY
 from certify.kernel.verdict import Evidence
 
 

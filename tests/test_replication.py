@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from certify.claims.replication import Replication, replicate, run_seed, wilson_interval
+from certify.gate.replication import Replication, replicate, run_seed, wilson_interval
 from certify.kernel.verdict import Status
 
 P = Replication(runs=5, reproduce_at_least=4, refute_at_most=1, quick_runs=3)

@@ -1,9 +1,9 @@
 from pathlib import Path
 
-from certify.claims.base import Claim, claim_seed
+from certify.gate.claim import Claim, claim_seed
 from certify.cli import ExitCode, exit_code_for
 from certify.kernel.verdict import Evidence, Status, Verdict
-from certify.runner import Result, run_claim
+from certify.gate.runner import Result, run_claim
 
 
 def broken_check(ctx):
@@ -72,8 +72,8 @@ def test_pending_claims_are_skipped_with_their_issue():
 
 
 def test_parallel_plan_groups_shared_caches_and_starts_the_longest_first():
-    from certify.claims.catalog import CATALOG
-    from certify.runner import plan
+    from certify.gate.catalog import CATALOG
+    from certify.gate.runner import plan
 
     tasks = plan(list(CATALOG))
     assert sorted(i for t in tasks for i in t) == sorted(c.id for c in CATALOG)  # every claim exactly once
@@ -88,8 +88,8 @@ def test_parallel_plan_groups_shared_caches_and_starts_the_longest_first():
 
 
 def test_workers_counts_the_processes_a_run_keeps_busy():
-    from certify.claims.catalog import CATALOG
-    from certify.runner import plan, workers
+    from certify.gate.catalog import CATALOG
+    from certify.gate.runner import plan, workers
 
     claims = list(CATALOG)
     assert workers(claims, 1) == 1 and workers(claims[:1], 8) == 1

@@ -6,12 +6,12 @@ import numpy as np
 import sympy as sp
 from flint import arb, fmpq
 
-from certify import fuzz as F
-from certify.instance_checks import check_lemma_a4
-from certify.instances import Instance, load_instance
+from certify.fuzz import campaign as F
+from certify.instance.exact import check_lemma_a4
+from certify.core.instances import Instance, load_instance
 from certify.kernel.verdict import Status, from_comparison, from_exact_identity
-from certify.paths import instances_dir
-from certify.rigorous import check_claimed_speed, check_prop34, enclose_network
+from certify.core.paths import instances_dir
+from certify.instance.enclosure import check_claimed_speed, check_prop34, enclose_network
 from certify.proofs import appendix_a1_homogeneity as a1
 from certify.proofs import appendix_a4_depth as a4
 from certify.proofs import appendix_a5_weak_control as a5
@@ -63,9 +63,9 @@ def _certificate_variants():
     import tempfile
     from pathlib import Path
 
-    from certify.claims.base import Context
-    from certify.optimum import check_footnote2, check_rank_one_certificate
-    from certify.paths import data_dir
+    from certify.gate.claim import Context
+    from certify.optimum.speeds import check_footnote2, check_rank_one_certificate
+    from certify.core.paths import data_dir
 
     out = {}
     for depth, value, check in ((3, "0.4999", check_footnote2), (2, "0.4142", check_rank_one_certificate)):
@@ -78,7 +78,7 @@ def _certificate_variants():
             doc["upper"]["value"] = doc["lower"]["value"] = value  # a consistent lie about the interval
             path.write_text(json.dumps(doc))
             out[f"example1 depth-{depth} certificate: upper end {value}"] = check(Context(0, root))
-    from certify.optimum import check_footnote2_exact
+    from certify.optimum.speeds import check_footnote2_exact
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -76,27 +76,27 @@ def _canonical(doc):
 
 @pytest.fixture(scope="module")
 def found():
-    from certify.speed_invariant_search import example1_invariant
+    from certify.optimum.invariant_search import example1_invariant
 
     return example1_invariant()
 
 
 def test_the_search_rebuilds_the_shipped_file(found):
-    from certify.speed_invariant_search import example1_invariant_document
+    from certify.optimum.invariant_search import example1_invariant_document
 
     assert json.loads(json.dumps(example1_invariant_document(found))) == SHIPPED
 
 
 @pytest.mark.parametrize("depth", [4, 5])
 def test_the_shipped_trees_are_the_invariant_unrolled(found, depth):
-    from certify.speed_invariant_search import example1_tree_document
+    from certify.optimum.invariant_search import example1_tree_document
 
     shipped = json.loads((CERTS / f"example1-exact-depth{depth}.json").read_text())
     assert json.loads(json.dumps(example1_tree_document(depth, found))) == shipped
 
 
 def test_the_search_is_the_same_in_a_fresh_process_with_another_hash_seed():
-    code = ("import hashlib, json; from certify.speed_invariant_search import example1_invariant_document as d; "
+    code = ("import hashlib, json; from certify.optimum.invariant_search import example1_invariant_document as d; "
             "print(hashlib.sha256(json.dumps(json.loads(json.dumps(d())), sort_keys=True, "
             "separators=(',', ':')).encode()).hexdigest())")
     env = dict(os.environ, PYTHONHASHSEED="2718")

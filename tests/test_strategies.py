@@ -4,7 +4,7 @@ from hypothesis import find, given, settings
 from hypothesis.errors import InvalidArgument
 
 import certify.strategies as S
-from certify.instances import validate
+from certify.core.instances import validate
 
 
 @given(S.instances())
@@ -63,7 +63,7 @@ def test_shrinking_gives_small_readable_counterexamples():
 
 
 def test_public_names_match_the_implementation():
-    import certify._strategies as impl
+    import certify.fuzz.strategies as impl
 
     assert set(S.__all__) <= set(dir(impl))
     assert all(callable(getattr(S, name)) for name in S.__all__)

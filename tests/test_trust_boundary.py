@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 from certify.cli import ExitCode, main
-from certify.claims.base import Context
-from certify.instances import Instance, exact_float64, load_data, load_instance, save_instance
-from certify.errors import InputError, InstanceError
+from certify.gate.claim import Context
+from certify.core.instances import Instance, exact_float64, load_data, load_instance, save_instance
+from certify.core.errors import InputError, InstanceError
 from certify.kernel.verdict import Status, Verdict
-from certify.paths import instances_dir
+from certify.core.paths import instances_dir
 
 EXAMPLE1 = instances_dir() / "example1.npz"
 
@@ -128,7 +128,7 @@ def test_save_instance_refuses_to_round():
 # --- 4. shipped-instance results are keyed by file, never merged by name -------------------------
 
 def test_results_are_keyed_by_file_and_shared_names_reported(tmp_path):
-    from certify import instance_checks
+    from certify.instance import exact as instance_checks
 
     d = tmp_path / "instances"
     d.mkdir()
@@ -217,9 +217,9 @@ def test_object_arrays_are_refused_from_the_header(tmp_path):
 # --- 7. a check that exits, and bugs: exit 3 with one line, the traceback under --debug -----------
 
 def test_system_exit_in_a_check_is_an_error_result():
-    from certify.runner import run_claim
+    from certify.gate.runner import run_claim
 
-    claim = next(iter(__import__("certify.claims", fromlist=["CATALOG"]).CATALOG))
+    claim = next(iter(__import__("certify.gate.registry", fromlist=["CATALOG"]).CATALOG))
 
     class Exits:
         def __getattr__(self, name):
@@ -233,7 +233,7 @@ def test_system_exit_in_a_check_is_an_error_result():
 
 
 def test_internal_errors_are_one_line_and_debug_shows_the_traceback(capsys, monkeypatch):
-    import certify.instance_report as ir
+    import certify.instance.report as ir
 
     def broken(*args, **kwargs):
         raise RuntimeError("a bug\nsecond line")
@@ -262,7 +262,7 @@ def test_lemma_a4_is_exact_without_rational_arrays(monkeypatch):
     """Lemma A.4 sums squares exactly at numpy speed: it must not build fmpq arrays of the weights (a
     2048 x 2048 layer took 43 s and 1 GB that way), and it must still decide instances on the sphere
     ||theta||^2 = L exactly, where balls cannot."""
-    from certify import instance_checks
+    from certify.instance import exact as instance_checks
     from certify.kernel import arith
 
     def refuse(*args, **kwargs):

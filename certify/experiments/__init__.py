@@ -2,5 +2,5 @@
 initialisation on real data, finding the saddles, and the low-rank statistics of the weights.
 
 Untrusted numerics: these modules produce runs, figures and ``reproduced``/``refuted`` verdicts;
-the only certified statement (Prop. 3.4 on a snapshot) goes through :mod:`certify.rigorous`.
+the only certified statement (Prop. 3.4 on a snapshot) goes through :mod:`certify.instance.enclosure`.
 """

@@ -63,8 +63,8 @@ from typing import Callable
 
 import numpy as np
 
-from certify.claims.base import Context
-from certify.errors import InputError
+from certify.gate.claim import Context
+from certify.core.errors import InputError
 from certify.experiments.data import (MAX_DATA_BYTES_ENV, READ_CHUNK, Dataset, load_images, max_data_bytes,
                                      standardise)
 from certify.experiments.experiment import ExperimentResult, ExperimentSpec, preset, run_experiment

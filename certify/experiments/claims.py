@@ -15,7 +15,7 @@ were fixed from the paper's wording before any run was looked at:
   s_i/s_(i+1) among the top 10, at least half of the layers have d_l >= 2 after the second drop,
   and fewer than half after the first.  A run without a second drop cannot test this and is
   skipped, saying so;
-* **Prop. 3.4 at the snapshot**: certified with the kernel's enclosures (certify/rigorous.py) on the
+* **Prop. 3.4 at the snapshot**: certified with the kernel's enclosures (certify/instance/enclosure.py) on the
   snapshot rescaled into the ball ||theta||^2 <= L, with G = grad C(0) of the training loss;
 * **close to an escape direction** (Section 2.2: the direction converges to a critical point of L0
   on the sphere): the relative residual ||grad L0(rho) + s rho|| / ||grad L0(rho)|| of Definition 2.1
@@ -39,7 +39,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from certify.claims.base import Context
+from certify.gate.claim import Context
 from certify.experiments.experiment import EXPERIMENT_SEED, ExperimentResult, preset, run_experiment, spearman
 from certify.kernel.verdict import Status, Verdict, combine
 
@@ -146,10 +146,10 @@ def second_saddle_case(result: ExperimentResult) -> Verdict:
 
 
 def snapshot_instance(result: ExperimentResult, key: str = SNAPSHOT):
-    """The snapshot as an :class:`~certify.instances.Instance`: X, G = grad C(0), and the weights rescaled
+    """The snapshot as an :class:`~certify.core.instances.Instance`: X, G = grad C(0), and the weights rescaled
     (floats) just inside the ball ||theta||^2 <= L; the checks decide the hypothesis exactly."""
-    from certify.instances import Instance, validate
-    from certify.network import to_sphere
+    from certify.core.instances import Instance, validate
+    from certify.core.network import to_sphere
 
     snap = result.snapshots[key]
     Ws = [W * (1.0 - 2.0**-40) for W in to_sphere(snap.weights)]
@@ -160,7 +160,7 @@ def snapshot_instance(result: ExperimentResult, key: str = SNAPSHOT):
 
 def prop34_case(result: ExperimentResult) -> Verdict:
     """Prop. 3.4's count on the snapshot, certified by the kernel's enclosures."""
-    from certify.rigorous import DEFAULT_PS, check_prop34, enclose_network
+    from certify.instance.enclosure import DEFAULT_PS, check_prop34, enclose_network
 
     skip = _no_escape(result, "Prop. 3.4 at the snapshot")
     if skip:
@@ -177,7 +177,7 @@ def prop34_case(result: ExperimentResult) -> Verdict:
 
 def escape_direction_case(result: ExperimentResult) -> Verdict:
     """Definition 2.1's relative residual of theta/||theta|| at the snapshot is <= RESIDUAL_MAX, s > 0."""
-    from certify.network import escape_report
+    from certify.core.network import escape_report
 
     skip = _no_escape(result, "escape direction at the snapshot")
     if skip:
@@ -242,7 +242,7 @@ def _figure_paths(preset_name: str, out: str) -> dict[str, dict[str, str]]:
 
 
 def figures_dir() -> Path:
-    from certify.paths import results_dir
+    from certify.core.paths import results_dir
 
     return results_dir().parent / "figures" / "section3.3"
 

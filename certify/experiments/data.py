@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from certify.errors import InputError
-from certify.instances import npy_header
-from certify.limits import env_limit
+from certify.core.errors import InputError
+from certify.core.instances import npy_header
+from certify.core.limits import env_limit
 
 # --- limits on files the user hands to ``certify figures --data`` --------------------------------------
 #: the most bytes an image or label array may hold as stored (the idx header's or the npy header's

@@ -27,7 +27,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from certify.errors import InputError
+from certify.core.errors import InputError
 from certify.experiments.data import Dataset, digits
 from certify.experiments.saddles import Saddles, detect_saddles
 from certify.experiments.training import TrainConfig, TrainingRun, cost_gradient_at_zero, train

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from certify.errors import InputError
+from certify.core.errors import InputError
 from certify.experiments.experiment import ExperimentResult
 
 DPI = 90

@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from certify.errors import InputError
+from certify.core.errors import InputError
 from certify.experiments.data import Dataset, load_images
 from certify.experiments.experiment import ExperimentResult, ExperimentSpec, preset, run_experiment, with_overrides
 
@@ -60,7 +60,7 @@ def _progress_bar(console: Any, specs: list[ExperimentSpec]):
 
 def run_figures(specs: list[ExperimentSpec], out: Path, *, dataset: Dataset | None = None,
                 progress_console: Any = None, executor: Any = None) -> dict[str, Any]:
-    """Train every spec (one task each on ``executor``, :mod:`certify.execution`; here when None), write
+    """Train every spec (one task each on ``executor``, :mod:`certify.core.execution`; here when None), write
     its figures into ``out`` and return the summary (also written to ``out/summary.json``).  Each training
     seeds itself and uses one BLAS thread, so where it ran does not change it; a training whose task could
     not run is listed under ``failed`` with the reason."""
@@ -75,7 +75,7 @@ def run_figures(specs: list[ExperimentSpec], out: Path, *, dataset: Dataset | No
     start = time.perf_counter()
     parallel = executor is not None and executor.kind != "serial"
     if parallel:  # one training per task; the per-step progress stays on the workers
-        from certify.execution import TaskFailure
+        from certify.core.execution import TaskFailure
 
         done = [0]
 

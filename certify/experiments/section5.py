@@ -13,13 +13,13 @@ rank-one speed sqrt(2) - 1 more often; here the target is the *certified optimum
 the optimal speed is known exactly: s*(3) = 1/2 at depth 3 (claim ``footnote2.optimal-speed.exact``;
 the optimum has a rank-two first layer) and s*(2) = sqrt(2) - 1 at depth 2 (claim
 ``example1.rank-one-speed.exact``).  "GD" is projected gradient descent on the sphere
-||theta||^2 = L (:mod:`certify.escape`), the direction dynamics of gradient flow in q-time
+||theta||^2 = L (:mod:`certify.optimum.escape`), the direction dynamics of gradient flow in q-time
 (Section 2.1) discretised, from Gaussian starts.  A run *finds the optimum* when its final speed is at
 least s* - ``OPT_TOL``.  Per depth, ``C1_PROTOCOL`` independent runs at each width of ``C1_WIDTHS``
 (each run its own seed, derived from the claim's seed; ``--quick`` makes the first runs):
 
 * depth 3 is reproduced when at least 30 of the 50 runs at the widest width (32) find 1/2 (15 of 25
-  under --quick; the replication rule of :mod:`certify.claims.replication`) *and* the fraction that
+  under --quick; the replication rule of :mod:`certify.gate.replication`) *and* the fraction that
   finds it increases with the width (one-sided Cochran-Armitage trend test on (log2 width, successes)
   at level 0.01); refuted when at most 10 of 50 find it at width 32 and the trend test does not reject
   (widening does not help); undecided otherwise;
@@ -89,8 +89,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from certify.claims.base import Context
-from certify.claims.replication import Replication, run_seed
+from certify.gate.claim import Context
+from certify.gate.replication import Replication, run_seed
 from certify.experiments.claims import PROTOCOL as SECTION33_PROTOCOL
 from certify.experiments.claims import RANK_ONE_MAX, SNAPSHOT, shared_results
 from certify.experiments.experiment import EXPERIMENT_SEED, ExperimentResult, rank_one_ratio
@@ -117,7 +117,7 @@ TREND_LEVEL = 0.01
 
 def _starts(seeds: Sequence[int], widths: list[int], depth: int) -> list[np.ndarray]:
     """One Gaussian start on the sphere per run, run i drawn from default_rng([seed_i, depth, width])."""
-    from certify.escape import sphere_starts
+    from certify.optimum.escape import sphere_starts
 
     parts = [sphere_starts(np.random.default_rng([int(s), depth, widths[1]]), widths, 1) for s in seeds]
     return [np.concatenate([p[l] for p in parts]) for l in range(depth)]
@@ -128,9 +128,9 @@ def conjecture1_case(depth: int, claim_seed: int, quick: bool, *, target: float 
                      need_trend: bool | None = None) -> Verdict:
     """Projected gradient descent on Example 1 at ``depth``: do the runs at the widest width reach the
     certified optimum (or ``target``, for planted falsehoods), and more often at larger widths?"""
-    from certify.datasets import example1_data
-    from certify.escape import escape_directions
-    from certify.section4_experiments import cochran_armitage
+    from certify.core.datasets import example1_data
+    from certify.optimum.escape import escape_directions
+    from certify.experiments.section4 import cochran_armitage
 
     s_star, s_text, source = OPTIMA[depth]
     goal = s_star if target is None else float(target)
@@ -179,7 +179,7 @@ def conjecture1_case(depth: int, claim_seed: int, quick: bool, *, target: float 
           "rule": rule, "best_speed_found": best, "above_optimum_by": best - s_star,
           "run_seeds": seeds, "seeds": "run i starts from numpy default_rng([seed_i, depth, width]); seed_i a hash "
           "of the claim's seed and i",
-          "method": "projected gradient descent on ||theta||^2 = L (certify.escape, annealed step): the direction "
+          "method": "projected gradient descent on ||theta||^2 = L (certify.optimum.escape, annealed step): the direction "
                     "dynamics of gradient flow in q-time (Section 2.1), discretised"}
     trend_text = f"; trend Z = {z:.2f}, p = {p:.2g}" if not math.isnan(z) else "; no variation across widths"
     msg = (f"depth {depth}: runs reaching {s_text} - {OPT_TOL:g} per width {fractions} (Wilson 95% at width "

@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterator, Protocol, Sequence
 
 import numpy as np
 
-from certify.errors import InputError
+from certify.core.errors import InputError
 
 LOSSES = ("ce", "mse")
 

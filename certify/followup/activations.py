@@ -28,7 +28,7 @@ import sympy as sp
 from flint import arb, fmpq
 from scipy.special import erf, expit
 
-from certify.errors import InputError
+from certify.core.errors import InputError
 
 
 class Tie(ArithmeticError):

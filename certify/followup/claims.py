@@ -2,7 +2,7 @@
 
 Instance checks go through the kernel (exact rationals, balls); the flow and escape-time checks are
 experiments: several independent runs, each judged by its own rule, decided by
-:func:`certify.claims.replication.replicate` (reproduced when enough runs pass; refuted only when the
+:func:`certify.gate.replication.replicate` (reproduced when enough runs pass; refuted only when the
 failure is robust; undecided otherwise).  The protocols, their thresholds and the measured per-run
 pass rates behind the numbers of runs are stated below (and in :mod:`certify.followup.escape_time`)
 before any run.
@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from certify.claims.base import Context
-from certify.claims.replication import Replication, replicate
+from certify.gate.claim import Context
+from certify.gate.replication import Replication, replicate
 from certify.followup import escape_time as E
 from certify.followup import imbalance as I
 from certify.kernel.verdict import Verdict, combine

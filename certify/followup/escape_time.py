@@ -67,7 +67,7 @@ Per-run rule (one run = every (r, L) of a budget, ``seeds`` paired draws each), 
   so one stalled draw (17%) leaves the run testable and two (33%) do not.
 
 The claims (claims.py) make several independent runs and decide by
-:func:`certify.claims.replication.replicate`; a failure is robust (:func:`robust_failure`) only
+:func:`certify.gate.replication.replicate`; a failure is robust (:func:`robust_failure`) only
 when the pooled slopes exclude -(r-2) on both halves of the grid without a trend toward it.
 
 History: the first protocol fitted OLS over independent draws per eps with per-fit t-intervals
@@ -87,7 +87,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from certify.errors import InputError
+from certify.core.errors import InputError
 from certify.followup.activations import get as get_activation
 
 D_IN, WIDTH, N_POINTS = 3, 8, 12

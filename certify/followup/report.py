@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from certify.errors import InputError
+from certify.core.errors import InputError
 from certify.followup import escape_time as E
 from certify.followup import figures as Fg
 

@@ -24,11 +24,11 @@ from flint import arb, fmpq
 from hypothesis import HealthCheck, assume, given, seed, settings, target
 from hypothesis import strategies as st
 
-from certify import _strategies as S
-from certify.instances import Instance, save_instance
+from certify.fuzz import strategies as S
+from certify.core.instances import Instance, save_instance
 from certify.kernel.arith import BALL, EXACT
 from certify.kernel.compare import nearest_float
-from certify.network import forward, frobenius_norm, localized_loss
+from certify.core.network import forward, frobenius_norm, localized_loss
 
 #: a float slack below -TOL is re-checked rigorously; slacks in [-TOL, 0) are float rounding of an
 #: equality case unless proven otherwise, and are reported (smallest slack) but not chased
@@ -111,7 +111,7 @@ def prop34_evaluate(case: tuple[Instance, float], bound_factor: float = 1.0) -> 
     violated = False
     if slack < -TOL:  # confirm with enclosures: only a certain violation counts
         from certify.kernel.verdict import Status
-        from certify.rigorous import check_prop34, enclose_network
+        from certify.instance.enclosure import check_prop34, enclose_network
 
         net = enclose_network(inst)
         v = check_prop34(net, net.activations, ps=(p,), tighten=bound_factor)
@@ -133,7 +133,7 @@ def prop34_property(bound_factor: float = 1.0, max_depth: int = 5) -> FuzzProper
 
 def prop32_evaluate(case: tuple[Instance, int], loss_margin: float = 0.0) -> Evaluation:
     """L0 does not increase, ||theta'||^2 <= L + k, new layers rank one, no ReLU effect after layer L."""
-    from certify.deepen import ConstructionError, deepen, unit_contributions
+    from certify.optimum.deepen import ConstructionError, deepen, unit_contributions
 
     inst, k = case
     inst = _flip_to_negative(inst)
@@ -363,9 +363,9 @@ def chunks(examples: int, seed_value: int) -> list[tuple[int, int]]:
 def merge(outcomes: list[Any], seed_value: int) -> FuzzOutcome:
     """One campaign's outcome from its chunks' outcomes (in chunk order), as if they had run one after the
     other and stopped at the first counterexample: the chunks after it do not count, whichever finished
-    first.  A chunk that did not run (:class:`certify.execution.TaskFailure`) is left out of the counts;
+    first.  A chunk that did not run (:class:`certify.core.execution.TaskFailure`) is left out of the counts;
     :func:`failures` lists them."""
-    from certify.execution import TaskFailure
+    from certify.core.execution import TaskFailure
 
     total, smallest, capped = 0, math.inf, False
     for out in outcomes:
@@ -393,7 +393,7 @@ def capped_chunks(outcomes: list[Any]) -> list[int]:
 
 def failures(outcomes: list[Any]) -> list[str]:
     """'chunk k: reason' for each chunk that did not run, before the first counterexample."""
-    from certify.execution import TaskFailure
+    from certify.core.execution import TaskFailure
 
     found = []
     for k, out in enumerate(outcomes):
@@ -416,7 +416,7 @@ def run_in_chunks(prop: FuzzProperty | Callable[[], FuzzProperty], *, examples: 
                   database_dir: Path | None = None, executor: Any = None) -> FuzzOutcome:
     """``examples`` examples as runs of at most CHUNK (:func:`chunks`); stops at the first counterexample.
     ``prop`` is a property (run here, one chunk after the other) or a factory of one, whose chunks run on
-    ``executor`` (:mod:`certify.execution`; this process when None).  The outcome does not depend on the
+    ``executor`` (:mod:`certify.core.execution`; this process when None).  The outcome does not depend on the
     executor (:func:`merge`)."""
     outcomes = run_chunks(prop, examples=examples, seed_value=seed_value, database_dir=database_dir,
                           executor=executor)
@@ -429,8 +429,8 @@ def run_in_chunks(prop: FuzzProperty | Callable[[], FuzzProperty], *, examples: 
 def run_chunks(prop: FuzzProperty | Callable[[], FuzzProperty], *, examples: int, seed_value: int,
                database_dir: Path | None = None, executor: Any = None,
                on_done: Callable[[int, Any], None] | None = None) -> list[Any]:
-    """The chunks' outcomes in order (:data:`certify.execution.SKIPPED` after a counterexample)."""
-    from certify.execution import SerialExecutor
+    """The chunks' outcomes in order (:data:`certify.core.execution.SKIPPED` after a counterexample)."""
+    from certify.core.execution import SerialExecutor
 
     plan = chunks(examples, seed_value)
     db = None if database_dir is None else str(database_dir)
@@ -525,7 +525,7 @@ check_prop34 = _gate("prop3.4.fuzz")
 def prop33_pgd_case(seed_value: int) -> tuple[bool, dict]:
     """One run: data u v^T + E with ||E||_F = eps, the best direction found by projected gradient descent,
     and whether its ratios are below 8 ||G|| eps/(s - ||G|| eps), s its own speed."""
-    from certify.escape import projected_gradient_descent
+    from certify.optimum.escape import projected_gradient_descent
 
     rng = np.random.default_rng(seed_value)
     d_in, n, depth, width = 3, 6, 3, 4
@@ -560,13 +560,13 @@ def prop33_pgd_experiment(seed_value: int, quick: bool = False):
     """Prop. 3.3 at the best direction found on nearly rank-one data, over independent runs: the ratios are
     compared with 8 ||G|| eps/(s - ||G|| eps), s the best speed found (an estimate of s*, so this is an
     experiment: the true bound, with s* >= s, is smaller)."""
-    from certify.claims.replication import Replication, replicate
+    from certify.gate.replication import Replication, replicate
 
     protocol = Replication(runs=5, reproduce_at_least=4, refute_at_most=1, quick_runs=3)
     return replicate(protocol, seed_value, quick, prop33_pgd_case,
                      what="every ratio of the best direction found on a nearly rank-one data set (eps = 0.02) is "
                           "below 8||G|| eps/(s - ||G|| eps) with s its own speed",
-                     extra={"method": "projected gradient descent on the sphere (certify.escape)",
+                     extra={"method": "projected gradient descent on the sphere (certify.optimum.escape)",
                             "per_run_rule": "the largest rank-one ratio and ReLU gap of the best direction found "
                                             "is <= the bound; a run where ||G|| eps >= s, or with a non-finite "
                                             "number, cannot test the statement"})

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from certify.errors import InputError
+from certify.core.errors import InputError
 
 #: the environment variable that names a scheduler when ``--cluster`` is not given
 CLUSTER_ENV = "CERTIFY_CLUSTER"
@@ -504,7 +504,7 @@ def identity() -> str:
     if _IDENTITY is None:
         import certify
         import certify.proofs
-        from certify.paths import data_dir
+        from certify.core.paths import data_dir
 
         h = hashlib.sha256()
         h.update(f"python {sys.version_info[:3]}\n".encode())

@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from certify.instances import Instance
+from certify.core.instances import Instance
 
 # readable entries: quarter-integers shrink to 0, 1, -1, 1/2, ...; general floats for the rest
 _QUARTERS = st.integers(-8, 8).map(lambda k: k / 4)

@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from certify import jsonio
-from certify.claims import REGISTRY, Claim, Context, claim_seed
-from certify.claims.base import describe
-from certify.errors import InputError
-from certify.execution import Executor, SerialExecutor, TaskFailure, make_executor
-from certify.paths import data_dir as default_data_dir
+from certify.core import jsonio
+from certify.gate.registry import REGISTRY, Claim, Context, claim_seed
+from certify.gate.claim import describe
+from certify.core.errors import InputError
+from certify.core.execution import Executor, SerialExecutor, TaskFailure, make_executor
+from certify.core.paths import data_dir as default_data_dir
 from certify.kernel.verdict import Status, Verdict
 
 
@@ -133,7 +133,7 @@ def run_claims(
     """Run ``claims`` (in parallel when ``jobs > 1``, or on ``executor``); results come back in catalog
     order.  A task whose workers died twice, or that a cluster could not run, gives its claims an
     ``error`` result with the reason.  ``data_dir`` None: each worker uses its own
-    :func:`certify.paths.data_dir` (on a cluster, the identity check makes sure it holds the same files)."""
+    :func:`certify.core.paths.data_dir` (on a cluster, the identity check makes sure it holds the same files)."""
     claims = list(claims)
     results: dict[str, Result] = {}
     tasks = plan(claims) if len(claims) > 1 else [[c.id for c in claims]]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import fnmatch
 
-from certify.claims.base import Claim, Context, claim_seed
-from certify.claims.catalog import CATALOG
-from certify.claims.manifest import PAPER_CLAIMS
-from certify.errors import InputError
+from certify.gate.claim import Claim, Context, claim_seed
+from certify.gate.catalog import CATALOG
+from certify.gate.manifest import PAPER_CLAIMS
+from certify.core.errors import InputError
 
 
 def _index(claims: tuple[Claim, ...]) -> dict[str, Claim]:

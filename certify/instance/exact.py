@@ -1,6 +1,6 @@
 """Exact checks of Section 2's identities and Lemma A.4 on concrete instances.
 
-Each ``check_*`` function takes an :class:`~certify.instances.Instance` and
+Each ``check_*`` function takes an :class:`~certify.core.instances.Instance` and
 returns a verdict computed in exact rational arithmetic (python-flint fmpq),
 so the float64 data of the file is taken at face value and nothing is rounded.
 The ``*_on_shipped`` functions are the registered claims: the same check on
@@ -15,8 +15,8 @@ from typing import Callable
 
 from flint import arb, fmpq
 
-from certify.claims.base import Context
-from certify.instances import Instance, load_instance
+from certify.gate.claim import Context
+from certify.core.instances import Instance, load_instance
 from certify.kernel.arith import EXACT, sum_of_squares_exact, working_precision
 from certify.kernel.compare import Truth, compare_le, lower_float, nearest_float
 from certify.kernel.verdict import (
@@ -27,8 +27,8 @@ from certify.kernel.verdict import (
     from_exact_identity,
     show,
 )
-from certify.limits import env_limit
-from certify.network import localized_loss, loss_gradient
+from certify.core.limits import env_limit
+from certify.core.network import localized_loss, loss_gradient
 
 #: rational scale factors used for the homogeneity check
 SCALES = (fmpq(1, 3), fmpq(2), fmpq(7, 5))
@@ -105,7 +105,7 @@ def check_lemma_a4(inst: Instance, bound: fmpq = fmpq(1)) -> Verdict:
     """
     from certify.kernel import enclose as E
     from certify.kernel import normwise as NW
-    from certify.rigorous import exact_entries_limit
+    from certify.instance.enclosure import exact_entries_limit
 
     L = inst.depth
     entries = sum(int(W.size) for W in inst.weights)
@@ -188,7 +188,7 @@ def lemma_a4_on_shipped(ctx: Context) -> Verdict:
 
 
 def _prop34(inst: Instance) -> Verdict:
-    from certify.rigorous import check_prop34, enclose_network
+    from certify.instance.enclosure import check_prop34, enclose_network
 
     net = enclose_network(inst)
     return check_prop34(net, net.activations)
@@ -199,7 +199,7 @@ def prop34_on_shipped(ctx: Context) -> Verdict:
 
 
 def _thm31(inst: Instance) -> Verdict:
-    from certify.rigorous import enclose_network, theorem31_report, weight_ratios
+    from certify.instance.enclosure import enclose_network, theorem31_report, weight_ratios
 
     net = enclose_network(inst)
     return theorem31_report(net, net.activations, [weight_ratios(W) for W in inst.weights], net.gaps)

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from certify.errors import InputError
+from certify.core.errors import InputError
 
 #: deepest nesting of arrays and objects accepted (certificates need 4, meta 1 or 2)
 MAX_DEPTH = 64

@@ -315,7 +315,7 @@ def _multiplier(x: float) -> fmpq:
 
 def exact_upper(search_result: BranchSearch, g: list[fmpq], pts: list, rays: list, active: list) -> arb:
     """The largest one-sided support value over the leaves, as an enclosure (exact sums, arb arc maxima)."""
-    from certify.optimum import arc_max
+    from certify.optimum.speeds import arc_max
 
     m = len(rays)
     changes = cell_changes(active)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from certify.errors import InputError
+from certify.core.errors import InputError
 
 
 def env_limit(name: str, default: int) -> int:

@@ -14,19 +14,19 @@ import numpy as np
 from flint import arb
 
 from certify import __version__
-from certify.instance_checks import (
+from certify.instance.exact import (
     check_euler,
     check_homogeneity,
     check_lemma_a4,
     exact_work,
     exact_work_limit,
 )
-from certify.instances import load_instance
+from certify.core.instances import load_instance
 from certify.kernel.arith import EXACT
 from certify.kernel.compare import nearest_float
 from certify.kernel.verdict import Status, show
-from certify.network import escape_report, localized_loss
-from certify.rigorous import (
+from certify.core.network import escape_report, localized_loss
+from certify.instance.enclosure import (
     DEFAULT_PS,
     ball_interval,
     certify_instance,
@@ -106,7 +106,7 @@ def _iv(pair: list[float]) -> str:
 def print_instance_report(report: dict[str, Any], console: Any) -> None:
     from rich.table import Table
 
-    from certify.report import markup_safe, plain, status_text
+    from certify.gate.report import markup_safe, plain, status_text
 
     console.print(f"[bold]{markup_safe(report['name'])}[/bold] ({markup_safe(report['file'])}): depth {report['depth']}, "
                   f"widths {report['widths']}, {report['n_points']} points")

@@ -1,6 +1,6 @@
 """Experiments on Example 1 (Section 4): Figure 2, Figure 7 and the depth comparison of Prop. 3.2.
 
-Untrusted numerics: projected gradient descent (:mod:`certify.escape`) proposes directions; the checks
+Untrusted numerics: projected gradient descent (:mod:`certify.optimum.escape`) proposes directions; the checks
 turn what it finds into ``reproduced``/``refuted`` verdicts by rules fixed before running, stated in the
 claims and repeated in their evidence:
 
@@ -34,10 +34,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from certify.claims.replication import run_seed, wilson_interval
-from certify.datasets import example1_data
-from certify.errors import InputError
-from certify.escape import ANNEAL, LR_FINAL_FACTOR, EscapeRuns, check_budget, escape_directions, sphere_starts
+from certify.gate.replication import run_seed, wilson_interval
+from certify.core.datasets import example1_data
+from certify.core.errors import InputError
+from certify.optimum.escape import ANNEAL, LR_FINAL_FACTOR, EscapeRuns, check_budget, escape_directions, sphere_starts
 
 RANK_ONE_SPEED = math.sqrt(2) - 1  # Appendix D.1 / eq. (6): the best rank-one speed at depth 3
 RANK_TWO_SPEED = 0.5  # eq. (2), sign-corrected

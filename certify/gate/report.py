@@ -19,7 +19,7 @@ JSON report (``schema_version`` 1)::
 (less than the sum with ``--jobs`` > 1).  ``executor`` says where the claims ran: ``serial`` (this
 process), ``local`` (a pool of ``workers`` processes) or ``dask`` (with the scheduler's ``address``
 and its ``workers`` and ``threads`` when the run began).  ``baseline`` appears with ``--baseline``
-(:mod:`certify.baseline`).  Everything except ``generated_at``, the ``seconds`` fields, ``jobs`` and
+(:mod:`certify.gate.baseline`).  Everything except ``generated_at``, the ``seconds`` fields, ``jobs`` and
 ``executor`` is a function of the seed and the inputs: the same seed gives the same report.
 """
 
@@ -38,7 +38,7 @@ from rich.text import Text
 
 from certify import __version__
 from certify.kernel.verdict import Status
-from certify.runner import Result
+from certify.gate.runner import Result
 
 SCHEMA_VERSION = 1
 PAPER = "Bantzis, Simon, Jacot (2025), Saddle-To-Saddle Dynamics in Deep ReLU Networks: Low-Rank Bias in the First Saddle Escape"
@@ -85,7 +85,7 @@ def environment() -> dict[str, str]:
 
 def json_report(results: list[Result], *, wall: float | None = None, comparison: Any = None,
                 **run: Any) -> dict[str, Any]:
-    """The JSON report; ``wall`` is the run's wall time, ``comparison`` a :class:`certify.baseline.Comparison`."""
+    """The JSON report; ``wall`` is the run's wall time, ``comparison`` a :class:`certify.gate.baseline.Comparison`."""
     report = {
         "schema_version": SCHEMA_VERSION,
         "tool": "certify",
@@ -114,7 +114,7 @@ def junit_xml(results: list[Result], *, strict: bool = False, comparison: Any = 
     """JUnit XML: refuted/undecided are failures, error is an error, skipped is skipped; errata and
     non-reproduced experiments are failures only with ``strict`` (as for the exit status).
 
-    With ``comparison`` (a :class:`certify.baseline.Comparison`) the baseline decides instead: the
+    With ``comparison`` (a :class:`certify.gate.baseline.Comparison`) the baseline decides instead: the
     regressions are the failures (errors stay errors), and a removed claim that counts as a regression
     gets a test case of its own."""
     regressed = {c.id: c for c in comparison.regressions} if comparison is not None else {}
@@ -157,7 +157,7 @@ def junit_xml(results: list[Result], *, strict: bool = False, comparison: Any = 
             ET.SubElement(case, "skipped", message=message)
         ET.SubElement(case, "system-out").text = f"{r.status.value}: {message}"
     for change in removed:
-        case = ET.SubElement(suite, "testcase", classname="certify.baseline", name=_xml_text(change.id), time="0.000")
+        case = ET.SubElement(suite, "testcase", classname="certify.gate.baseline", name=_xml_text(change.id), time="0.000")
         ET.SubElement(case, "failure", type="baseline-removed",
                       message=_xml_text(f"regression against the baseline: {change.describe()}"))
     ET.indent(suites)

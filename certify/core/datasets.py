@@ -12,7 +12,7 @@
   perturbed rank-one direction: the constants of Prop. 3.4 and Theorem 3.1 are small there.
 * ``digits-trained``: a bias-free MLP trained from small initialisation on scikit-learn's digits.
 
-Regenerate with ``python -m certify.datasets [DIR [NAME ...]]``.
+Regenerate with ``python -m certify.core.datasets [DIR [NAME ...]]``.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from certify.instances import Instance, save_instance
+from certify.core.instances import Instance, save_instance
 from certify.kernel.arith import EXACT
-from certify.network import squared_norm, to_sphere
+from certify.core.network import squared_norm, to_sphere
 
 EXAMPLE1_N = 8
 
@@ -70,7 +70,7 @@ def random_instance(seed: int, widths: list[int], n_points: int, name: str) -> I
     meta = {
         "name": name,
         "description": f"Gaussian network, widths {widths}, {n_points} Gaussian points, on the sphere ||theta||^2 = L",
-        "source": f"certify.datasets.random_instance(seed={seed})",
+        "source": f"certify.core.datasets.random_instance(seed={seed})",
         "seed": seed,
     }
     return Instance(X=X, G=G, weights=tuple(_inside_sphere(weights)), meta=meta)
@@ -99,7 +99,7 @@ def nearly_rank_one_instance(seed: int, depth: int, width: int, n_points: int, n
     meta = {
         "name": name,
         "description": f"nearly rank-one data (noise {noise}) aligned with G, depth {depth} perturbed rank-one direction",
-        "source": f"certify.datasets.nearly_rank_one_instance(seed={seed})",
+        "source": f"certify.core.datasets.nearly_rank_one_instance(seed={seed})",
         "seed": seed,
     }
     return Instance(X=X, G=G, weights=tuple(_inside_sphere(Ws)), meta=meta)
@@ -113,7 +113,7 @@ def digits_trained_instance(seed: int = 0, n_points: int = 300, widths: tuple[in
     G = grad C(0) = -(2/N) Y*, the cost gradient at the origin (Section 2)."""
     from sklearn.datasets import load_digits
 
-    from certify.network import localized_loss, loss_gradient
+    from certify.core.network import localized_loss, loss_gradient
 
     rng = np.random.default_rng(seed)
     digits = load_digits()
@@ -154,7 +154,7 @@ def digits_trained_instance(seed: int = 0, n_points: int = 300, widths: tuple[in
                        f"(loss {start:.4f} -> {current:.4f}"
                        f"{', past the first escape' if current < 0.95 * start else ', stopped before the first escape'}); "
                        "direction rescaled to ||theta||^2 = L",
-        "source": f"certify.datasets.digits_trained_instance(seed={seed})",
+        "source": f"certify.core.datasets.digits_trained_instance(seed={seed})",
         "seed": seed,
         "steps": step,
         "loss_start": start,
@@ -225,7 +225,7 @@ def write_shipped_instances(directory: Path, names: Iterable[str] | None = None)
 # Data only (X, G, meta; no weights): 'certify optimum' and 'certify plateau' read nothing else.  They live
 # in data/instances/depth-sweep/, one level below the shipped instances, so the per-instance claims (which
 # need a network) and RECIPES do not see them.
-# Regenerate with ``python -c 'from pathlib import Path; from certify.datasets import *; write_depth_sweep_data(Path("data/instances") / DEPTH_SWEEP_DIR)'``.
+# Regenerate with ``python -c 'from pathlib import Path; from certify.core.datasets import *; write_depth_sweep_data(Path("data/instances") / DEPTH_SWEEP_DIR)'``.
 
 DEPTH_SWEEP_DIR = "depth-sweep"
 
@@ -270,10 +270,10 @@ def _data_meta(name: str, description: str, source: str, **extra: object) -> dic
 DEPTH_SWEEP_RECIPES: dict[str, Callable[[], tuple[np.ndarray, np.ndarray, dict[str, object]]]] = {
     **{f"circle{n}": (lambda n=n: (*circle_data(n), _data_meta(
         f"circle{n}", f"Example 1's family with {n} points: x_j = (sin(2 pi j/{n}), cos(2 pi j/{n})), G = (-1)^j",
-        f"certify.datasets.circle_data({n})"))) for n in (4, 6, 10, 12)},
+        f"certify.core.datasets.circle_data({n})"))) for n in (4, 6, 10, 12)},
     "scattered7": lambda: (*scattered_data(20250316, 7), _data_meta(
         "scattered7", "7 Gaussian points on the grid 2^-8, G = +-1 with random signs (not alternating)",
-        "certify.datasets.scattered_data(seed=20250316, n=7)", seed=20250316)),
+        "certify.core.datasets.scattered_data(seed=20250316, n=7)", seed=20250316)),
 }
 
 
@@ -281,7 +281,7 @@ def save_data(X: np.ndarray, G: np.ndarray, meta: dict[str, object], path: str |
     """Write X, G and meta (no weights) in the instance format; read back with ``instances.load_data``."""
     import json
 
-    from certify.instances import exact_float64
+    from certify.core.instances import exact_float64
 
     p = Path(path)
     with open(p, "wb") as fh:  # np.savez would append .npz to other suffixes

@@ -135,7 +135,7 @@ def search(Xf: np.ndarray, gf: np.ndarray, g: list[fmpq], gap: float = DEFAULT_G
             cones.append(evaluate(gens, e))
             roots.append(len(cones) - 1)
             heapq.heappush(heap, (-cones[-1].bound, len(cones) - 1))
-    from certify.optimum_branch import _Status
+    from certify.optimum.branch import _Status
 
     with _Status() as status:
         stopped = _branch(cones, heap, evaluate, closing, start, time_limit, node_limit, status, lambda: best[0])
@@ -255,7 +255,7 @@ def certify_cones(Xf: np.ndarray, gf: np.ndarray, X: list[list[fmpq]], G: list[l
                   time_limit: float | None, node_limit: int | None, scale: int = 0) -> ConeSearch:
     """Search, then write both forests exactly with the upper end (the largest ||q||, rounded up).  ``Xf``, ``gf``
     are the data times 2^-a and 2^-b with a + b = ``scale``: the floats' q is multiplied back by 2^scale."""
-    from certify.optimum import round_up
+    from certify.optimum.speeds import round_up
 
     from certify.kernel.speed_cones import MAX_CHECK_COST, cone_check_cost, cone_digits
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from flint import arb, fmpq
 
-from certify.errors import InputError
+from certify.core.errors import InputError
 from certify.kernel.compare import endpoints
 from certify.kernel.speed_certificate import (
     BRANCH_VERSION,
@@ -293,9 +293,9 @@ def _depth3(arr: Arrangement, g: list[fmpq], Xf: np.ndarray, gf: np.ndarray, upp
 
 def _depth3_branch(arr: Arrangement, g: list[fmpq], Xf: np.ndarray, gf: np.ndarray, gap: float | None,
                    time_limit: float | None, node_limit: int | None) -> Proposal:
-    """Depth 3 by branch and bound (:mod:`certify.optimum_branch`): the trees, the exact upper end over their
+    """Depth 3 by branch and bound (:mod:`certify.optimum.branch`): the trees, the exact upper end over their
     leaves, and the network of the best point of K the search met."""
-    from certify import optimum_branch as bb
+    from certify.optimum import branch as bb
 
     m = arr.cells
     rays = np.array([_float_direction(r) for r in arr.rays])
@@ -698,7 +698,7 @@ def scaled_floats(A: np.ndarray) -> np.ndarray:
     """A times a power of two that brings its largest entry into [0.5, 1): exact, except that entries
     below 2^-1074 of the largest one underflow (the search is untrusted; the checker uses the data as
     given).  A zero array is returned as it is."""
-    from certify.escape import max_exponent
+    from certify.optimum.escape import max_exponent
 
     A = np.asarray(A, dtype=np.float64)
     return np.ldexp(A, -max_exponent(A))  # a zero array stays as it is (exponent 0)
@@ -728,7 +728,7 @@ def validate_data(X: np.ndarray, G: np.ndarray, depth: int | None = None) -> Non
         raise InputError("G is all zero: every direction has speed 0, there is nothing to certify")
     if not np.any(X):
         raise InputError("every data point is zero: every direction has speed 0, there is nothing to certify")
-    from certify.escape import check_scale
+    from certify.optimum.escape import check_scale
 
     check_scale(X, G)
     if X.shape[1] > MAX_POINTS:
@@ -866,8 +866,8 @@ def propose(X: np.ndarray, G: np.ndarray, depth: int, method: str = "auto", gap:
 def _propose_cones(X: np.ndarray, G: np.ndarray, gap: float | None, time_limit: float | None,
                    node_limit: int | None) -> tuple[dict[str, Any], Proposal]:
     """Depth 2 on d-dimensional data (d != 2): the cone certificate of :mod:`certify.kernel.speed_cones`."""
-    from certify import optimum_cones as oc
-    from certify.escape import max_exponent
+    from certify.optimum import cones as oc
+    from certify.optimum.escape import max_exponent
     from certify.kernel.speed_cones import SCHEMA as CONES, SCHEMA_VERSION as CONES_VERSION
     from certify.kernel.speed_certificate import exact_speed
 
@@ -967,10 +967,10 @@ def check_any_document(doc: Any) -> CheckReport:
 
 
 def load_certificate(path: str | Path) -> Any:
-    """Read a certificate file as strict JSON (:mod:`certify.jsonio`: no NaN or Infinity, integer literals
+    """Read a certificate file as strict JSON (:mod:`certify.core.jsonio`: no NaN or Infinity, integer literals
     of at most 309 digits, nesting at most 64, at most MAX_CERTIFICATE_BYTES); anything else is an
     InputError (exit 2).  Exact numbers are strings, bounded by the checker (MAX_DIGITS)."""
-    from certify import jsonio
+    from certify.core import jsonio
 
     p = Path(path)
     if p.is_dir():
@@ -982,7 +982,7 @@ def load_certificate(path: str | Path) -> Any:
 
 
 def _shipped_certificate(ctx: Any, depth: int) -> tuple[dict[str, Any], CheckReport, np.ndarray, np.ndarray]:
-    from certify.instances import load_data
+    from certify.core.instances import load_data
 
     path = ctx.data_dir / "certificates" / f"example1-depth{depth}.json"
     doc = load_certificate(path)
@@ -1023,7 +1023,7 @@ def check_footnote2(ctx: Any) -> Any:
 
     doc, report, X, G = _shipped_certificate(ctx, 3)
     cert = parse_certificate(doc)
-    from certify.datasets import example1_rank_two_weights
+    from certify.core.datasets import example1_rank_two_weights
 
     W1, W2, W3 = example1_rank_two_weights()
     corrected = [[[_q(v) for v in row] for row in W] for W in (W1, W2, -W3)]
@@ -1105,7 +1105,7 @@ def example1_exact_certificate(depth: int) -> dict[str, Any]:
     sqrt(2)/4 (the patterns that reach 1/2) it is replaced by sqrt(2)/4 exactly, elsewhere rounded to a
     decimal.  The witnesses: eq. (2) with W3 = [-1] (depth 3), the width-one unit u = (1, 0) (depth 2).
     Whether these guesses are right is for the checker to say."""
-    from certify.datasets import example1_data, example1_rank_two_weights
+    from certify.core.datasets import example1_data, example1_rank_two_weights
     from certify.kernel.quadratic import QSqrt2
     from certify.kernel.speed_certificate import exact_speed
 

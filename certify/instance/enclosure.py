@@ -19,13 +19,13 @@ from typing import Any, Sequence
 import numpy as np
 from flint import arb, fmpq
 
-from certify.instances import Instance
+from certify.core.instances import Instance
 from certify.kernel import enclose as E
 from certify.kernel import normwise as NW
 from certify.kernel.arith import EXACT, sum_of_squares_exact
 from certify.kernel.compare import Truth, compare_le, lower_float, nearest_float, upper_float
 from certify.kernel.verdict import Status, Verdict
-from certify.limits import env_limit
+from certify.core.limits import env_limit
 
 DEFAULT_PS = (0.1, 0.25, 0.5, 0.75, 0.9)
 
@@ -203,9 +203,9 @@ def enclose_network(inst: Instance, exact_norm: bool | None = None, keep: bool =
 
     ||theta||^2 is exact within the exact-entries budget (``exact_norm`` forces either way).  A dict
     given as ``checkpoints`` receives the float centres of the activations Z_l^s at every
-    :func:`certify.network.checkpoint_stride`-th layer, for the float escape estimate's backward pass.
+    :func:`certify.core.network.checkpoint_stride`-th layer, for the float escape estimate's backward pass.
     """
-    from certify.network import checkpoint_stride
+    from certify.core.network import checkpoint_stride
 
     stride = checkpoint_stride(inst.depth)
     act = NW.NormEnclosure.exact(inst.X)
@@ -390,8 +390,8 @@ def escape_direction(inst: Instance) -> Verdict:
     (a preactivation exactly 0) makes L0 non-differentiable there, and the answer then depends on
     relu'(0); it is reported as undecided.
     """
-    from certify.instance_checks import exact_work, exact_work_limit
-    from certify.network import forward, loss_gradient
+    from certify.instance.exact import exact_work, exact_work_limit
+    from certify.core.network import forward, loss_gradient
 
     work, limit = exact_work(inst), exact_work_limit()
     if work > limit:

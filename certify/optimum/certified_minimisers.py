@@ -80,7 +80,7 @@ import numpy as np
 import sympy as sp
 from flint import arb, fmpq, fmpz
 
-from certify.claims.base import Context
+from certify.gate.claim import Context
 from certify.kernel.compare import Truth, compare_le, compare_lt, lower_float, upper_float
 from certify.kernel.quadratic import QSqrt2
 from certify.kernel.speed_certificate import as_ball
@@ -420,7 +420,7 @@ def rank_one_instances() -> list[Minimiser | Verdict]:
 def example1_instance(ctx: Context) -> Minimiser | Verdict:
     """Example 1 at depth 3: the witness of the exact certificate, which the kernel's checker closes at 1/2."""
     from certify.kernel.speed_certificate import check_document, data_digest, parse_certificate
-    from certify.optimum import example1_exact_data, load_certificate
+    from certify.optimum.speeds import example1_exact_data, load_certificate
 
     path = ctx.data_dir / "certificates" / "example1-exact-depth3.json"
     doc = load_certificate(path)
@@ -461,7 +461,7 @@ def nearly_rank_one_instance(X: list[list[float]] | None = None, G: list[list[fl
     delta term (~2.3e-8), so no constant in place of 8 could make them fail: nothing informative is added."""
     name = f"nearly-rank-one-depth{depth}"
     from certify.kernel.speed_certificate import check_document, parse_certificate
-    from certify.optimum import propose
+    from certify.optimum.speeds import propose
 
     Xf = np.array(X if X is not None else NEAR_X, dtype=np.float64)
     Gf = np.array(G if G is not None else NEAR_G, dtype=np.float64)
@@ -474,7 +474,7 @@ def nearly_rank_one_instance(X: list[list[float]] | None = None, G: list[list[fl
               f"the witness's exact speed >= lower end {show(report.lower)}": s >= report.lower,
               f"||theta||^2 = {show(theta2(cert.weights))} <= {depth}": theta2(cert.weights) <= depth,
               f"depth {depth}": len(cert.weights) == depth}
-    how = {"certificate": f"proposed by certify.optimum.propose (depth {depth}), checked by "
+    how = {"certificate": f"proposed by certify.optimum.speeds.propose (depth {depth}), checked by "
                           "certify.kernel.speed_certificate",
            "checks (exact)": checks, "width": show(report.upper - report.lower)}
     if not all(checks.values()):

@@ -26,8 +26,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from certify.errors import InputError
-from certify.limits import env_limit
+from certify.core.errors import InputError
+from certify.core.limits import env_limit
 
 #: a singular value counts towards a layer's numerical rank when it exceeds RANK_RTOL * s_1(W_l)
 RANK_RTOL = 1e-3
@@ -95,7 +95,7 @@ class EscapeRuns:
         q = np.quantile(self.speeds, [0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0])
         widths = [int(self.weights[0].shape[2])] + [int(W.shape[1]) for W in self.weights]
         return {
-            "method": "projected gradient descent on the sphere ||theta||^2 = L, batched (certify.escape)",
+            "method": "projected gradient descent on the sphere ||theta||^2 = L, batched (certify.optimum.escape)",
             "widths": widths, "depth": self.depth, "restarts": self.restarts, "steps": self.steps,
             "lr": self.lr, "anneal": self.anneal, "lr_final": self.lr_final if self.lr_final is not None else self.lr,
             "seed": self.seed, "rank_rtol": self.rank_rtol,
@@ -152,7 +152,7 @@ def batched_loss_and_gradient(weights: Sequence[np.ndarray], X: np.ndarray,
                               G: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
     """L0 = Tr[G^T Y] of every run, shape (R,), and its gradient per layer, shape (R, n_l, n_{l-1}).
 
-    Same conventions as :func:`certify.network.loss_gradient` (relu'(0) = 0), one broadcast matmul per
+    Same conventions as :func:`certify.core.network.loss_gradient` (relu'(0) = 0), one broadcast matmul per
     layer and direction instead of a loop over runs.
     """
     L = len(weights)
@@ -198,7 +198,7 @@ def project(weights: Sequence[np.ndarray], inplace: bool = False) -> list[np.nda
 def residuals(weights: Sequence[np.ndarray], X: np.ndarray, G: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Speed s = -L0(rho) and relative residual ||grad L0(rho) + s rho|| / ||grad L0(rho)|| of every run
     (Definition 2.1), for runs already on the sphere.  By Euler's identity s is the only candidate speed.
-    A zero gradient gives an infinite residual, as in :func:`certify.network.escape_report`."""
+    A zero gradient gives an infinite residual, as in :func:`certify.core.network.escape_report`."""
     loss, grads = batched_loss_and_gradient(weights, X, G)
     s = -loss
     r2 = sum(np.einsum("rij,rij->r", g + s[:, None, None] * W, g + s[:, None, None] * W)

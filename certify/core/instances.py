@@ -22,7 +22,7 @@ an error rather than silently ignored.
 Numbers are read at face value: every entry must be exactly a binary64 number
 (integers beyond 2^53 that are not, long doubles with more precision or range,
 are refused with the array and the first offending entry; nothing is rounded
-silently).  ``meta`` is parsed by :mod:`certify.jsonio` (finite numbers only,
+silently).  ``meta`` is parsed by :mod:`certify.core.jsonio` (finite numbers only,
 bounded integers and nesting); ``claimed_speed``, when present, must be a
 finite real number.
 
@@ -45,9 +45,9 @@ from typing import Any
 
 import numpy as np
 
-from certify import jsonio
-from certify.errors import InputError, InstanceError
-from certify.limits import env_limit
+from certify.core import jsonio
+from certify.core.errors import InputError, InstanceError
+from certify.core.limits import env_limit
 
 #: the most bytes the arrays of one file may take once read as float64 (all together)
 MAX_ARRAY_BYTES = 2 * 2**30

@@ -35,7 +35,7 @@ into ``skipped`` from anything else (a check that stops running must not hide a 
 ``error`` (always, recorded or not); when it is new and fails (rank 0: nothing in the baseline
 excuses it); or when it was recorded as holding (or as an erratum whose corrected statement held) and
 is gone from the catalog.  A rank that went up is an *improvement*.  Every file this module reads is
-refused with an :class:`~certify.errors.InputError` (one line, exit status 2) unless it is exactly of
+refused with an :class:`~certify.core.errors.InputError` (one line, exit status 2) unless it is exactly of
 this form.
 """
 
@@ -46,8 +46,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from certify import __version__, jsonio
-from certify.errors import InputError
+from certify import __version__
+
+from certify.core import jsonio
+from certify.core.errors import InputError
 from certify.kernel.verdict import Status
 
 SCHEMA_VERSION = 1
@@ -114,7 +116,7 @@ class Entry:
 
 
 def entry_of(result: Any) -> Entry:
-    """A run's result (:class:`certify.runner.Result`) as a baseline entry."""
+    """A run's result (:class:`certify.gate.runner.Result`) as a baseline entry."""
     corrected = None
     if result.status is Status.ERRATUM and result.corrected is not None:
         corrected = Status(result.corrected["status"])
@@ -232,7 +234,7 @@ def _parse(doc: Any, path: str, label: str) -> Baseline:
 
 def load(path: str | Path) -> Baseline:
     """Read a baseline file, or raise InputError (one line) saying what is wrong with it.  At most
-    :data:`MAX_BYTES` bytes are read; the text is parsed by :mod:`certify.jsonio` (finite numbers only,
+    :data:`MAX_BYTES` bytes are read; the text is parsed by :mod:`certify.core.jsonio` (finite numbers only,
     no key twice in one object, so no claim id twice)."""
     label = f"baseline {path}"
     p = Path(path)

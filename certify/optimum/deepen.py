@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from certify.network import forward
+from certify.core.network import forward
 
 
 class ConstructionError(ValueError):
