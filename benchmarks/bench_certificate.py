@@ -19,7 +19,7 @@ import numpy as np
 
 def measure(X, G, depth: int, repeat: int) -> dict:
     from certify.kernel.speed_certificate import check_document
-    from certify.optimum.speeds import certify_optimum
+    from certify.optimum.certificates import certify_optimum
 
     search, check = [], []
     for _ in range(repeat):

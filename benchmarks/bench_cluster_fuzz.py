@@ -214,7 +214,8 @@ def warm_workers(address: str, seed: int) -> dict[str, float]:
     worker, as seen from here."""
     from distributed import Client
 
-    from certify.fuzz.campaign import PROPERTIES, run_chunk
+    from certify.fuzz.properties import PROPERTIES
+    from certify.fuzz.campaign import run_chunk
 
     seconds = {}
     with Client(address, timeout=START_TIMEOUT, set_as_default=False) as client:

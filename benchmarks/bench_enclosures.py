@@ -21,7 +21,7 @@ import numpy as np
 
 
 def float_path(Ws, X, G):
-    from certify.instance.enclosure import power_iteration
+    from certify.instance.witnesses import power_iteration
 
     acts, pres = [X], []
     a = X

@@ -20,7 +20,7 @@ three commands run as subprocesses, interleaved A L B A L B ... (``--rounds`` ti
 
 The baseline computes, for the activations Z_0^s = X, Z_l^s = relu(W_l Z_{l-1}^s) (l = 0..L-1) and for
 every W_l: s_1 = ||A v|| / ||v|| with v from the same untrusted power iteration the tool uses (a copy of
-``certify.instance.enclosure.power_iteration``: start ones/sqrt(n), up to 60 steps of A^T(A v), normalised, stopping
+``certify.instance.witnesses.power_iteration``: start ones/sqrt(n), up to 60 steps of A^T(A v), normalised, stopping
 once the Rayleigh quotient changes by less than 1e-15 relative), ||A||_F and the rank-one ratio 1 - s_1^2/||A||_F^2; the ReLU gaps
 ||min(Z_l, 0)||_F^2 / ||Z_l||_F^2 (l = 1..L-1); Tr[G^T Z_L] and ||theta||^2; and the float escape
 estimate the CLI prints (``certify.core.network.escape_report``): on the sphere rho = sqrt(L) theta/||theta||,
@@ -90,7 +90,7 @@ import numpy as np
 
 def power_iteration(A: np.ndarray, iterations: int = 60, rtol: float = 1e-15) -> np.ndarray:
     """The tool's untrusted witness for the top right singular vector (same steps, same start, same
-    early stop once the Rayleigh quotient settles; a copy of ``certify.instance.enclosure.power_iteration``)."""
+    early stop once the Rayleigh quotient settles; a copy of ``certify.instance.witnesses.power_iteration``)."""
     A = np.asarray(A, dtype=np.float64)
     top = float(np.max(np.abs(A), initial=0.0))
     if 0 < top < math.inf and not (1e-100 < top < 1e100):

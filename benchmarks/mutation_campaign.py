@@ -55,6 +55,8 @@ from typing import Any, Callable, Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_DIRS = ("proofs", "certify/kernel")
+#: the kernel module that decides sympy identities: its mutants are judged like a proofs module's
+SYMBOLIC = "certify/kernel/symbolic.py"
 COPIED = ("certify", "proofs", "tests", "data", "pyproject.toml")
 
 KERNEL_TESTS = (
@@ -106,9 +108,9 @@ EQUIVALENT: dict[str, str] = {
     "certify/kernel/speed_certificate.py::parse_certificate::** e -> ** (e + 1) [e = neg]#0":
         "a resource guard: it moves the size above which a depth-3 certificate is refused, never a verdict on "
         "one that is checked",
-    "proofs/_sym.py::_sample_value::* -> /#1":
+    "certify/kernel/symbolic.py::_sample_value::* -> /#1":
         "k + 3 divided instead of multiplied by +-1: the same sample point",
-    "proofs/_sym.py::_sample_value::1 -> 2#1":
+    "certify/kernel/symbolic.py::_sample_value::1 -> 2#1":
         "another sample point for the quick refusal of false identities; a zero expression is 0 at every point, "
         "so is_zero's answer does not change (the exact fallback decides)",
     "proofs/appendix_a1_homogeneity.py::induction_steps::True -> False#8":
@@ -322,12 +324,13 @@ def target_modules(root: Path = ROOT) -> list[str]:
 
 
 def claims_of(path: str, root: Path = ROOT) -> list[str]:
-    """Claim ids whose check lives in ``path`` or in a proofs module importing it (all of them for _sym)."""
+    """Claim ids whose check lives in ``path`` or in a proofs module importing it (all of them for the
+    kernel's symbolic module, which every proofs module uses)."""
     from certify.gate.catalog import CATALOG
 
     symbolic = [c for c in CATALOG if c.check and c.check.startswith("certify.proofs.")]
     stem = Path(path).stem
-    if stem in ("_sym", "__init__"):
+    if path == SYMBOLIC or stem == "__init__":
         return [c.id for c in symbolic]
     users = {stem}
     for other in (root / "proofs").glob("*.py"):
@@ -363,7 +366,7 @@ def _run(cmd: list[str], cwd: Path, timeout: float) -> tuple[int | None, str]:
 def run_killer(path: str, copy_root: Path, timeout: float, baseline: dict[str, Any] | None) -> tuple[str, str]:
     """('killed' | 'survived' | 'timeout', detail) for the module as it now is in ``copy_root``."""
     deadline = time.monotonic() + timeout
-    if path.startswith("proofs/"):
+    if path.startswith("proofs/") or path == SYMBOLIC:  # the symbolic kernel is killed by the proofs' claims
         ids = claims_of(path, copy_root)
         report = copy_root / "mutant-report.json"
         report.unlink(missing_ok=True)

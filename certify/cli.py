@@ -471,7 +471,7 @@ def instance(file: Path, json_out: str | None, ps: tuple[float, ...], theta0_nor
     """Certify the paper's inequalities on a network of your own (.npz): Section 2's identities,
     Lemma A.4, Prop. 3.4, Theorem 3.1's ratios, Definition 2.1, the escape-time bound."""
     from certify.instance.report import instance_report, print_instance_report
-    from certify.instance.enclosure import DEFAULT_PS
+    from certify.instance.certificate import DEFAULT_PS
 
     if (theta0_norm is None) != (r is None):
         raise InputError("--theta0-norm and --r go together")
@@ -546,7 +546,7 @@ def optimum(files: tuple[Path, ...], depth: int, json_out: str | None, cert_out:
     here, by the exact kernel.  Exit 0 when every interval is certified, 1 when a check fails or a task
     could not run, 2 when a file or option is unusable (with several files: any file refused)."""
     from certify.core.instances import load_data
-    from certify.optimum.speeds import MAX_DEPTH, propose_task, validate_data, validate_limits
+    from certify.optimum.search import MAX_DEPTH, propose_task, validate_data, validate_limits
 
     if not 2 <= depth <= MAX_DEPTH:  # before the files are read: the depth alone decides this
         raise InputError(f"--depth must be between 2 and {MAX_DEPTH}, got {depth}")
@@ -607,31 +607,10 @@ def optimum(files: tuple[Path, ...], depth: int, json_out: str | None, cert_out:
 
 
 def _optimum_row(file: Path, outcome: Any, X: Any, G: Any, depth: int) -> dict[str, Any]:
-    """One data file's outcome, checked here: {"file", "state": certified|failed|refused|error, ...}.  The
-    search ran elsewhere, so its certificate must also be about this file's X and G and about --depth
-    (the digest of the exact data, as `certify check --data` compares it), not only check on its own."""
-    from certify.core.execution import TaskFailure
-    from certify.optimum.speeds import check_proposal, exact_data
+    """One data file's outcome, decided here by :func:`certify.optimum.certificates.check_search_outcome`."""
+    from certify.optimum.certificates import check_search_outcome
 
-    if isinstance(outcome, TaskFailure):
-        return {"file": file, "state": "error", "reason": outcome.reason}
-    if not isinstance(outcome, dict) or not ("refused" in outcome or "document" in outcome):
-        return {"file": file, "state": "error", "reason": f"the task returned {type(outcome).__name__}, not a search"}
-    if "refused" in outcome:
-        return {"file": file, "state": "refused", "reason": outcome["refused"]}
-    try:
-        result = check_proposal(outcome["document"], outcome["seconds_search"])
-    except InputError as exc:
-        return {"file": file, "state": "refused", "reason": str(exc)}
-    doc = result.document
-    about = doc.get("data", {}).get("sha256") if isinstance(doc.get("data"), dict) else None
-    if about != exact_data(X, G)["sha256"]:
-        return {"file": file, "state": "error", "reason": "the search returned a certificate about other data"}
-    if doc.get("depth") != depth and not (result.report.ok and getattr(result.report, "every_depth", False)
-                                          and result.report.depth <= depth):
-        return {"file": file, "state": "error", "reason": f"the search returned a certificate for depth "
-                f"{doc.get('depth')}, not {depth}"}
-    return {"file": file, "state": "certified" if result.report.ok else "failed", "result": result}
+    return {"file": file, **check_search_outcome(outcome, X, G, depth)}
 
 
 def _optimum_json(row: dict[str, Any], depth: int, cert_path: str | None) -> dict[str, Any]:
@@ -756,7 +735,7 @@ def plateau(files: tuple[Path, ...], max_depth: int, figure_out: str | None, jso
     (upper(L) - lower(L-1)).  Nothing is claimed about depths that were not sampled.  Depths whose
     certificates exceed the checker's limits are reported as refused.  Exit 1 if a check fails."""
     from certify.experiments.depth_sweep import render_figure, sweep
-    from certify.optimum.speeds import MAX_DEPTH
+    from certify.optimum.search import MAX_DEPTH
     from certify.gate.report import markup_safe
 
     if not 2 <= max_depth <= MAX_DEPTH:  # before any file is read
@@ -819,7 +798,7 @@ def check(certificate: Path, data_file: Path | None) -> int:
     one depth on 2-D data (certify/optimal-speed-certificate), an invariant for every depth
     (certify/optimal-speed-invariant), and depth 2 on data of any dimension (certify/optimal-speed-cones)."""
     from certify.kernel.speed_certificate import CertificateFormatError
-    from certify.optimum.speeds import check_any_document, load_certificate
+    from certify.optimum.certificates import check_any_document, load_certificate
 
     doc = load_certificate(certificate)
     start = time.perf_counter()
@@ -831,10 +810,10 @@ def check(certificate: Path, data_file: Path | None) -> int:
     same_data = True
     if data_file is not None:
         from certify.core.instances import load_data
-        from certify.optimum.speeds import exact_data
+        from certify.optimum.certificates import about_data
 
         X, G, _ = load_data(data_file)
-        same_data = exact_data(X, G)["sha256"] == doc["data"]["sha256"]
+        same_data = about_data(doc, X, G)
     from certify.gate.report import markup_safe
 
     out = _stdout_console()
@@ -867,7 +846,9 @@ def fuzz(claim_id: str, examples: int, seed: int, deep: bool, json_out: str | No
     or a cluster.  The local example database (.certify/hypothesis) is replayed by local runs only."""
     from certify.gate.registry import REGISTRY
     from certify.core.execution import DaskExecutor
-    from certify.fuzz.campaign import CHUNK, PROPERTIES, fuzz_verdict
+    from certify.fuzz.campaign import CHUNK
+    from certify.fuzz.properties import PROPERTIES
+    from certify.fuzz.claims import fuzz_verdict
     from certify.core.paths import data_dir, results_dir
     from certify.gate.report import status_text
 

@@ -40,7 +40,7 @@ import sympy as sp
 
 from certify.gate.claim import Context
 from certify.kernel.verdict import Status, Verdict
-from certify.proofs._sym import Ledger
+from certify.kernel.symbolic import Ledger
 
 DEPTHS = (1, 2, 3, 4)
 WIDTH = 2

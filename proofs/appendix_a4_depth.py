@@ -58,7 +58,7 @@ from flint import fmpq
 
 from certify.gate.claim import Context
 from certify.kernel.verdict import Status, Verdict, show
-from certify.proofs._sym import Ledger
+from certify.kernel.symbolic import Ledger
 
 
 def verify_norm_accounting(ledger: Ledger, *, cross_coefficient: int = 2) -> bool:
@@ -263,7 +263,7 @@ def exact_deepen(weights: list[Mat], X: Mat, G: Mat, k: int, *, pick: str = "bes
 
 def example1_instance() -> tuple[list[Mat], Mat, Mat]:
     """Example 1 on its exact data, with eq. (2) and W3 = [-1]: the certified optimum at depth 3."""
-    from certify.optimum.speeds import example1_exact_data
+    from certify.optimum.example1 import example1_exact_data
 
     X, G = example1_exact_data()
     h = fmpq(1, 2)

@@ -28,7 +28,7 @@ import sympy as sp
 
 from certify.gate.claim import Context
 from certify.kernel.verdict import Status, Verdict
-from certify.proofs._sym import Ledger
+from certify.kernel.symbolic import Ledger
 
 
 def log_bound(ledger: Ledger, shift: int = 1) -> bool:

@@ -77,7 +77,7 @@ import sympy as sp
 
 from certify.gate.claim import Context
 from certify.kernel.verdict import Status, Verdict
-from certify.proofs._sym import Ledger
+from certify.kernel.symbolic import Ledger
 
 g, a, nu, nv, y, e, S, d, x = sp.symbols("g a nu nv y e S d x", positive=True)
 D = sp.Symbol("D", positive=True)  # S - g e under the hypothesis ||G||_F eps < s*
@@ -521,7 +521,7 @@ def check_last_activation(ctx: Context | None = None, *, delta: sp.Rational = sp
     from flint import arb
 
     from certify.kernel.verdict import from_comparison
-    from certify.proofs._sym import to_arb
+    from certify.kernel.symbolic import to_arb
 
     cx = last_activation_example(delta)
     Wsym = sp.Matrix(sp.symbols("p q", real=True))

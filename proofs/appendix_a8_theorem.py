@@ -31,7 +31,7 @@ import sympy as sp
 
 from certify.gate.claim import Context
 from certify.kernel.verdict import Status, Verdict
-from certify.proofs._sym import Ledger, to_arb
+from certify.kernel.symbolic import Ledger, to_arb
 
 Xf, Gf, sstar, ell = sp.symbols("X_F G_F s ell", positive=True)
 A = Xf * Gf

@@ -22,7 +22,7 @@ import sympy as sp
 
 from certify.gate.claim import Context
 from certify.kernel.verdict import Status, Verdict
-from certify.proofs._sym import to_arb
+from certify.kernel.symbolic import to_arb
 
 N = 8
 
@@ -180,7 +180,7 @@ def max_rank_one_speed(ledger, expression=None) -> sp.Expr:
 
 
 def check_eq6(ctx: Context | None = None) -> Verdict:
-    from certify.proofs._sym import Ledger
+    from certify.kernel.symbolic import Ledger
 
     ledger = Ledger()
     ok = verify_eq6(ledger)
@@ -253,7 +253,7 @@ def absolute_value_counterexample() -> dict[str, object]:
 
 
 def check_rank_one_representation(ctx: Context | None = None) -> Verdict:
-    from certify.proofs._sym import Ledger
+    from certify.kernel.symbolic import Ledger
 
     ledger = Ledger()
     ok = verify_rank_one_structure(ledger)
@@ -284,7 +284,7 @@ def check_rank_one_speed(ctx: Context | None = None) -> Verdict:
     G_{j+4} = G_j, so A(-b) = A(b) and |L0| <= (|g1| + |g2|) max |A| <= prod ||W_l||_F (sqrt 2 - 1) <= sqrt 2 - 1
     (Lemma A.4).  Lower bound: the width-one network at phi = 0 reaches sqrt 2 - 1 exactly.
     """
-    from certify.proofs._sym import Ledger
+    from certify.kernel.symbolic import Ledger
 
     ledger = Ledger()
     X, G = data()

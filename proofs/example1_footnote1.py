@@ -39,7 +39,7 @@ import sympy as sp
 
 from certify.gate.claim import Context
 from certify.kernel.verdict import Status, Verdict
-from certify.proofs._sym import Ledger
+from certify.kernel.symbolic import Ledger
 from certify.proofs.example1 import N, data, localized_loss, printed_weights, squared_norm
 
 #: the squared losses a reader may mean by "the usual squared loss": name -> c in C(Y) = c ||Y - Y*||_F^2

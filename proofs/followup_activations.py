@@ -36,7 +36,7 @@ import sympy as sp
 from certify.gate.claim import Context
 from certify.followup.activations import ACTIVATIONS, CLASSIFIED
 from certify.kernel.verdict import Verdict
-from certify.proofs._sym import Ledger
+from certify.kernel.symbolic import Ledger
 
 z = sp.Symbol("z", real=True)
 

@@ -59,7 +59,7 @@ import sympy as sp
 
 from certify.gate.claim import Context
 from certify.kernel.verdict import Verdict
-from certify.proofs._sym import Ledger
+from certify.kernel.symbolic import Ledger
 
 sigma = sp.Function("sigma")
 F = sp.Function("F")

@@ -30,7 +30,7 @@ import sympy as sp
 
 from certify.gate.claim import Context
 from certify.kernel.verdict import Status, Verdict
-from certify.proofs._sym import Ledger
+from certify.kernel.symbolic import Ledger
 from certify.proofs.example1 import data, forward
 from certify.proofs.section2_gradient_flow import _cubic_model
 
@@ -108,7 +108,7 @@ def check_definition(ctx: Context | None = None) -> Verdict:
     found = kinks(Ws, X, G)
     norm = sum(v**2 for W in Ws for v in W)
     speed = -sp.simplify((G * forward(Ws, X).T)[0, 0])
-    from certify.optimum.speeds import check_footnote2_exact
+    from certify.optimum.claims import check_footnote2_exact
     from certify.core.paths import data_dir
 
     optimum = check_footnote2_exact(ctx if ctx is not None else Context(0, data_dir()))

@@ -22,7 +22,7 @@ import sympy as sp
 
 from certify.gate.claim import Context
 from certify.kernel.verdict import Verdict
-from certify.proofs._sym import Ledger
+from certify.kernel.symbolic import Ledger
 
 ROWS, COLS = 2, 3
 

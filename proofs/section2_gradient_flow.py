@@ -35,7 +35,7 @@ import sympy as sp
 
 from certify.gate.claim import Context
 from certify.kernel.verdict import Status, Verdict
-from certify.proofs._sym import Ledger
+from certify.kernel.symbolic import Ledger
 
 L = sp.Symbol("L", positive=True)
 s = sp.Symbol("s", positive=True)

@@ -42,7 +42,7 @@ import sympy as sp
 
 from certify.gate.claim import Context
 from certify.kernel.verdict import Status, Verdict
-from certify.proofs._sym import Ledger
+from certify.kernel.symbolic import Ledger
 from certify.proofs.section2_passing import relu, verify_output_bound_steps
 
 L = sp.Symbol("L", positive=True)

@@ -40,7 +40,7 @@ import sympy as sp
 
 from certify.gate.claim import Context
 from certify.kernel.verdict import Verdict
-from certify.proofs._sym import Ledger
+from certify.kernel.symbolic import Ledger
 from certify.proofs.appendix_a5_weak_control import log_bound
 from certify.proofs.section2_gradient_flow import q_integrand
 

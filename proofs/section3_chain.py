@@ -56,7 +56,7 @@ from flint import fmpq
 from certify.gate.claim import Context
 from certify.kernel.verdict import Status, Verdict, from_comparison
 from certify.proofs import appendix_a8_theorem as a8
-from certify.proofs._sym import Ledger
+from certify.kernel.symbolic import Ledger
 
 Xf, Gf, s, ell = a8.Xf, a8.Gf, a8.sstar, a8.ell
 K = Xf * Gf

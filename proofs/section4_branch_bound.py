@@ -34,7 +34,7 @@ import sympy as sp
 
 from certify.gate.claim import Context
 from certify.kernel.verdict import Verdict
-from certify.proofs._sym import Ledger
+from certify.kernel.symbolic import Ledger
 from certify.proofs.section4_optimal_speed import relu_lower_bound, subset_enumeration
 
 

@@ -34,7 +34,7 @@ import sympy as sp
 
 from certify.gate.claim import Context
 from certify.kernel.verdict import Verdict
-from certify.proofs._sym import Ledger
+from certify.kernel.symbolic import Ledger
 
 
 def relu_lower_bound(ledger: Ledger, relu: Any = None) -> bool:

@@ -61,7 +61,7 @@ from certify.gate.claim import Context
 from certify.kernel.quadratic import QSqrt2
 from certify.kernel.verdict import Status, Verdict, show
 from certify.proofs import appendix_a4_depth as a4
-from certify.proofs._sym import Ledger
+from certify.kernel.symbolic import Ledger
 
 
 def verify_squeeze(ledger: Ledger, *, norm_excess: bool = False) -> bool:
@@ -155,7 +155,7 @@ def check_plateau_converse(ctx: Context | None = None, *, w3_sign: int = -1,
                            s_star: dict[int, Any] | None = None) -> Verdict:
     """Sentence 2 on Example 1.  ``s_star`` overrides the certified values (a planted falsehood for the tests);
     ``w3_sign = +1`` uses eq. (2) as printed (speed -1/2: not an optimal direction)."""
-    from certify.optimum.speeds import check_footnote2_exact, check_rank_one_exact
+    from certify.optimum.claims import check_footnote2_exact, check_rank_one_exact
 
     if ctx is None:
         import certify.core.paths
@@ -332,7 +332,7 @@ def verify_lower_ends(ledger: Ledger, *, extra: int = 0) -> dict[str, Any]:
 
 
 def check_example1_lower_ends(ctx: Context | None = None, *, extra: int = 0) -> Verdict:
-    from certify.optimum.speeds import check_footnote2_exact
+    from certify.optimum.claims import check_footnote2_exact
 
     if ctx is None:
         import certify.core.paths
@@ -364,7 +364,7 @@ def _context(ctx: Context | None) -> Context:
 
 def _about_example1(X: Any, G: Any, digest: str) -> bool:
     from certify.kernel.speed_certificate import data_digest
-    from certify.optimum.speeds import example1_exact_data
+    from certify.optimum.example1 import example1_exact_data
 
     Xe, Ge = example1_exact_data()
     return X == Xe and G == Ge and digest == data_digest(Xe, Ge)
@@ -373,7 +373,7 @@ def _about_example1(X: Any, G: Any, digest: str) -> bool:
 def check_example1_depth4(ctx: Context | None = None, *, depth: int = 4) -> Verdict:
     """The shipped depth-4 tree certificate on Example 1's exact data closes at 1/2: s*(4) = 1/2 exactly."""
     from certify.kernel.speed_certificate import check_document, parse_certificate, verdict_from_report
-    from certify.optimum.speeds import load_certificate
+    from certify.optimum.certificates import load_certificate
 
     ctx = _context(ctx)
     name = f"example1-exact-depth{depth}.json"
@@ -400,7 +400,7 @@ def check_example1_depth4(ctx: Context | None = None, *, depth: int = 4) -> Verd
 def check_example1_every_depth(ctx: Context | None = None) -> Verdict:
     """The shipped invariant certificate: s*(L) <= 1/2 for every L >= 2 and >= 1/2 for every L >= 3."""
     from certify.kernel.speed_invariant import check_invariant, parse_invariant
-    from certify.optimum.speeds import load_certificate
+    from certify.optimum.certificates import load_certificate
 
     ctx = _context(ctx)
     name = "example1-invariant.json"

@@ -12,8 +12,9 @@ import pytest
 
 from certify.cli import main
 from certify.kernel import speed_certificate as K
-from certify.optimum.speeds import arrangement, exact_data, _q
-from certify.optimum import speeds as optimum
+from certify.optimum.arrangement import arrangement, _q
+from certify.optimum.search import exact_data
+from certify.optimum import certificates, search
 
 from tests.conftest import one_line_error as _one_line_error
 
@@ -30,7 +31,7 @@ def _write(tmp_path, doc, name="c.json"):
 
 
 def test_the_search_and_the_checker_share_one_pattern_limit():
-    assert optimum.MAX_PATTERNS is K.MAX_PATTERNS == 4096
+    assert search.MAX_PATTERNS is K.MAX_PATTERNS == 4096
     assert K.MAX_DIGITS < 4300  # below Python's int() limit on decimal strings
 
 
@@ -81,7 +82,7 @@ def test_numbers_within_the_limits_parse_exactly():
 
 def test_oversize_certificate_file_is_refused_before_reading(tmp_path, capsys):
     path = tmp_path / "big.json"
-    path.write_text(" " * (optimum.MAX_CERTIFICATE_BYTES + 1))
+    path.write_text(" " * (certificates.MAX_CERTIFICATE_BYTES + 1))
     assert main(["check", str(path)]) == 2
     _one_line_error(capsys, "beyond the limit")
 

@@ -287,8 +287,8 @@ def test_summary_line_gives_wall_time_and_check_time():
 
 EXAMPLE1 = str(ROOT / "data/instances/example1-rank-two.npz")
 WORK = {"run": "certify.gate.runner:run_claims", "all": "certify.gate.runner:run_claims",
-        "instance": "certify.instance.report:instance_report", "fuzz": "certify.fuzz.campaign:fuzz_verdict",
-        "optimum": "certify.optimum.speeds:certify_optimum", "escape": "certify.optimum.escape:escape_directions",
+        "instance": "certify.instance.report:instance_report", "fuzz": "certify.fuzz.claims:fuzz_verdict",
+        "optimum": "certify.optimum.certificates:certify_optimum", "escape": "certify.optimum.escape:escape_directions",
         "figure2": "certify.experiments.section4:figure2", "figures": "certify.experiments.report:run_figures",
         "escape-time": "certify.followup.report:escape_time_report"}
 OUTPUT_CASES = [

@@ -122,7 +122,7 @@ def test_the_sweep_json_is_strict(tiny_sweep):
 
 
 def test_a_depth_beyond_the_size_limits_is_recorded_as_refused(monkeypatch):
-    from certify.optimum import speeds as optimum
+    from certify.optimum import search as optimum
 
     monkeypatch.setattr(optimum, "MAX_TREE_NODES", 10)  # the depth-4 tree of circle4 has 58 nodes
     (ds,) = sweep([CIRCLE4], [2, 4]).data

@@ -9,7 +9,8 @@ from flint import arb, ctx, fmpq
 
 from certify.kernel import enclose as E
 from certify.kernel import normwise as NW
-from certify.instance.enclosure import check_prop34, enclose_network, weight_ratios
+from certify.instance.certificate import check_prop34
+from certify.instance.enclosure import enclose_network, weight_ratios
 from certify.core.instances import Instance
 from certify.kernel.verdict import Status
 

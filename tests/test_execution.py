@@ -15,6 +15,8 @@ import pytest
 
 from certify.core import execution as E
 from certify.fuzz import campaign as F
+from certify.fuzz import claims as FC
+from certify.fuzz import properties as P
 from certify.core.errors import InputError
 
 distributed = pytest.importorskip("distributed")  # the cluster extra is part of the dev install
@@ -123,7 +125,7 @@ def test_identity_is_stable_and_sees_the_data(tmp_path, monkeypatch):
 def test_fuzz_chunks_merge_as_if_run_in_order(monkeypatch):
     """A refuting chunk ends the campaign at that chunk, whichever executor ran the chunks and in what order."""
     monkeypatch.setattr(F, "CHUNK", 20)
-    weak = functools.partial(F.prop33_property, lipschitz_factor=0.5)  # a false variant: refuted quickly
+    weak = functools.partial(P.prop33_property, lipschitz_factor=0.5)  # a false variant: refuted quickly
     serial = F.run_in_chunks(weak, examples=200, seed_value=1)
     with E.LocalPoolExecutor(2) as ex:
         pooled = F.run_in_chunks(weak, examples=200, seed_value=1, executor=ex)
@@ -177,9 +179,9 @@ def test_cluster_claims_and_fuzz_match_the_local_run(cluster, tmp_path, monkeypa
     with E.DaskExecutor(cluster.scheduler_address) as ex:
         there = run_claims(claims, seed=4, data_dir=None, quick=True, executor=ex)
         monkeypatch.setattr(F, "CHUNK", 15)  # three chunks, planned in this process
-        fuzz_there = F.fuzz_verdict("prop3.4.fuzz", examples=45, seed_value=3, data_dir=tmp_path, executor=ex)
+        fuzz_there = FC.fuzz_verdict("prop3.4.fuzz", examples=45, seed_value=3, data_dir=tmp_path, executor=ex)
     assert [(r.id, r.status, r.margin, r.message) for r in here] == [(r.id, r.status, r.margin, r.message) for r in there]
-    fuzz_here = F.fuzz_verdict("prop3.4.fuzz", examples=45, seed_value=3, data_dir=tmp_path)
+    fuzz_here = FC.fuzz_verdict("prop3.4.fuzz", examples=45, seed_value=3, data_dir=tmp_path)
     assert fuzz_here.to_dict() == fuzz_there.to_dict()
     assert fuzz_here.evidence["chunks"] == 3 and fuzz_here.evidence["examples"] == 45
 
@@ -415,18 +417,18 @@ def test_an_optimum_certificate_must_be_about_the_file_and_depth():
     reported as certified for this file, even though that certificate checks on its own."""
     import numpy as np
 
-    from certify.cli import _optimum_row
     from certify.core.instances import load_data
-    from certify.optimum.speeds import propose_task
+    from certify.optimum.certificates import check_search_outcome
+    from certify.optimum.search import propose_task
 
     X4, G4, _ = load_data(SWEEP[2])  # circle4
     X6, G6, _ = load_data(SWEEP[3])  # circle6
     other = propose_task(X6, G6, 2)
-    row = _optimum_row(Path("circle4.npz"), other, X4, G4, 2)
+    row = check_search_outcome(other, X4, G4, 2)
     assert row["state"] == "error" and "other data" in row["reason"]
     own = propose_task(X4, G4, 2)
-    assert _optimum_row(Path("circle4.npz"), own, X4, G4, 2)["state"] == "certified"
-    row = _optimum_row(Path("circle4.npz"), own, X4, G4, 3)
+    assert check_search_outcome(own, X4, G4, 2)["state"] == "certified"
+    row = check_search_outcome(own, X4, G4, 3)
     assert row["state"] == "error" and "depth 2, not 3" in row["reason"]
     assert np.array_equal(X4, load_data(SWEEP[2])[0])
 

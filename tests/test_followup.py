@@ -20,7 +20,7 @@ from certify.followup.activations import ACTIVATIONS, Tie, get
 from certify.kernel.verdict import Status
 from certify.proofs import followup_activations as FA
 from certify.proofs import followup_imbalance as FI
-from certify.proofs._sym import Ledger
+from certify.kernel.symbolic import Ledger
 
 CERTAIN = (Status.PROVED, Status.CERTIFIED, Status.FUZZED, Status.REPRODUCED)
 

@@ -76,7 +76,7 @@ def test_exact_relu_is_killed():
 # --- proofs mutants -----------------------------------------------------------------------------------
 
 def test_is_zero_mutant_proves_a_false_identity():
-    m = _load("proofs/_sym.py", "proofs/_sym.py::is_zero::== -> !=#0")
+    m = _load("certify/kernel/symbolic.py", "certify/kernel/symbolic.py::is_zero::== -> !=#0")
     assert m.Ledger().identity("x + 1 = 0", sp.Symbol("x") + 1)  # the mutant proves a falsehood: killed
 
 

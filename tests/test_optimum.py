@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from certify.cli import main
 from certify.kernel.speed_certificate import CertificateFormatError, check_document, parse_number
-from certify.optimum.speeds import certify_optimum
+from certify.optimum.certificates import certify_optimum
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 CERTS = {d: json.loads((DATA / "certificates" / f"example1-depth{d}.json").read_text()) for d in (2, 3)}
@@ -338,7 +338,7 @@ EXACT = {d: json.loads((DATA / "certificates" / f"example1-exact-depth{d}.json")
 def test_exact_example1_data_are_the_sines_and_cosines():
     import sympy as sp
 
-    from certify.optimum.speeds import example1_exact_data
+    from certify.optimum.example1 import example1_exact_data
 
     X, G = example1_exact_data()
     for j in range(1, 9):
@@ -455,7 +455,7 @@ def test_too_many_sign_patterns_is_a_format_error():
 def test_transfer_to_exact_data_is_entry_by_entry():
     from certify.core.datasets import example1_data
     from certify.core.errors import InputError
-    from certify.optimum.speeds import _float_data_gap
+    from certify.optimum.claims import _float_data_gap
 
     X, G = example1_data()
     assert float(_float_data_gap(X, G).upper()) < 1e-14

@@ -17,7 +17,8 @@ import pytest
 from certify.cli import main
 from certify.kernel import speed_certificate as K
 from certify.kernel.speed_certificate import CertificateFormatError, check_document
-from certify.optimum.speeds import certify_optimum, exact_data, propose
+from certify.optimum.certificates import certify_optimum
+from certify.optimum.search import exact_data, propose
 
 _ANGLES = np.linspace(0, 2 * np.pi, 20001)
 _U = np.stack([np.cos(_ANGLES), np.sin(_ANGLES)])

@@ -16,7 +16,8 @@ import pytest
 from certify.cli import main
 from certify.kernel import speed_cones as C
 from certify.kernel.speed_certificate import CertificateFormatError
-from certify.optimum.speeds import certify_optimum, check_any_document, exact_data
+from certify.optimum.certificates import certify_optimum, check_any_document
+from certify.optimum.search import exact_data
 
 
 def _data(d, n, seed):

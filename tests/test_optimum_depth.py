@@ -1,5 +1,5 @@
 """Optimal speeds at depth 4 and more: the tree of multipliers (schema_version 2), proposed by
-certify.optimum.speeds and accepted by the exact checker; the depth range of the command."""
+certify.optimum.search and accepted by the exact checker; the depth range of the command."""
 
 import json
 from fractions import Fraction
@@ -11,7 +11,8 @@ import pytest
 
 from certify.cli import main
 from certify.kernel.speed_certificate import check_document
-from certify.optimum.speeds import _padded, certify_optimum, propose, tree_size
+from certify.optimum.search import _padded, propose, tree_size
+from certify.optimum.certificates import certify_optimum
 
 EXAMPLE1 = str(Path(__file__).resolve().parents[1] / "data" / "instances" / "example1.npz")
 
@@ -107,7 +108,7 @@ def test_depth4_tree_obeys_the_format_and_sampled_support_stays_below_upper(smal
 def test_any_multipliers_the_search_returns_give_a_tree_the_checker_accepts(monkeypatch):
     """The exact tree is built from whatever tau the solver returns: random values, with many exact zeros
     (whose entries leave P and M, so whole branches drop out), still give a certificate that checks."""
-    import certify.optimum.speeds as opt
+    import certify.optimum.search as opt
 
     rng = np.random.default_rng(7)
 
@@ -135,7 +136,7 @@ def test_padding_keeps_the_speed():
     from flint import fmpq
 
     from certify.kernel.speed_certificate import exact_speed
-    from certify.optimum.speeds import _q
+    from certify.optimum.arrangement import _q
 
     W = [[[fmpq(1), fmpq(-1, 2)], [fmpq(1, 3), fmpq(1)]], [[fmpq(1, 2), fmpq(-1)]], [[fmpq(-1)]]]
     Xq = [[_q(v) for v in r] for r in SMALL_X]

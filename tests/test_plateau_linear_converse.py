@@ -4,7 +4,7 @@ import certify.core.paths
 from certify.gate.claim import Context
 from certify.kernel.verdict import Status
 from certify.proofs import section5_plateau as s5
-from certify.proofs._sym import Ledger
+from certify.kernel.symbolic import Ledger
 
 CTX = Context(seed=0, data_dir=certify.core.paths.data_dir())
 
@@ -40,10 +40,10 @@ def test_example1_lower_ends_at_every_depth():
 
 def test_lower_ends_need_the_certificate(monkeypatch):
     """Without a certified depth-3 optimum (a tampered or missing certificate) nothing is proved at depth >= 4."""
-    import certify.optimum.speeds
+    import certify.optimum.claims
     from certify.kernel.verdict import Verdict
 
-    monkeypatch.setattr(certify.optimum.speeds, "check_footnote2_exact",
+    monkeypatch.setattr(certify.optimum.claims, "check_footnote2_exact",
                         lambda ctx: Verdict(Status.REFUTED, "tampered certificate"))
     assert s5.check_example1_lower_ends(CTX).status is not Status.PROVED
     assert s5.check_linear_converse(CTX).status is Status.PROVED  # does not rest on that certificate

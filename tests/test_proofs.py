@@ -4,7 +4,7 @@ from certify.kernel.verdict import Status
 from certify.proofs import appendix_a1_homogeneity as a1
 from certify.proofs import appendix_a5_weak_control as a5
 from certify.proofs import example1
-from certify.proofs._sym import Ledger
+from certify.kernel.symbolic import Ledger
 
 
 def test_homogeneity_proved_and_negative_lambda_fails():

@@ -7,7 +7,7 @@ import certify.core.paths
 from certify.gate.claim import Context
 from certify.kernel.verdict import Status
 from certify.proofs import appendix_a6_strong_control as a6
-from certify.proofs._sym import Ledger, to_arb
+from certify.kernel.symbolic import Ledger, to_arb
 
 
 def ctx():

@@ -6,7 +6,7 @@ import sympy as sp
 
 from certify.kernel.verdict import Status
 from certify.proofs import section4_branch_bound as B
-from certify.proofs._sym import Ledger
+from certify.kernel.symbolic import Ledger
 
 
 def test_branch_bound_is_proved():

@@ -8,7 +8,7 @@ import certify.core.paths
 from certify.gate.claim import Context
 from certify.kernel.verdict import Status
 from certify.proofs import section3_chain as ch
-from certify.proofs._sym import Ledger
+from certify.kernel.symbolic import Ledger
 
 
 def ctx():

@@ -10,7 +10,7 @@ from certify.kernel.quadratic import QSqrt2
 from certify.kernel.verdict import Status
 from certify.proofs import appendix_a4_depth as a4
 from certify.proofs import section5_plateau as s5
-from certify.proofs._sym import Ledger
+from certify.kernel.symbolic import Ledger
 
 
 @pytest.fixture(scope="module")

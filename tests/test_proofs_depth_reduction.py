@@ -6,7 +6,7 @@ import sympy as sp
 
 from certify.kernel.verdict import Status
 from certify.proofs import section5_depth_reduction as R
-from certify.proofs._sym import Ledger
+from certify.kernel.symbolic import Ledger
 
 
 def test_reduction_is_proved():

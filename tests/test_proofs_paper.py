@@ -11,7 +11,7 @@ from certify.proofs import appendix_a8_theorem as a8
 from certify.proofs import example1
 from certify.proofs import section2_expansion as s2e
 from certify.proofs import section2_gradient_flow as gf
-from certify.proofs._sym import Ledger, is_zero
+from certify.kernel.symbolic import Ledger, is_zero
 
 
 def test_floats_are_refused_in_identities():

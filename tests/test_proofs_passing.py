@@ -11,7 +11,7 @@ from certify.kernel.verdict import Status
 from certify.proofs import example1_footnote1 as fn
 from certify.proofs import section2_origin as origin
 from certify.proofs import section2_passing as passing
-from certify.proofs._sym import Ledger
+from certify.kernel.symbolic import Ledger
 
 
 def ctx() -> Context:

@@ -16,7 +16,7 @@ from certify.proofs import example1
 from certify.proofs import followup_imbalance as FI
 from certify.proofs import section2_gradient_flow as gf
 from certify.proofs import section4_optimal_speed as s4
-from certify.proofs._sym import Ledger, to_arb
+from certify.kernel.symbolic import Ledger, to_arb
 
 
 def _proved(v) -> bool:

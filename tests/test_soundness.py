@@ -7,11 +7,13 @@ import sympy as sp
 from flint import arb, fmpq
 
 from certify.fuzz import campaign as F
+from certify.fuzz import properties as P
 from certify.instance.exact import check_lemma_a4
 from certify.core.instances import Instance, load_instance
 from certify.kernel.verdict import Status, from_comparison, from_exact_identity
 from certify.core.paths import instances_dir
-from certify.instance.enclosure import check_claimed_speed, check_prop34, enclose_network
+from certify.instance.certificate import check_claimed_speed, check_prop34
+from certify.instance.enclosure import enclose_network
 from certify.proofs import appendix_a1_homogeneity as a1
 from certify.proofs import appendix_a4_depth as a4
 from certify.proofs import appendix_a5_weak_control as a5
@@ -23,7 +25,7 @@ from certify.proofs import section2_expansion as s2e
 from certify.proofs import section2_gradient_flow as gf
 from certify.proofs import section2_escape_directions as d21
 from certify.proofs import section4_optimal_speed as s4
-from certify.proofs._sym import Ledger
+from certify.kernel.symbolic import Ledger
 
 CERTAIN = (Status.PROVED, Status.CERTIFIED, Status.FUZZED)
 
@@ -64,7 +66,7 @@ def _certificate_variants():
     from pathlib import Path
 
     from certify.gate.claim import Context
-    from certify.optimum.speeds import check_footnote2, check_rank_one_certificate
+    from certify.optimum.claims import check_footnote2, check_rank_one_certificate
     from certify.core.paths import data_dir
 
     out = {}
@@ -78,7 +80,7 @@ def _certificate_variants():
             doc["upper"]["value"] = doc["lower"]["value"] = value  # a consistent lie about the interval
             path.write_text(json.dumps(doc))
             out[f"example1 depth-{depth} certificate: upper end {value}"] = check(Context(0, root))
-    from certify.optimum.speeds import check_footnote2_exact
+    from certify.optimum.claims import check_footnote2_exact
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -120,11 +122,11 @@ VARIANTS = {
     # fuzzing must find counterexamples to false statements; the budget is generous because hypothesis'
     # generation also depends on which modules are loaded (one seed took 17 examples alone, 126 after
     # tests/test_escape.py), and a run stops at its first counterexample
-    "prop3.4.fuzz: bound x 0.05": lambda: F.run(F.prop34_property(bound_factor=0.05), examples=1000, seed_value=1,
+    "prop3.4.fuzz: bound x 0.05": lambda: F.run(P.prop34_property(bound_factor=0.05), examples=1000, seed_value=1,
                                                 shrink=False).refuted is False,
-    "prop3.2.fuzz: L0 must drop by half": lambda: F.run(F.prop32_property(loss_margin=0.5), examples=1000,
+    "prop3.2.fuzz: L0 must drop by half": lambda: F.run(P.prop32_property(loss_margin=0.5), examples=1000,
                                                         seed_value=1, shrink=False).refuted is False,
-    "prop3.3.fuzz: Lipschitz constant halved": lambda: F.run(F.prop33_property(lipschitz_factor=0.5), examples=1000,
+    "prop3.3.fuzz: Lipschitz constant halved": lambda: F.run(P.prop33_property(lipschitz_factor=0.5), examples=1000,
                                                              seed_value=1, shrink=False).refuted is False,
 }
 

@@ -128,7 +128,7 @@ def test_save_instance_refuses_to_round():
 # --- 4. shipped-instance results are keyed by file, never merged by name -------------------------
 
 def test_results_are_keyed_by_file_and_shared_names_reported(tmp_path):
-    from certify.instance import exact as instance_checks
+    from certify.instance import claims as instance_claims
 
     d = tmp_path / "instances"
     d.mkdir()
@@ -143,7 +143,7 @@ def test_results_are_keyed_by_file_and_shared_names_reported(tmp_path):
         status = Status.UNDECIDED if inst.path.name == "a.npz" else Status.CERTIFIED
         return Verdict(status, f"{status.value} on {inst.path.name}", 0.5 if status is Status.CERTIFIED else None)
 
-    v = instance_checks._on_shipped(Context(seed=0, data_dir=tmp_path, quick=True), check, "fake")
+    v = instance_claims._on_shipped(Context(seed=0, data_dir=tmp_path, quick=True), check, "fake")
     assert seen == ["a.npz", "b.npz"]
     assert v.status is Status.UNDECIDED
     assert set(v.evidence["cases"]) == {"a.npz", "b.npz"}

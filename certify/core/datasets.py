@@ -299,6 +299,6 @@ def write_depth_sweep_data(directory: Path, names: Iterable[str] | None = None) 
 
 
 if __name__ == "__main__":  # pragma: no cover
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[1] / "data" / "instances"
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "data" / "instances"
     for p in write_shipped_instances(target, sys.argv[2:] or None):
         print(p)

@@ -502,16 +502,19 @@ def identity() -> str:
     file of its data folder except counterexamples written by runs."""
     global _IDENTITY
     if _IDENTITY is None:
+        import importlib.util
+
         import certify
-        import certify.proofs
         from certify.core.paths import data_dir
+
+        proofs = importlib.util.find_spec("certify.proofs")  # its folder, without importing a capability
 
         h = hashlib.sha256()
         h.update(f"python {sys.version_info[:3]}\n".encode())
         for dist in _DEPENDENCIES:
             h.update(f"{dist} {_version(dist)}\n".encode())
         roots = [("certify", Path(certify.__file__).parent, "*.py"),
-                 ("proofs", Path(certify.proofs.__file__).parent, "*.py"),
+                 ("proofs", Path(proofs.origin).parent, "*.py"),
                  ("data", data_dir(), "*")]
         for label, root, pattern in roots:
             if not root.is_dir():

@@ -12,7 +12,7 @@ def data_dir() -> Path:
     env = os.environ.get("CERTIFY_DATA")
     if env:
         return Path(env)
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parents[1]  # the package folder, certify/
     installed = here / "data"
     if installed.is_dir():
         return installed

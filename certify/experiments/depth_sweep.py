@@ -1,6 +1,6 @@
 """Depth sweep of the optimal escape speed s*(L) on 2-D data with one output (Section 5, conjecture (2)).
 
-For each data file and each depth L, :func:`certify.optimum.speeds.certify_optimum` proposes a certificate
+For each data file and each depth L, :func:`certify.optimum.certificates.certify_optimum` proposes a certificate
 (untrusted search) and the exact kernel checks it; only a passing check gives an interval
 [lower, upper] that contains s*(L).  Consecutive depths are then compared on the exact ends:
 
@@ -209,7 +209,7 @@ class SweepResult:
 def load_sweep_data(file: str | Path) -> tuple[str, np.ndarray, np.ndarray]:
     """(name, X, G) of a data file the optimum command accepts; anything else is an InputError."""
     from certify.core.instances import load_data
-    from certify.optimum.speeds import validate_data
+    from certify.optimum.search import validate_data
 
     X, G, meta = load_data(file)
     try:
@@ -224,7 +224,8 @@ def sweep(files: Iterable[str | Path], depths: Sequence[int],
           on_progress: Callable[[str, str, int, Point | None], None] | None = None) -> SweepResult:
     """Certify s*(L) for every file and depth.  Every file is read and validated before any work (bad data
     is an InputError); a depth whose certificate exceeds the checker's limits is recorded as refused."""
-    from certify.optimum.speeds import MAX_DEPTH, certify_optimum
+    from certify.optimum.search import MAX_DEPTH
+    from certify.optimum.certificates import certify_optimum
 
     depths = sorted({int(d) for d in depths})
     if not depths or depths[0] < 2 or depths[-1] > MAX_DEPTH:

@@ -36,7 +36,7 @@ CATALOG: tuple[Claim, ...] = (
         "a1.homogeneity.instances", "a1.homogeneity", "Homogeneity on the shipped instances", "Section 2; A.1",
         "L0(lambda theta) = lambda^L L0(theta) in exact rational arithmetic on every shipped instance, "
         "for several rational lambda > 0.",
-        INT, check="certify.instance.exact:homogeneity_on_shipped",
+        INT, check="certify.instance.claims:homogeneity_on_shipped",
     ),
     Claim(
         "a1.homogeneity.printed-definition", "a1.homogeneity", "A.1's display of the localized loss", "Appendix A.1",
@@ -66,7 +66,7 @@ CATALOG: tuple[Claim, ...] = (
         "Section 2.1; Prop. A.1",
         "theta^T grad L0(theta) = L L0(theta) in exact rational arithmetic on every shipped instance, with the "
         "gradient computed by backpropagation.",
-        INT, check="certify.instance.exact:euler_on_shipped",
+        INT, check="certify.instance.claims:euler_on_shipped",
     ),
     Claim(
         "prop-a1", "prop-a1", "Gradient flow splits into norm and direction", "Section 2.1; Prop. A.1",
@@ -156,7 +156,7 @@ CATALOG: tuple[Claim, ...] = (
         "On each shipped instance, certified per-layer ratios (W_l, Z_l^s, ReLU gap) against the theorem's bound, "
         "with c from the instance's own speed; the hypothesis (theta optimal) is not verified, so the verdict is "
         "never 'certified'.",
-        INT, check="certify.instance.exact:thm31_on_shipped",
+        INT, check="certify.instance.claims:thm31_on_shipped",
     ),
     Claim(
         "thm3.1.certified-minimiser", "thm3.1", "Theorem 3.1 on certified minimisers", "Theorem 3.1 = Theorem A.8",
@@ -199,7 +199,7 @@ CATALOG: tuple[Claim, ...] = (
         "A depth-L network with L0 = -s0 and ||theta||^2 = L extends to depth L + k with ||theta'||^2 <= L + k, "
         "L0 not larger, rank-one new layers and no ReLU effect on the hidden layers after layer L (the output layer"
         " excepted: see prop3.2.construction-layers).",
-        FUZZ, check="certify.fuzz.campaign:check_prop32", cost=2.2,
+        FUZZ, check="certify.fuzz.claims:check_prop32", cost=2.2,
     ),
     Claim(
         "prop3.3", "prop3.3", "Nearly rank-one inputs give nearly rank-one layers", "Prop. 3.3 = Prop. A.6",
@@ -271,20 +271,20 @@ CATALOG: tuple[Claim, ...] = (
     Claim(
         "prop3.4.fuzz", "prop3.4", "Prop. 3.4 under fuzzing", "Prop. 3.4 = Prop. A.5",
         "For random and adversarial theta with ||theta||^2 <= L and Tr[G^T Z_L] <= -s0, the count holds.",
-        FUZZ, check="certify.fuzz.campaign:check_prop34", cost=2.1,
+        FUZZ, check="certify.fuzz.claims:check_prop34", cost=2.1,
     ),
     Claim(
         "prop3.3.pgd", "prop3.3", "Prop. 3.3 at the best minimiser found", "Prop. 3.3 = Prop. A.6",
         "On nearly rank-one data, the direction found by projected gradient descent has its ratios below "
         "8 ||G||_F eps / (s - ||G||_F eps), s its speed (an experiment, not a certificate).  5 independent runs "
         "(data set and search; 3 under --quick): reproduced when at least 4 pass, refuted when at most 1 does.",
-        EXP, check="certify.fuzz.campaign:check_prop33_pgd", cost=0.6,
+        EXP, check="certify.fuzz.claims:check_prop33_pgd", cost=0.6,
     ),
     Claim(
         "prop3.3.fuzz", "prop3.3", "Nearly rank-one inputs give nearly rank-one layers", "Prop. 3.3 = Prop. A.6",
         "For inputs u v^T + X with u, v >= 0 and ||X||_F <= eps, the minimiser's rank-one ratios and ReLU gaps "
         "are at most 8 ||G||_F eps / (s* - ||G||_F eps).",
-        FUZZ, check="certify.fuzz.campaign:check_prop33", cost=1.7,
+        FUZZ, check="certify.fuzz.claims:check_prop33", cost=1.7,
     ),
     Claim(
         "prop3.3.certified-minimiser", "prop3.3", "Prop. 3.3 on certified minimisers", "Prop. 3.3 = Prop. A.6",
@@ -312,7 +312,7 @@ CATALOG: tuple[Claim, ...] = (
         "If Tr[G^T Z_L] <= -s0 and ||theta||^2 <= L, for every p in (0,1) at least (1-p)L layers have "
         "activation rank-one ratio at most 2 log(||X||_F ||G||_F / s0) / (pL); certified with enclosures on every "
         "shipped instance whose hypotheses hold, for p in {0.1, 0.25, 0.5, 0.75, 0.9}.",
-        INT, check="certify.instance.exact:prop34_on_shipped",
+        INT, check="certify.instance.claims:prop34_on_shipped",
     ),
     Claim(
         "lemma-a4", "lemma-a4", "Weak control: prod ||W_l||_F <= 1", "Lemma A.4",
@@ -323,7 +323,7 @@ CATALOG: tuple[Claim, ...] = (
         "lemma-a4.instances", "lemma-a4", "Lemma A.4 on the shipped instances", "Lemma A.4",
         "On every shipped instance with ||theta||^2 <= L (checked exactly), prod ||W_l||_F <= 1, with a "
         "certified margin.",
-        INT, check="certify.instance.exact:lemma_a4_on_shipped",
+        INT, check="certify.instance.claims:lemma_a4_on_shipped",
     ),
     Claim(
         "lemma-a4.proof-display", "lemma-a4", "Lemma A.4's first display", "Lemma A.4 (proof)",
@@ -419,14 +419,14 @@ CATALOG: tuple[Claim, ...] = (
         "s*(2) = max_u |g . relu(X^T u)|, the best speed of a one-neuron function u relu(v^T x) (any depth-2 "
         "direction), lies in an exactly checked interval (data/certificates/example1-depth2.json) that contains "
         "sqrt(2) - 1, on the float data and, by a rigorous Lipschitz bound, on the exact data.",
-        CERT, check="certify.optimum.speeds:check_rank_one_certificate",
+        CERT, check="certify.optimum.claims:check_rank_one_certificate",
     ),
     Claim(
         "example1.rank-one-speed.exact", "example1.rank-one-speed", "Best one-neuron speed is exactly sqrt(2) - 1",
         "Example 1; Appendix D.1",
         "On the exact data, s*(2) = max_u |g . relu(X^T u)| = sqrt(2) - 1 exactly: the certificate "
         "data/certificates/example1-exact-depth2.json has lower end = upper end = sqrt(2) - 1, checked in Q(sqrt 2).",
-        CERT, check="certify.optimum.speeds:check_rank_one_exact",
+        CERT, check="certify.optimum.claims:check_rank_one_exact",
     ),
     Claim(
         "example1.rank-two-speed", "example1.rank-two-speed", "The rank-two direction of eq. (2) has speed 1/2",
@@ -498,7 +498,7 @@ CATALOG: tuple[Claim, ...] = (
         "(data/certificates/example1-depth3.json) bounds s*(3) from above at every width, eq. (2) with W3 = [-1] "
         "attains 1/2 (width 4), and the interval contains 1/2 and is at most 1e-6 wide; moved to the exact "
         "(algebraic) data by a rigorous Lipschitz bound.",
-        CERT, check="certify.optimum.speeds:check_footnote2",
+        CERT, check="certify.optimum.claims:check_footnote2",
     ),
     Claim(
         "footnote2.optimal-speed.exact", "footnote2.optimal-speed", "The optimal speed of Example 1 is exactly 1/2",
@@ -507,7 +507,7 @@ CATALOG: tuple[Claim, ...] = (
         "on the patterns that reach 1/2 (data/certificates/example1-exact-depth3.json) has lower end = upper end "
         "= 1/2, every inequality decided exactly in Q(sqrt 2): s*(3) = 1/2, attained at width 4 by eq. (2) with "
         "W3 = [-1].",
-        CERT, check="certify.optimum.speeds:check_footnote2_exact",
+        CERT, check="certify.optimum.claims:check_footnote2_exact",
     ),
     Claim(
         "section5.weak-balancedness", "section5.weak-balancedness", "Weak balancedness", "Section 5",

@@ -1,22 +1,21 @@
-"""Exact checks of Section 2's identities and Lemma A.4 on concrete instances.
+"""Exact checks on one instance: Section 2's identities, Lemma A.4 and Definition 2.1.
 
-Each ``check_*`` function takes an :class:`~certify.core.instances.Instance` and
-returns a verdict computed in exact rational arithmetic (python-flint fmpq),
-so the float64 data of the file is taken at face value and nothing is rounded.
-The ``*_on_shipped`` functions are the registered claims: the same check on
-every instance in ``data/instances/``.
+Each ``check_*`` function (and :func:`escape_direction`) takes an
+:class:`~certify.core.instances.Instance` and returns a verdict computed in exact rational arithmetic
+(python-flint fmpq), so the float64 data of the file is taken at face value and nothing is rounded.
+Instances beyond ``CERTIFY_EXACT_WORK`` multiply-adds are skipped, never approximated.
 """
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
-from typing import Callable
-
 from flint import arb, fmpq
 
-from certify.gate.claim import Context
-from certify.core.instances import Instance, load_instance
+from certify.core.instances import Instance
+from certify.core.limits import env_limit
+from certify.core.network import forward, localized_loss, loss_gradient
+from certify.instance.enclosure import ball_interval, ball_str, exact_entries_limit
+from certify.kernel import enclose as E
+from certify.kernel import normwise as NW
 from certify.kernel.arith import EXACT, sum_of_squares_exact, working_precision
 from certify.kernel.compare import Truth, compare_le, lower_float, nearest_float
 from certify.kernel.verdict import (
@@ -27,10 +26,7 @@ from certify.kernel.verdict import (
     from_exact_identity,
     show,
 )
-from certify.core.limits import env_limit
-from certify.core.network import localized_loss, loss_gradient
 
-#: rational scale factors used for the homogeneity check
 SCALES = (fmpq(1, 3), fmpq(2), fmpq(7, 5))
 
 
@@ -103,9 +99,6 @@ def check_lemma_a4(inst: Instance, bound: fmpq = fmpq(1)) -> Verdict:
     the sums of squares (relative width about 1e-13), falling back to the exact sums when a ball cannot
     decide and the exact sum is affordable.
     """
-    from certify.kernel import enclose as E
-    from certify.kernel import normwise as NW
-    from certify.instance.enclosure import exact_entries_limit
 
     L = inst.depth
     entries = sum(int(W.size) for W in inst.weights)
@@ -146,69 +139,45 @@ def check_lemma_a4(inst: Instance, bound: fmpq = fmpq(1)) -> Verdict:
     return v
 
 
-# --- the registered claims: the checks above on every shipped instance --------
+# --- Definition 2.1 ----------------------------------------------------------------------
 
+def escape_direction(inst: Instance) -> Verdict:
+    """Is theta (up to scale) an escape direction, grad L0(theta) = -s' theta with s' >= 0?
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    Computed exactly (fmpq) on small instances: s' = -theta.grad/||theta||^2 and the residual
+    ||grad + s' theta||.  The condition is scale-invariant up to the factor ||theta||^(L-2).  A tie
+    (a preactivation exactly 0) makes L0 non-differentiable there, and the answer then depends on
+    relu'(0); it is reported as undecided.
+    """
 
+    work, limit = exact_work(inst), exact_work_limit()
+    if work > limit:
+        return Verdict(Status.SKIPPED, f"instance too large for the exact gradient ({work} > {limit} "
+                       "multiply-adds, CERTIFY_EXACT_WORK); see the float estimates", None, {"work": work})
+    Ws = [EXACT.array(W) for W in inst.weights]
+    fp = forward(Ws, inst.X, EXACT)
+    ties = sum(1 for Z in fp.pre[:-1] for z in Z.ravel() if z == 0)
+    grads = loss_gradient(Ws, inst.X, inst.G, EXACT)
+    theta_sq = sum(((W * W).sum() for W in Ws), fmpq(0))
+    if theta_sq == 0:
+        return Verdict(Status.SKIPPED, "theta = 0 is not a direction: Definition 2.1 says nothing here", None,
+                       {"ties": ties})
+    inner = sum(((W * g).sum() for W, g in zip(Ws, grads)), fmpq(0))
+    s_prime = -inner / theta_sq
+    res_sq = sum((((g + W * s_prime) ** 2).sum() for W, g in zip(Ws, grads)), fmpq(0))
+    grad_sq = sum(((g * g).sum() for g in grads), fmpq(0))
+    rel = (arb(res_sq) / arb(grad_sq)).sqrt() if grad_sq > 0 else arb(0)
+    ev = {"ties": ties, "s'": str(s_prime) if len(str(s_prime)) < 80 else ball_str(arb(s_prime)),
+          "relative_residual": ball_interval(rel)}
+    if ties:
+        return Verdict(Status.UNDECIDED, f"{ties} preactivation(s) exactly 0: L0 is not differentiable here, "
+                       "Definition 2.1's gradient depends on relu'(0)", None, ev)
+    if res_sq == 0 and s_prime >= 0:
+        return Verdict(Status.PROVED, "theta is exactly an escape direction (grad L0 = -s' theta, residual 0)", None, ev)
+    if res_sq == 0:
+        return Verdict(Status.REFUTED, "theta is a critical direction with negative speed, not an escape direction",
+                       None, ev)
+    return Verdict(Status.REFUTED, f"not an escape direction: relative residual "
+                   f"||grad + s' theta|| / ||grad|| = {float(rel.mid()):.3g} > 0 (exact)", lower_float(rel), ev)
 
-def _on_shipped(ctx: Context, check: Callable[[Instance], Verdict], what: str) -> Verdict:
-    directory = ctx.data_dir / "instances"
-    files = sorted(directory.glob("*.npz")) if directory.is_dir() else []
-    if not files:
-        return Verdict(Status.SKIPPED, f"no instances found in {directory}")
-    parts = {}
-    hashes = {}
-    names: dict[str, list[str]] = {}
-    for f in files:  # keyed by file name (unique in one directory), never by meta.name
-        inst = load_instance(f)
-        parts[f.name] = check(inst)
-        hashes[f.name] = _sha256(f)
-        names.setdefault(inst.name, []).append(f.name)
-    v = combine(parts, what)
-    v.evidence["files"] = hashes
-    shared = {n: fs for n, fs in names.items() if len(fs) > 1}
-    if shared:
-        v.evidence["shared_names"] = shared
-        v.message += "; " + "; ".join(f"name {n!r} is shared by {', '.join(fs)}" for n, fs in shared.items())
-    return v
-
-
-def homogeneity_on_shipped(ctx: Context) -> Verdict:
-    return _on_shipped(ctx, check_homogeneity, "homogeneity of L0")
-
-
-def euler_on_shipped(ctx: Context) -> Verdict:
-    return _on_shipped(ctx, check_euler, "Euler's identity")
-
-
-def lemma_a4_on_shipped(ctx: Context) -> Verdict:
-    return _on_shipped(ctx, check_lemma_a4, "Lemma A.4")
-
-
-def _prop34(inst: Instance) -> Verdict:
-    from certify.instance.enclosure import check_prop34, enclose_network
-
-    net = enclose_network(inst)
-    return check_prop34(net, net.activations)
-
-
-def prop34_on_shipped(ctx: Context) -> Verdict:
-    return _on_shipped(ctx, _prop34, "Prop. 3.4")
-
-
-def _thm31(inst: Instance) -> Verdict:
-    from certify.instance.enclosure import enclose_network, theorem31_report, weight_ratios
-
-    net = enclose_network(inst)
-    return theorem31_report(net, net.activations, [weight_ratios(W) for W in inst.weights], net.gaps)
-
-
-def thm31_on_shipped(ctx: Context) -> Verdict:
-    v = _on_shipped(ctx, _thm31, "Theorem 3.1")
-    if v.status is Status.SKIPPED and "cases" in v.evidence:
-        below = {k: c["message"] for k, c in v.evidence["cases"].items()}
-        v.message = ("hypothesis (theta optimal) is not verified on any shipped instance, so nothing is certified; "
-                     "per instance: " + "; ".join(f"{k}: {m.split('; ', 1)[-1]}" for k, m in below.items()))
-    return v
+#: rational scale factors used for the homogeneity check

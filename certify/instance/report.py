@@ -14,6 +14,10 @@ import numpy as np
 from flint import arb
 
 from certify import __version__
+from certify.core.instances import load_instance
+from certify.core.network import escape_report, localized_loss
+from certify.instance.certificate import DEFAULT_PS, certify_instance
+from certify.instance.enclosure import ball_interval, exact_entries_limit
 from certify.instance.exact import (
     check_euler,
     check_homogeneity,
@@ -21,17 +25,9 @@ from certify.instance.exact import (
     exact_work,
     exact_work_limit,
 )
-from certify.core.instances import load_instance
 from certify.kernel.arith import EXACT
 from certify.kernel.compare import nearest_float
 from certify.kernel.verdict import Status, show
-from certify.core.network import escape_report, localized_loss
-from certify.instance.enclosure import (
-    DEFAULT_PS,
-    ball_interval,
-    certify_instance,
-    exact_entries_limit,
-)
 
 CHECKS = {
     "a1.homogeneity": check_homogeneity,

@@ -16,7 +16,11 @@ and dull on purpose:
               split products, spectral-norm certificates, accurate sums), the
               ones ``certify instance`` uses at any depth;
 * ``quadratic`` exact arithmetic in Q(sqrt 2);
-* ``speed_certificate`` the exact checker of optimal-speed certificates.
+* ``symbolic`` sympy identities decided to be exactly 0, the ledger of a
+              derivation's steps, and Arb enclosures of closed-form constants;
+* ``speed_certificate`` the exact checker of optimal-speed certificates;
+* ``speed_cones`` the checker of depth-2 certificates in d dimensions;
+* ``speed_invariant`` the checker of invariants that bound every depth.
 
 Nothing in this package imports from the rest of ``certify``.  Code outside it
 (floats, scipy, solvers, random search) may propose witnesses; only the

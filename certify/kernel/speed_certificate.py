@@ -93,7 +93,7 @@ MAX_BRANCH_NODES = 2**18
 
 # --- limits --------------------------------------------------------------------------------------
 # What a certificate may ask of the checker, decided from its declared sizes before any arithmetic.
-# The search (certify/optimum/speeds.py) imports these, so it never writes a certificate this checker refuses.
+# The search (certify/optimum/search.py) imports these, so it never writes a certificate this checker refuses.
 # Each is a module constant; raising one is safe (the checks stay exact), it only lets a file cost more.
 
 #: the most (sign, subset) patterns of a depth-3 certificate (2^|P| + 2^|M|): each is one cone program

@@ -184,7 +184,12 @@ class _Status:
         self.live = None
         if sys.stderr.isatty():
             from rich.console import Console
-            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import (
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
 
             self.live = Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                                  console=Console(stderr=True), transient=True)
@@ -315,7 +320,7 @@ def _multiplier(x: float) -> fmpq:
 
 def exact_upper(search_result: BranchSearch, g: list[fmpq], pts: list, rays: list, active: list) -> arb:
     """The largest one-sided support value over the leaves, as an enclosure (exact sums, arb arc maxima)."""
-    from certify.optimum.speeds import arc_max
+    from certify.optimum.arrangement import arc_max
 
     m = len(rays)
     changes = cell_changes(active)

@@ -81,7 +81,13 @@ import sympy as sp
 from flint import arb, fmpq, fmpz
 
 from certify.gate.claim import Context
-from certify.kernel.compare import Truth, compare_le, compare_lt, lower_float, upper_float
+from certify.kernel.compare import (
+    Truth,
+    compare_le,
+    compare_lt,
+    lower_float,
+    upper_float,
+)
 from certify.kernel.quadratic import QSqrt2
 from certify.kernel.speed_certificate import as_ball
 from certify.kernel.verdict import Status, Verdict, combine, from_comparison, show
@@ -342,7 +348,7 @@ def rank_one_facts(ledger: Any) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def rank_one_facts_verdict() -> Verdict:
-    from certify.proofs._sym import Ledger
+    from certify.kernel.symbolic import Ledger
 
     ledger = Ledger()
     ok = rank_one_facts(ledger)
@@ -419,8 +425,13 @@ def rank_one_instances() -> list[Minimiser | Verdict]:
 
 def example1_instance(ctx: Context) -> Minimiser | Verdict:
     """Example 1 at depth 3: the witness of the exact certificate, which the kernel's checker closes at 1/2."""
-    from certify.kernel.speed_certificate import check_document, data_digest, parse_certificate
-    from certify.optimum.speeds import example1_exact_data, load_certificate
+    from certify.kernel.speed_certificate import (
+        check_document,
+        data_digest,
+        parse_certificate,
+    )
+    from certify.optimum.certificates import load_certificate
+    from certify.optimum.example1 import example1_exact_data
 
     path = ctx.data_dir / "certificates" / "example1-exact-depth3.json"
     doc = load_certificate(path)
@@ -461,7 +472,7 @@ def nearly_rank_one_instance(X: list[list[float]] | None = None, G: list[list[fl
     delta term (~2.3e-8), so no constant in place of 8 could make them fail: nothing informative is added."""
     name = f"nearly-rank-one-depth{depth}"
     from certify.kernel.speed_certificate import check_document, parse_certificate
-    from certify.optimum.speeds import propose
+    from certify.optimum.search import propose
 
     Xf = np.array(X if X is not None else NEAR_X, dtype=np.float64)
     Gf = np.array(G if G is not None else NEAR_G, dtype=np.float64)
@@ -474,7 +485,7 @@ def nearly_rank_one_instance(X: list[list[float]] | None = None, G: list[list[fl
               f"the witness's exact speed >= lower end {show(report.lower)}": s >= report.lower,
               f"||theta||^2 = {show(theta2(cert.weights))} <= {depth}": theta2(cert.weights) <= depth,
               f"depth {depth}": len(cert.weights) == depth}
-    how = {"certificate": f"proposed by certify.optimum.speeds.propose (depth {depth}), checked by "
+    how = {"certificate": f"proposed by certify.optimum.search.propose (depth {depth}), checked by "
                           "certify.kernel.speed_certificate",
            "checks (exact)": checks, "width": show(report.upper - report.lower)}
     if not all(checks.values()):
@@ -748,7 +759,7 @@ def verify_robust_chain(ledger: Any, *, factor: Any = 8, delta_coeff: Any = 2) -
 
 
 def robust_chain_verdict(*, factor: Any = 8, delta_coeff: Any = 2) -> Verdict:
-    from certify.proofs._sym import Ledger
+    from certify.kernel.symbolic import Ledger
 
     ledger = Ledger()
     ok = verify_robust_chain(ledger, factor=factor, delta_coeff=delta_coeff)

@@ -255,9 +255,8 @@ def certify_cones(Xf: np.ndarray, gf: np.ndarray, X: list[list[fmpq]], G: list[l
                   time_limit: float | None, node_limit: int | None, scale: int = 0) -> ConeSearch:
     """Search, then write both forests exactly with the upper end (the largest ||q||, rounded up).  ``Xf``, ``gf``
     are the data times 2^-a and 2^-b with a + b = ``scale``: the floats' q is multiplied back by 2^scale."""
-    from certify.optimum.speeds import round_up
-
     from certify.kernel.speed_cones import MAX_CHECK_COST, cone_check_cost, cone_digits
+    from certify.optimum.arrangement import round_up
 
     start = time.perf_counter()
     g = G[0]

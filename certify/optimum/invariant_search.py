@@ -21,7 +21,7 @@ import numpy as np
 from flint import fmpq
 
 from certify.kernel.speed_certificate import arc_max_at_most, number_text
-from certify.optimum.speeds import Arrangement, arrangement
+from certify.optimum.arrangement import Arrangement, arrangement
 
 Vector = tuple[Any, ...]
 
@@ -245,7 +245,7 @@ def example1_lower(depth: int = 3) -> dict[str, Any]:
 
 def example1_invariant() -> dict[str, Any]:
     """The search on Example 1's exact data with U = 1/2 (raises if it fails)."""
-    from certify.optimum.speeds import example1_exact_data
+    from certify.optimum.example1 import example1_exact_data
 
     X, G = example1_exact_data()
     points = [(X[0][k], X[1][k]) for k in range(len(X[0]))]
@@ -256,7 +256,7 @@ def example1_invariant() -> dict[str, Any]:
 
 
 def example1_invariant_document(found: dict[str, Any] | None = None) -> dict[str, Any]:
-    from certify.optimum.speeds import example1_exact_data
+    from certify.optimum.example1 import example1_exact_data
 
     X, G = example1_exact_data()
     found = found or example1_invariant()
@@ -274,7 +274,7 @@ def example1_tree_document(depth: int, found: dict[str, Any] | None = None) -> d
     """The depth-L certificate (schema_version 2) of s*(L) = 1/2 on Example 1's exact data, unrolled from
     the invariant."""
     from certify.kernel.speed_certificate import SCHEMA, data_digest
-    from certify.optimum.speeds import example1_exact_data
+    from certify.optimum.example1 import example1_exact_data
 
     X, G = example1_exact_data()
     found = found or example1_invariant()

@@ -1,11 +1,11 @@
-"""Optimal escape speeds at depth 2 and 3 on 2-D data, with certificates (untrusted search; Section 4).
+"""The untrusted search for optimal escape speeds and the certificate it proposes (Section 4).
 
-This module *proposes*: the cells of the arrangement of the lines x_k . u = 0, the multipliers t of
-the dual bound (a second-order cone program per sign pattern, solved by cvxpy/Clarabel) and an explicit
-network for the lower bound.  Everything it proposes is written into a certificate and re-verified by
-:mod:`certify.kernel.speed_certificate` in exact arithmetic; only that checker's report is shown as a
-certified interval.  The mathematics is in the checker's docstring and in
-``proofs/section4_optimal_speed.py``.
+:func:`propose` finds the cells of the line arrangement, the multipliers t of the dual bound (a
+second-order cone program per sign pattern, or per subtree at depth 4 and more, solved by
+cvxpy/Clarabel; branch and bound in :mod:`certify.optimum.branch` and :mod:`certify.optimum.cones`)
+and an explicit network for the lower bound, and writes them into a certificate document.  Nothing
+here is trusted: :mod:`certify.optimum.certificates` has the document checked by the kernel.  The
+mathematics is in the checker's docstring and in ``proofs/section4_optimal_speed.py``.
 """
 
 from __future__ import annotations
@@ -15,174 +15,43 @@ import math
 import time
 from dataclasses import dataclass
 from itertools import combinations
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from flint import arb, fmpq
 
 from certify.core.errors import InputError
-from certify.kernel.compare import endpoints
 from certify.kernel.speed_certificate import (
     BRANCH_VERSION,
     MAX_CHECK_COST,
-    branch_check_cost,
-    branch_digits,
+    MAX_DEPTH,
     MAX_PATTERN_CELLS,
     MAX_PATTERNS,
     MAX_POINTS,
+    MAX_TREE_NODES,
     SCHEMA,
-    CertificateFormatError,
-    CheckReport,
-    check_document,
+    branch_check_cost,
+    branch_digits,
     data_digest,
     number_text,
 )
-
-try:  # the tree limits of schema_version 2 (fallbacks: the values the checker was specified with)
-    from certify.kernel.speed_certificate import MAX_DEPTH, MAX_TREE_NODES
-except ImportError:  # pragma: no cover - only before the tree checker exists
-    MAX_DEPTH, MAX_TREE_NODES = 8, 2**16
+from certify.optimum.arrangement import (
+    Arrangement,
+    _cross,
+    _decimal,
+    _dot,
+    _float_direction,
+    _q,
+    _rational_unit,
+    _scale_inside,
+    arrangement,
+    round_up,
+    support_value,
+)
 
 #: depth 2 and 3 keep writing the flat version-1 document; deeper ones write the tree (version 2)
 FLAT_VERSION = 1
 TREE_VERSION = 2
-
-#: the largest certificate file ``certify check`` reads (bytes).  A search at the checker's limits writes
-#: about 2 MB (4096 multiplier vectors, 512 points as exact binary fractions); this leaves room for
-#: hand-written exact numbers.  Raising it is safe: the checker's own limits still bound its work.
-MAX_CERTIFICATE_BYTES = 8 * 2**20
-
-Vec = tuple[fmpq, fmpq]
-
-
-def _q(x: float) -> fmpq:
-    num, den = float(x).as_integer_ratio()
-    return fmpq(num, den)
-
-
-def _cross(a: Vec, b: Vec) -> fmpq:
-    return a[0] * b[1] - a[1] * b[0]
-
-
-def _dot(a: Vec, b: Vec) -> fmpq:
-    return a[0] * b[0] + a[1] * b[1]
-
-
-def _angle_order(a: Vec, b: Vec) -> int:
-    """Exact counterclockwise order of directions, starting at the positive x axis."""
-    ha = 0 if (a[1] > 0 or (a[1] == 0 and a[0] > 0)) else 1
-    hb = 0 if (b[1] > 0 or (b[1] == 0 and b[0] > 0)) else 1
-    if ha != hb:
-        return ha - hb
-    c = _cross(a, b)
-    return -1 if c > 0 else (1 if c < 0 else 0)
-
-
-@dataclass(frozen=True)
-class Arrangement:
-    """Rays in counterclockwise order and each cell's active points (cell i lies between rays i, i+1)."""
-
-    points: list[Vec]
-    rays: list[Vec]
-    active: list[frozenset[int]]
-
-    @property
-    def cells(self) -> int:
-        return len(self.rays)
-
-
-def arrangement(points: list[Vec]) -> Arrangement:
-    """The cells cut by the lines x_k . u = 0 (plus the axes, so every turn is below pi)."""
-    cand: list[Vec] = [(fmpq(1), fmpq(0)), (fmpq(0), fmpq(1)), (fmpq(-1), fmpq(0)), (fmpq(0), fmpq(-1))]
-    for x in points:
-        if x[0] != 0 or x[1] != 0:
-            cand += [(-x[1], x[0]), (x[1], -x[0])]
-    cand.sort(key=functools.cmp_to_key(_angle_order))
-    rays: list[Vec] = []
-    for r in cand:  # drop repeated directions (exactly parallel, same orientation)
-        if rays and _cross(rays[-1], r) == 0 and _dot(rays[-1], r) > 0:
-            continue
-        rays.append(r)
-    if _cross(rays[-1], rays[0]) == 0 and _dot(rays[-1], rays[0]) > 0:
-        rays.pop()
-    active = []
-    for i in range(len(rays)):
-        ra, rb = rays[i], rays[(i + 1) % len(rays)]
-        active.append(frozenset(k for k, x in enumerate(points) if _dot(x, ra) > 0 or _dot(x, rb) > 0))
-    return Arrangement(points, rays, active)
-
-
-def arc_max(w: Vec, ra: Vec, rb: Vec) -> arb:
-    """An enclosure of max {w . u : ||u|| = 1, u in cone(ra, rb)} (the set is decided exactly)."""
-    if _cross(ra, w) >= 0 and _cross(w, rb) >= 0:
-        return arb(_dot(w, w)).sqrt()
-    return max((arb(_dot(w, r)) / arb(_dot(r, r)).sqrt() for r in (ra, rb)), key=lambda v: v.mid())
-
-
-def support_value(arr: Arrangement, v: list[fmpq]) -> tuple[arb, int, int]:
-    """max_u |v . relu(X^T u)| as an enclosure, with the cell and sign where the largest value sits."""
-    best: tuple[arb, int, int] | None = None
-    for i in range(arr.cells):
-        ra, rb = arr.rays[i], arr.rays[(i + 1) % arr.cells]
-        w = (sum((v[k] * arr.points[k][0] for k in arr.active[i]), fmpq(0)),
-             sum((v[k] * arr.points[k][1] for k in arr.active[i]), fmpq(0)))
-        for s in (1, -1):
-            val = arc_max((s * w[0], s * w[1]), ra, rb)
-            if best is None or val.mid() > best[0].mid():
-                best = (val, i, s)
-    assert best is not None
-    return best
-
-
-def round_up(x: arb, digits: int = 12) -> fmpq:
-    """A short decimal rational >= every point of the ball ``x``: ``digits`` decimals, more for a small
-    positive x (about ``digits`` significant digits, so data scaled by 1e-300 keep a relative width)."""
-    hi = endpoints(x)[1]
-    if hi > 0:
-        magnitude = len(str(hi.p)) - len(str(hi.q))  # 10^(magnitude - 1) < hi < 10^(magnitude + 1)
-        digits = max(digits, digits - magnitude)
-    scale = 10**digits
-    n = hi * scale
-    return fmpq(-((-n.p) // n.q), scale)
-
-
-def _decimal(x: float, digits: int = 12) -> fmpq:
-    """x rounded to ``digits`` decimals, as an exact rational (short certificates)."""
-    return fmpq(int(round(x * 10**digits)), 10**digits)
-
-
-def _float_direction(r: Vec) -> np.ndarray:
-    """A float vector pointing along the exact vector r, of max-norm one (no overflow or underflow of
-    the larger entry, whatever r's scale); (1, 0) for r = 0."""
-    big = max(abs(r[0]), abs(r[1]))
-    if big == 0:
-        return np.array([1.0, 0.0])
-    return np.array([float(r[0] / big), float(r[1] / big)])
-
-
-def _rational_unit(u: np.ndarray) -> list[fmpq]:
-    """A rational vector of norm at most one close to u/||u|| (exactly checked)."""
-    u = u / np.linalg.norm(u)
-    q = [_decimal(c) for c in u]
-    while q[0] * q[0] + q[1] * q[1] > 1:
-        q = [c * fmpq(10**12 - 1, 10**12) for c in q]
-    return q
-
-
-def _scale_inside(weights: list[list[list[fmpq]]], L: int) -> list[list[list[fmpq]]]:
-    """Scale the hidden layers by one rational c <= 1 so that ||theta||^2 <= L holds exactly."""
-    def sq(ws):
-        return sum((v * v for W in ws for row in W for v in row), fmpq(0))
-    hidden, last = sq(weights[:-1]), sq(weights[-1:])
-    if hidden + last <= L:
-        return weights
-    if last > L:
-        raise ValueError("the last layer alone is outside the sphere")
-    c = fmpq(math.floor(math.sqrt(float((L - last) / hidden)) * (1 - 1e-12) * 10**12), 10**12)
-    while c * c * hidden + last > L:
-        c *= fmpq(10**6 - 1, 10**6)
-    return [[[v * c for v in row] for row in W] for W in weights[:-1]] + [weights[-1]]
 
 
 # --- the searches ----------------------------------------------------------------------------------
@@ -565,7 +434,13 @@ def _progress(total: int, what: str) -> Any:
     if not sys.stderr.isatty():
         return _Quiet()
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     class _Bar(_Quiet):
         def __enter__(self):
@@ -866,10 +741,11 @@ def propose(X: np.ndarray, G: np.ndarray, depth: int, method: str = "auto", gap:
 def _propose_cones(X: np.ndarray, G: np.ndarray, gap: float | None, time_limit: float | None,
                    node_limit: int | None) -> tuple[dict[str, Any], Proposal]:
     """Depth 2 on d-dimensional data (d != 2): the cone certificate of :mod:`certify.kernel.speed_cones`."""
+    from certify.kernel.speed_certificate import exact_speed
+    from certify.kernel.speed_cones import SCHEMA as CONES
+    from certify.kernel.speed_cones import SCHEMA_VERSION as CONES_VERSION
     from certify.optimum import cones as oc
     from certify.optimum.escape import max_exponent
-    from certify.kernel.speed_cones import SCHEMA as CONES, SCHEMA_VERSION as CONES_VERSION
-    from certify.kernel.speed_certificate import exact_speed
 
     for name, value, ok in (("--gap", gap, gap is None or (math.isfinite(gap) and 0 < gap < 1)),
                             ("--time-limit", time_limit, time_limit is None or (math.isfinite(time_limit)
@@ -910,23 +786,6 @@ def _tree_text(node: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@dataclass
-class OptimumResult:
-    document: dict[str, Any]
-    report: CheckReport
-    seconds_search: float
-    seconds_check: float
-
-
-def certify_optimum(X: np.ndarray, G: np.ndarray, depth: int, method: str = "auto", gap: float | None = None,
-                    time_limit: float | None = None, node_limit: int | None = None) -> OptimumResult:
-    """Propose a certificate and check it with the trusted kernel (after a JSON round trip); the options
-    are those of :func:`propose`."""
-    t0 = time.perf_counter()
-    doc, _ = propose(X, G, depth, method, gap, time_limit, node_limit)
-    return check_proposal(doc, time.perf_counter() - t0)
-
-
 def propose_task(X: np.ndarray, G: np.ndarray, depth: int, method: str = "auto", gap: float | None = None,
                  time_limit: float | None = None, node_limit: int | None = None) -> dict[str, Any]:
     """The untrusted half of :func:`certify_optimum`, as a task for an executor (any process, any machine):
@@ -939,246 +798,3 @@ def propose_task(X: np.ndarray, G: np.ndarray, depth: int, method: str = "auto",
     except InputError as exc:
         return {"refused": str(exc)}
     return {"document": doc, "seconds_search": time.perf_counter() - t0}
-
-
-def check_proposal(doc: dict[str, Any], seconds_search: float) -> OptimumResult:
-    """Check a proposed certificate with the trusted kernel, after a JSON round trip (what a file holds)."""
-    import json
-
-    t1 = time.perf_counter()
-    try:
-        report = check_any_document(json.loads(json.dumps(doc)))
-    except CertificateFormatError as exc:  # numbers or sizes beyond the checker's limits
-        raise InputError(f"the certificate for these data is beyond the checker's limits ({exc})") from None
-    return OptimumResult(doc, report, seconds_search, time.perf_counter() - t1)
-
-
-def check_any_document(doc: Any) -> CheckReport:
-    """Check a certificate of any kind this toolkit writes, by its schema: one depth on 2-D data, every depth
-    (an invariant), or depth 2 on data of any dimension (cones).  CertificateFormatError if malformed."""
-    from certify.kernel import speed_cones, speed_invariant
-
-    schema = doc.get("schema") if isinstance(doc, dict) else None
-    if schema == speed_invariant.SCHEMA:
-        return speed_invariant.check_invariant_document(doc)
-    if schema == speed_cones.SCHEMA:
-        return speed_cones.check_cones_document(doc)
-    return check_document(doc)
-
-
-def load_certificate(path: str | Path) -> Any:
-    """Read a certificate file as strict JSON (:mod:`certify.core.jsonio`: no NaN or Infinity, integer literals
-    of at most 309 digits, nesting at most 64, at most MAX_CERTIFICATE_BYTES); anything else is an
-    InputError (exit 2).  Exact numbers are strings, bounded by the checker (MAX_DIGITS)."""
-    from certify.core import jsonio
-
-    p = Path(path)
-    if p.is_dir():
-        raise InputError(f"{p}: is a directory, not a certificate file")
-    return jsonio.read(p, f"{p}", max_bytes=MAX_CERTIFICATE_BYTES)
-
-
-# --- registered claims: the shipped certificates of Example 1 -------------------------------------
-
-
-def _shipped_certificate(ctx: Any, depth: int) -> tuple[dict[str, Any], CheckReport, np.ndarray, np.ndarray]:
-    from certify.core.instances import load_data
-
-    path = ctx.data_dir / "certificates" / f"example1-depth{depth}.json"
-    doc = load_certificate(path)
-    X, G, _ = load_data(ctx.data_dir / "instances" / "example1.npz")
-    if exact_data(X, G)["sha256"] != doc.get("data", {}).get("sha256"):
-        raise InputError(f"{path} is not about the data of instances/example1.npz")
-    return doc, check_document(doc), X, G
-
-
-def _float_data_gap(X: np.ndarray, G: np.ndarray) -> arb:
-    """A ball containing ||G||_F ||X - X_exact||_F, X_exact Example 1's exact points, entry by entry.
-
-    For ||theta||^2 = L, |L0(theta; X) - L0(theta; X')| <= ||G||_F prod ||W_l||_F ||X - X'||_F (ReLU is
-    1-Lipschitz, ||AB||_F <= ||A||_F ||B||_F, Lemma A.4), so s* moves by at most this much.  G must be
-    Example 1's exactly (it is +-1 in floats); otherwise this raises InputError."""
-    from certify.kernel.quadratic import QSqrt2
-    from certify.kernel.speed_certificate import as_ball
-
-    Xe, Ge = example1_exact_data()
-    if X.shape != (2, 8) or G.shape != (1, 8) or any(_q(G[0, k]) != Ge[0][k] for k in range(8)):
-        raise InputError("the instance is not Example 1 (shape or G differs from (-1)^j)")
-    sq = arb(0)
-    for r in range(2):
-        for k in range(8):
-            exact = Xe[r][k]
-            d = abs(arb(float(X[r, k])) - (as_ball(exact) if isinstance(exact, QSqrt2) else arb(exact))).upper()
-            sq += d * d
-    gsq = sum((arb(float(v)) ** 2 for v in G.ravel()), arb(0))
-    return (gsq * sq).sqrt()
-
-
-def check_footnote2(ctx: Any) -> Any:
-    """Footnote 2: is anything on Example 1 faster than 1/2 at depth 3?  A checked certificate says no,
-    up to its width; the corrected eq. (2) network, evaluated exactly, attains 1/2."""
-    from certify.kernel.compare import Truth, compare_le
-    from certify.kernel.speed_certificate import exact_speed, parse_certificate, verdict_from_report
-    from certify.kernel.verdict import Status, Verdict, show
-
-    doc, report, X, G = _shipped_certificate(ctx, 3)
-    cert = parse_certificate(doc)
-    from certify.core.datasets import example1_rank_two_weights
-
-    W1, W2, W3 = example1_rank_two_weights()
-    corrected = [[[_q(v) for v in row] for row in W] for W in (W1, W2, -W3)]
-    eq2 = exact_speed(corrected, cert.X, cert.G)
-    gap = _float_data_gap(X, G)
-    ev = {"certificate": "data/certificates/example1-depth3.json", "eq2_corrected_speed": show(eq2),
-          "data": "Example 1 as the nearest float64 values (data/instances/example1.npz)",
-          "transfer_to_exact_data": f"||G|| ||X - X_exact|| <= {gap.upper()} (arb)",
-          "widths": report.widths}
-    verdict = verdict_from_report(report, "Example 1, depth 3", ev)
-    if verdict.status is not Status.CERTIFIED:
-        return verdict
-    lo = max(report.lower, eq2)
-    half = fmpq(1, 2)
-    contains = compare_le(lo, half) is Truth.TRUE and compare_le(half, report.upper) is Truth.TRUE
-    width = report.upper - lo
-    narrow = compare_le(width, fmpq(1, 10**6)) is Truth.TRUE
-    ev.update(lower_with_eq2=show(lo), width=float(width), contains_half=contains, width_at_most_1e_6=narrow)
-    from certify.kernel.compare import lower_float
-
-    up = lambda x: -lower_float(-arb(x))  # noqa: E731 - a float >= x
-    hi_exact = arb(report.upper) + gap
-    msg = (f"s*(3) in [{lower_float(arb(lo)):.12g}, {up(report.upper):.12g}] on the float data (width <= "
-           f"{up(width):.2g}); on the exact data s*(3) <= {-lower_float(-hi_exact):.15g}: nothing escapes faster than "
-           f"1/2 by more than {up(report.upper - half):.2g}")
-    if contains and narrow:
-        return Verdict(Status.CERTIFIED, msg, None, verdict.evidence | ev)
-    return Verdict(Status.REFUTED, msg + " -- but the interval does not contain 1/2 or is wider than 1e-6", None,
-                   verdict.evidence | ev)
-
-
-def check_rank_one_certificate(ctx: Any) -> Any:
-    """Example 1: s*(2) = max_u |g . relu(X^T u)|, the best one-neuron speed, is sqrt(2) - 1 (certified)."""
-    from certify.kernel.speed_certificate import verdict_from_report
-    from certify.kernel.verdict import Status, Verdict
-
-    doc, report, X, G = _shipped_certificate(ctx, 2)
-    gap = _float_data_gap(X, G)
-    target = arb(2).sqrt() - 1
-    ev = {"certificate": "data/certificates/example1-depth2.json",
-          "data": "Example 1 as the nearest float64 values (data/instances/example1.npz)",
-          "transfer_to_exact_data": f"||G|| ||X - X_exact|| <= {gap.upper()} (arb)"}
-    verdict = verdict_from_report(report, "Example 1, depth 2", ev)
-    if verdict.status is not Status.CERTIFIED:
-        return verdict
-    # on the exact data s*(2) lies in [lower - gap, upper + gap]; sqrt(2) - 1 must lie in it for certain
-    lo, hi = arb(report.lower) - gap, arb(report.upper) + gap
-    inside = bool(lo <= target) and bool(target <= hi)
-    ev["sqrt2_minus_1_inside"] = inside
-    if inside:
-        from certify.kernel.compare import lower_float
-
-        return Verdict(Status.CERTIFIED, verdict.message + f"; on the exact data the interval "
-                       f"[{lower_float(lo):.15g}, {-lower_float(-hi):.15g}] contains sqrt(2) - 1", None,
-                       verdict.evidence | ev)
-    return Verdict(Status.REFUTED, verdict.message + "; sqrt(2) - 1 is not certainly inside", None,
-                   verdict.evidence | ev)
-
-
-# --- Example 1 on its exact data, in Q(sqrt 2) -----------------------------------------------------
-
-
-def example1_exact_data() -> tuple[list[list[Any]], list[list[fmpq]]]:
-    """X (2 x 8) and G (1 x 8) of Example 1 exactly: x_j = (sin, cos)(2 pi j/8) in Q(sqrt 2), G_j = (-1)^j."""
-    from certify.kernel.quadratic import QSqrt2
-
-    h = QSqrt2(0, fmpq(1, 2))  # sqrt(2)/2
-    z, one = fmpq(0), fmpq(1)
-    sin = [z, h, one, h, z, -h, -one, -h]  # sin(k pi/4), k = 0..7
-    cos = [one, h, z, -h, -one, -h, z, h]
-    js = range(1, 9)
-    return [[sin[j % 8] for j in js], [cos[j % 8] for j in js]], [[fmpq((-1) ** j) for j in js]]
-
-
-def example1_exact_certificate(depth: int) -> dict[str, Any]:
-    """The certificate of s*(depth) on Example 1's exact data, with lower = upper.
-
-    The multipliers come from the cone programs on the float data; where the float t is within 1e-6 of
-    sqrt(2)/4 (the patterns that reach 1/2) it is replaced by sqrt(2)/4 exactly, elsewhere rounded to a
-    decimal.  The witnesses: eq. (2) with W3 = [-1] (depth 3), the width-one unit u = (1, 0) (depth 2).
-    Whether these guesses are right is for the checker to say."""
-    from certify.core.datasets import example1_data, example1_rank_two_weights
-    from certify.kernel.quadratic import QSqrt2
-    from certify.kernel.speed_certificate import exact_speed
-
-    X, G = example1_exact_data()
-    arr = arrangement([(X[0][k], X[1][k]) for k in range(8)])
-    if depth == 3:
-        W1, W2, W3 = example1_rank_two_weights()
-        weights = [[[_q(v) for v in row] for row in W] for W in (W1, W2, -W3)]
-        upper: Any = fmpq(1, 2)
-        target = math.sqrt(2) / 4
-        mults = []
-        for m in propose(*example1_data(), 3)[0]["upper"]["multipliers"]:
-            t = {}
-            for j, text in m["t"].items():
-                value = fmpq(*[int(v) for v in (text.split("/") + ["1"])[:2]])
-                t[j] = ["0", "1/4"] if abs(float(value) - target) < 1e-6 else text
-            mults.append({"sign": m["sign"], "subset": m["subset"], "t": t})
-    elif depth == 2:
-        unit = [[fmpq(1), fmpq(0)]]
-        sign = 1 if exact_speed([unit, [[fmpq(1)]]], X, G) > 0 else -1
-        weights = [unit, [[fmpq(sign)]]]
-        upper = QSqrt2(-1, 1)  # sqrt(2) - 1
-        mults = []
-    else:
-        raise InputError("Example 1's exact certificates exist for depth 2 and 3")
-    lower = exact_speed(weights, X, G)
-    return {
-        "schema": SCHEMA,
-        "schema_version": FLAT_VERSION,
-        "statement": f"Example 1 on its exact data (in Q(sqrt 2)): s*({depth}) = {number_text(upper)} exactly "
-                     "(numbers [a, b] mean a + b sqrt(2)).",
-        "depth": depth,
-        "data": {"X": [[number_text(v) for v in r] for r in X], "G": [[number_text(v) for v in r] for r in G],
-                 "sha256": data_digest(X, G)},
-        "lower": {"value": number_text(lower), "weights": [[[number_text(v) for v in row] for row in W] for W in weights]},
-        "upper": {"value": number_text(upper),
-                  "rays": [[number_text(r[0]), number_text(r[1])] for r in arr.rays],
-                  "active": [sorted(a) for a in arr.active],
-                  "multipliers": mults},
-        "search": {"method": "multipliers of the float cone programs, snapped to sqrt(2)/4 where they reach 1/2"},
-    }
-
-
-def check_example1_exact(ctx: Any, depth: int, expected: Any, what: str) -> Any:
-    """The shipped exact certificate checks, is about Example 1's exact data, and has lower = upper = expected."""
-    from certify.kernel.speed_certificate import data_digest, parse_certificate, verdict_from_report
-    from certify.kernel.verdict import Status, Verdict, show
-
-    name = f"example1-exact-depth{depth}.json"
-    doc = load_certificate(ctx.data_dir / "certificates" / name)
-    cert = parse_certificate(doc)
-    report = check_document(doc)
-    X, G = example1_exact_data()
-    ev = {"certificate": f"data/certificates/{name}", "data": "Example 1 exactly, in Q(sqrt 2)",
-          "widths": report.widths}
-    verdict = verdict_from_report(report, what, ev)
-    if verdict.status is not Status.CERTIFIED:
-        return verdict
-    same_data = cert.X == X and cert.G == G and cert.digest == data_digest(X, G)
-    exact = report.lower == expected and report.upper == expected
-    ev.update(same_data=same_data, lower=show(report.lower), upper=show(report.upper))
-    if same_data and exact:
-        return Verdict(Status.CERTIFIED, f"{what}: s*({depth}) = {show(expected)} exactly (lower end = upper end, "
-                       "checked in Q(sqrt 2))", None, verdict.evidence | ev)
-    return Verdict(Status.REFUTED, f"{what}: the certificate is not about Example 1's exact data or does not close "
-                   f"at {show(expected)}", None, verdict.evidence | ev)
-
-
-def check_footnote2_exact(ctx: Any) -> Any:
-    return check_example1_exact(ctx, 3, fmpq(1, 2), "Example 1, depth 3, exact data")
-
-
-def check_rank_one_exact(ctx: Any) -> Any:
-    from certify.kernel.quadratic import QSqrt2
-
-    return check_example1_exact(ctx, 2, QSqrt2(-1, 1), "Example 1, depth 2, exact data")

@@ -1,4 +1,10 @@
-"""Small helpers shared by the symbolic modules."""
+"""Symbolic identities decided (trusted kernel): the checker every module in ``proofs/`` relies on.
+
+:func:`is_zero` says an expression is 0 only when sympy expands, cancels or simplifies it to exactly 0
+(floats are refused); a quick evaluation at one sample point may only say "not zero".  A
+:class:`Ledger` records each step of a derivation checked this way and turns the steps into a verdict;
+:func:`to_arb` encloses a closed-form constant in an Arb ball so its sign can be decided rigorously.
+"""
 
 from __future__ import annotations
 
