@@ -12,10 +12,9 @@ import pytest
 
 from certify.cli import main
 from certify.kernel import speed_certificate as K
-from certify.optimum.arrangement import arrangement, _q
-from certify.optimum.search import exact_data
 from certify.optimum import certificates, search
-
+from certify.optimum.arrangement import arrangement, to_rational
+from certify.optimum.search import exact_data
 from tests.conftest import one_line_error as _one_line_error
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -102,7 +101,7 @@ def _certificate(npos, nneg, nzero=0, upper="1000000", seed=0):
     N = npos + nneg + nzero
     X = rng.standard_normal((2, N))
     G = np.array([[1.0] * npos + [-1.0] * nneg + [0.0] * nzero])
-    Xq = [[_q(v) for v in r] for r in X]
+    Xq = [[to_rational(v) for v in r] for r in X]
     arr = arrangement([(Xq[0][k], Xq[1][k]) for k in range(N)])
     mults = []
     for e in (1, -1):
@@ -186,8 +185,8 @@ def test_the_size_of_the_numbers_is_bounded_with_their_count(monkeypatch):
 
     import pytest as _pytest
 
-    from certify.kernel import speed_certificate as sc
     from certify.core.paths import data_dir
+    from certify.kernel import speed_certificate as sc
 
     doc = _json.loads((data_dir() / "certificates" / "example1-depth3.json").read_text())
     assert sc.check_document(doc).ok
@@ -207,7 +206,11 @@ def test_deep_lower_network_with_growing_numbers_is_refused_before_evaluation():
     import random
     import time
 
-    from certify.kernel.speed_certificate import CertificateFormatError, data_digest, parse_certificate
+    from certify.kernel.speed_certificate import (
+        CertificateFormatError,
+        data_digest,
+        parse_certificate,
+    )
 
     rng = random.Random(1)
     N, width, depth = 16, 30, 8

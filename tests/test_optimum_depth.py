@@ -11,8 +11,8 @@ import pytest
 
 from certify.cli import main
 from certify.kernel.speed_certificate import check_document
-from certify.optimum.search import _padded, propose, tree_size
 from certify.optimum.certificates import certify_optimum
+from certify.optimum.search import _padded, propose, tree_size
 
 EXAMPLE1 = str(Path(__file__).resolve().parents[1] / "data" / "instances" / "example1.npz")
 
@@ -136,11 +136,11 @@ def test_padding_keeps_the_speed():
     from flint import fmpq
 
     from certify.kernel.speed_certificate import exact_speed
-    from certify.optimum.arrangement import _q
+    from certify.optimum.arrangement import to_rational
 
     W = [[[fmpq(1), fmpq(-1, 2)], [fmpq(1, 3), fmpq(1)]], [[fmpq(1, 2), fmpq(-1)]], [[fmpq(-1)]]]
-    Xq = [[_q(v) for v in r] for r in SMALL_X]
-    Gq = [[_q(v) for v in r] for r in SMALL_G]
+    Xq = [[to_rational(v) for v in r] for r in SMALL_X]
+    Gq = [[to_rational(v) for v in r] for r in SMALL_G]
     for L in (4, 6):
         padded = _padded(W, L)
         assert len(padded) == L and exact_speed(padded, Xq, Gq) == exact_speed(W, Xq, Gq)

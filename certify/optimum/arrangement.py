@@ -19,16 +19,16 @@ from certify.kernel.compare import endpoints
 Vec = tuple[fmpq, fmpq]
 
 
-def _q(x: float) -> fmpq:
+def to_rational(x: float) -> fmpq:
     num, den = float(x).as_integer_ratio()
     return fmpq(num, den)
 
 
-def _cross(a: Vec, b: Vec) -> fmpq:
+def cross(a: Vec, b: Vec) -> fmpq:
     return a[0] * b[1] - a[1] * b[0]
 
 
-def _dot(a: Vec, b: Vec) -> fmpq:
+def dot(a: Vec, b: Vec) -> fmpq:
     return a[0] * b[0] + a[1] * b[1]
 
 
@@ -38,7 +38,7 @@ def _angle_order(a: Vec, b: Vec) -> int:
     hb = 0 if (b[1] > 0 or (b[1] == 0 and b[0] > 0)) else 1
     if ha != hb:
         return ha - hb
-    c = _cross(a, b)
+    c = cross(a, b)
     return -1 if c > 0 else (1 if c < 0 else 0)
 
 
@@ -64,23 +64,23 @@ def arrangement(points: list[Vec]) -> Arrangement:
     cand.sort(key=functools.cmp_to_key(_angle_order))
     rays: list[Vec] = []
     for r in cand:  # drop repeated directions (exactly parallel, same orientation)
-        if rays and _cross(rays[-1], r) == 0 and _dot(rays[-1], r) > 0:
+        if rays and cross(rays[-1], r) == 0 and dot(rays[-1], r) > 0:
             continue
         rays.append(r)
-    if _cross(rays[-1], rays[0]) == 0 and _dot(rays[-1], rays[0]) > 0:
+    if cross(rays[-1], rays[0]) == 0 and dot(rays[-1], rays[0]) > 0:
         rays.pop()
     active = []
     for i in range(len(rays)):
         ra, rb = rays[i], rays[(i + 1) % len(rays)]
-        active.append(frozenset(k for k, x in enumerate(points) if _dot(x, ra) > 0 or _dot(x, rb) > 0))
+        active.append(frozenset(k for k, x in enumerate(points) if dot(x, ra) > 0 or dot(x, rb) > 0))
     return Arrangement(points, rays, active)
 
 
 def arc_max(w: Vec, ra: Vec, rb: Vec) -> arb:
     """An enclosure of max {w . u : ||u|| = 1, u in cone(ra, rb)} (the set is decided exactly)."""
-    if _cross(ra, w) >= 0 and _cross(w, rb) >= 0:
-        return arb(_dot(w, w)).sqrt()
-    return max((arb(_dot(w, r)) / arb(_dot(r, r)).sqrt() for r in (ra, rb)), key=lambda v: v.mid())
+    if cross(ra, w) >= 0 and cross(w, rb) >= 0:
+        return arb(dot(w, w)).sqrt()
+    return max((arb(dot(w, r)) / arb(dot(r, r)).sqrt() for r in (ra, rb)), key=lambda v: v.mid())
 
 
 def support_value(arr: Arrangement, v: list[fmpq]) -> tuple[arb, int, int]:
@@ -110,12 +110,12 @@ def round_up(x: arb, digits: int = 12) -> fmpq:
     return fmpq(-((-n.p) // n.q), scale)
 
 
-def _decimal(x: float, digits: int = 12) -> fmpq:
+def decimal_rational(x: float, digits: int = 12) -> fmpq:
     """x rounded to ``digits`` decimals, as an exact rational (short certificates)."""
     return fmpq(int(round(x * 10**digits)), 10**digits)
 
 
-def _float_direction(r: Vec) -> np.ndarray:
+def float_direction(r: Vec) -> np.ndarray:
     """A float vector pointing along the exact vector r, of max-norm one (no overflow or underflow of
     the larger entry, whatever r's scale); (1, 0) for r = 0."""
     big = max(abs(r[0]), abs(r[1]))
@@ -124,16 +124,16 @@ def _float_direction(r: Vec) -> np.ndarray:
     return np.array([float(r[0] / big), float(r[1] / big)])
 
 
-def _rational_unit(u: np.ndarray) -> list[fmpq]:
+def rational_unit(u: np.ndarray) -> list[fmpq]:
     """A rational vector of norm at most one close to u/||u|| (exactly checked)."""
     u = u / np.linalg.norm(u)
-    q = [_decimal(c) for c in u]
+    q = [decimal_rational(c) for c in u]
     while q[0] * q[0] + q[1] * q[1] > 1:
         q = [c * fmpq(10**12 - 1, 10**12) for c in q]
     return q
 
 
-def _scale_inside(weights: list[list[list[fmpq]]], L: int) -> list[list[list[fmpq]]]:
+def scale_inside(weights: list[list[list[fmpq]]], L: int) -> list[list[list[fmpq]]]:
     """Scale the hidden layers by one rational c <= 1 so that ||theta||^2 <= L holds exactly."""
     def sq(ws):
         return sum((v * v for W in ws for row in W for v in row), fmpq(0))

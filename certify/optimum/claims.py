@@ -15,7 +15,7 @@ from certify.kernel.speed_certificate import (
     check_document,
     data_digest,
 )
-from certify.optimum.arrangement import _q
+from certify.optimum.arrangement import to_rational
 from certify.optimum.certificates import load_certificate
 from certify.optimum.example1 import example1_exact_data
 from certify.optimum.search import exact_data
@@ -44,7 +44,7 @@ def _float_data_gap(X: np.ndarray, G: np.ndarray) -> arb:
     from certify.kernel.speed_certificate import as_ball
 
     Xe, Ge = example1_exact_data()
-    if X.shape != (2, 8) or G.shape != (1, 8) or any(_q(G[0, k]) != Ge[0][k] for k in range(8)):
+    if X.shape != (2, 8) or G.shape != (1, 8) or any(to_rational(G[0, k]) != Ge[0][k] for k in range(8)):
         raise InputError("the instance is not Example 1 (shape or G differs from (-1)^j)")
     sq = arb(0)
     for r in range(2):
@@ -72,7 +72,7 @@ def check_footnote2(ctx: Any) -> Any:
     from certify.core.datasets import example1_rank_two_weights
 
     W1, W2, W3 = example1_rank_two_weights()
-    corrected = [[[_q(v) for v in row] for row in W] for W in (W1, W2, -W3)]
+    corrected = [[[to_rational(v) for v in row] for row in W] for W in (W1, W2, -W3)]
     eq2 = exact_speed(corrected, cert.X, cert.G)
     gap = _float_data_gap(X, G)
     ev = {"certificate": "data/certificates/example1-depth3.json", "eq2_corrected_speed": show(eq2),

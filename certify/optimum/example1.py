@@ -15,7 +15,7 @@ from certify.kernel.speed_certificate import (
     data_digest,
     number_text,
 )
-from certify.optimum.arrangement import _q, arrangement
+from certify.optimum.arrangement import arrangement, to_rational
 from certify.optimum.search import FLAT_VERSION, propose
 
 # --- Example 1 on its exact data, in Q(sqrt 2) -----------------------------------------------------
@@ -48,7 +48,7 @@ def example1_exact_certificate(depth: int) -> dict[str, Any]:
     arr = arrangement([(X[0][k], X[1][k]) for k in range(8)])
     if depth == 3:
         W1, W2, W3 = example1_rank_two_weights()
-        weights = [[[_q(v) for v in row] for row in W] for W in (W1, W2, -W3)]
+        weights = [[[to_rational(v) for v in row] for row in W] for W in (W1, W2, -W3)]
         upper: Any = fmpq(1, 2)
         target = math.sqrt(2) / 4
         mults = []

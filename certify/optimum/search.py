@@ -37,16 +37,16 @@ from certify.kernel.speed_certificate import (
 )
 from certify.optimum.arrangement import (
     Arrangement,
-    _cross,
-    _decimal,
-    _dot,
-    _float_direction,
-    _q,
-    _rational_unit,
-    _scale_inside,
     arrangement,
+    cross,
+    decimal_rational,
+    dot,
+    float_direction,
+    rational_unit,
     round_up,
+    scale_inside,
     support_value,
+    to_rational,
 )
 
 #: depth 2 and 3 keep writing the flat version-1 document; deeper ones write the tree (version 2)
@@ -76,19 +76,19 @@ def _depth2_direction(arr: Arrangement, g: list[fmpq]) -> tuple[arb, np.ndarray,
     ra, rb = arr.rays[i], arr.rays[(i + 1) % arr.cells]
     w = (s * sum((g[k] * arr.points[k][0] for k in arr.active[i]), fmpq(0)),
          s * sum((g[k] * arr.points[k][1] for k in arr.active[i]), fmpq(0)))
-    if _cross(ra, w) >= 0 and _cross(w, rb) >= 0:
+    if cross(ra, w) >= 0 and cross(w, rb) >= 0:
         best = w
     else:  # the end ray with the larger w . r/||r||, compared in arb (floats of 1e300-sized data overflow)
-        best = max((ra, rb), key=lambda r: (arb(_dot(w, r)) / arb(_dot(r, r)).sqrt()).mid())
-    return val, _float_direction(best), s
+        best = max((ra, rb), key=lambda r: (arb(dot(w, r)) / arb(dot(r, r)).sqrt()).mid())
+    return val, float_direction(best), s
 
 
 def _depth2(arr: Arrangement, g: list[fmpq]) -> Proposal:
     start = time.perf_counter()
     val, u, s = _depth2_direction(arr, g)
-    unit = _rational_unit(u)
+    unit = rational_unit(u)
     # speed = -g . (W2 relu(X^T u)); the sign s says which sign of g . relu(X^T u) is the large one
-    weights = _scale_inside([[unit], [[fmpq(-s)]]], 2)
+    weights = scale_inside([[unit], [[fmpq(-s)]]], 2)
     return Proposal(2, weights, round_up(val), [], time.perf_counter() - start, 1)
 
 
@@ -108,7 +108,7 @@ def _depth3(arr: Arrangement, g: list[fmpq], Xf: np.ndarray, gf: np.ndarray, upp
 
     start = time.perf_counter()
     N, m = len(g), arr.cells
-    rays = [_float_direction(r) for r in arr.rays]
+    rays = [float_direction(r) for r in arr.rays]
     rays = [r / np.linalg.norm(r) for r in rays]
     normals = [_cone_normals(rays[i], rays[(i + 1) % m]) for i in range(m)]
     masks = [np.array([1.0 if k in arr.active[i] else 0.0 for k in range(N)]) for i in range(m)]
@@ -167,7 +167,7 @@ def _depth3_branch(arr: Arrangement, g: list[fmpq], Xf: np.ndarray, gf: np.ndarr
     from certify.optimum import branch as bb
 
     m = arr.cells
-    rays = np.array([_float_direction(r) for r in arr.rays])
+    rays = np.array([float_direction(r) for r in arr.rays])
     rays = rays / np.linalg.norm(rays, axis=1, keepdims=True)
     normals = np.stack([_cone_normals(rays[i], rays[(i + 1) % m]) for i in range(m)])
     masks = np.array([[1.0 if k in arr.active[i] else 0.0 for k in range(len(g))] for i in range(m)])
@@ -202,9 +202,9 @@ def _measure_witness(measure: list[tuple[float, np.ndarray]], e: int) -> list[li
             second.append(math.copysign(math.sqrt(abs(c)), c))
     if not rows:
         rows, second = [np.array([1.0, 0.0])], [0.0]
-    W1 = [[_decimal(a), _decimal(b)] for a, b in rows]
-    W2 = [[_decimal(c) for c in second]]
-    return _scale_inside([W1, W2, [[fmpq(-e)]]], 3)
+    W1 = [[decimal_rational(a), decimal_rational(b)] for a, b in rows]
+    W2 = [[decimal_rational(c) for c in second]]
+    return scale_inside([W1, W2, [[fmpq(-e)]]], 3)
 
 
 def _depth3_witness(arr: Arrangement, Xf, gf, normals, e: int, S: tuple[int, ...],
@@ -233,9 +233,9 @@ def _depth3_witness(arr: Arrangement, Xf, gf, normals, e: int, S: tuple[int, ...
                 second.append(sign * math.sqrt(mass))
     if not rows:
         rows, second = [np.array([1.0, 0.0])], [0.0]
-    W1 = [[_decimal(a), _decimal(b)] for a, b in rows]
-    W2 = [[_decimal(c) for c in second]]
-    return _scale_inside([W1, W2, [[fmpq(-e)]]], 3)
+    W1 = [[decimal_rational(a), decimal_rational(b)] for a, b in rows]
+    W2 = [[decimal_rational(c) for c in second]]
+    return scale_inside([W1, W2, [[fmpq(-e)]]], 3)
 
 
 # --- depth 4 and more: a tree of multipliers ----------------------------------------------------------
@@ -369,7 +369,7 @@ def _coefficient(x: float) -> fmpq:
     """A multiplier as a 12-digit decimal in [0, 1]."""
     if not math.isfinite(x):  # a solver's nan: the multiplier 1 is always allowed
         x = 1.0
-    return _decimal(min(max(x, 0.0), 1.0))
+    return decimal_rational(min(max(x, 0.0), 1.0))
 
 
 def _exact_subtree(slots: list[_Slot], tau: np.ndarray, idx: int, parent_coef: dict[int, fmpq],
@@ -468,7 +468,7 @@ def _deep(arr: Arrangement, g: list[fmpq], Xf: np.ndarray, gf: np.ndarray, depth
     start = time.perf_counter()
     N, m = len(g), arr.cells
     gsign = [1 if v > 0 else (-1 if v < 0 else 0) for v in g]
-    rays = [_float_direction(r) for r in arr.rays]
+    rays = [float_direction(r) for r in arr.rays]
     rays = [r / np.linalg.norm(r) for r in rays]
     normals = [_cone_normals(rays[i], rays[(i + 1) % m]) for i in range(m)]
     XA = [Xf * np.array([1.0 if k in arr.active[i] else 0.0 for k in range(N)]) for i in range(m)]
@@ -535,9 +535,9 @@ def _ascent_witnesses(Xf: np.ndarray, gf: np.ndarray, depth: int, width: int = 8
             lr = 0.3 * (1 - k / steps) + 0.002
             Ws = _onto_sphere([W + (lr / size) * T for W, T in zip(Ws, tangent)], depth)
         if all(np.all(np.isfinite(W)) for W in Ws):
-            exact = [[[_decimal(v) for v in row] for row in W] for W in Ws]
+            exact = [[[decimal_rational(v) for v in row] for row in W] for W in Ws]
             try:
-                exact = _scale_inside(exact, depth)
+                exact = scale_inside(exact, depth)
             except ValueError:  # the last layer alone is outside the ball: not a candidate
                 continue
             out.append(exact)
@@ -613,8 +613,8 @@ def validate_data(X: np.ndarray, G: np.ndarray, depth: int | None = None) -> Non
 
 def exact_data(X: np.ndarray, G: np.ndarray) -> dict[str, Any]:
     """The data section of a certificate: every float as its exact rational, and their digest."""
-    Xq = [[_q(v) for v in row] for row in X]
-    Gq = [[_q(v) for v in row] for row in G]
+    Xq = [[to_rational(v) for v in row] for row in X]
+    Gq = [[to_rational(v) for v in row] for row in G]
     return {"X": [[number_text(v) for v in r] for r in Xq], "G": [[number_text(v) for v in r] for r in Gq],
             "sha256": data_digest(Xq, Gq)}
 
@@ -661,8 +661,8 @@ def propose(X: np.ndarray, G: np.ndarray, depth: int, method: str = "auto", gap:
     X, G = X.astype(np.float64), G.astype(np.float64)  # exact for float16/float32
     if X.shape[0] != 2:
         return _propose_cones(X, G, gap, time_limit, node_limit)
-    Xq = [[_q(v) for v in row] for row in X]
-    Gq = [[_q(v) for v in row] for row in G]
+    Xq = [[to_rational(v) for v in row] for row in X]
+    Gq = [[to_rational(v) for v in row] for row in G]
     g = Gq[0]
     pos = sum(1 for v in g if v > 0)
     neg = sum(1 for v in g if v < 0)
@@ -753,8 +753,8 @@ def _propose_cones(X: np.ndarray, G: np.ndarray, gap: float | None, time_limit: 
                             ("--node-limit", node_limit, node_limit is None or node_limit >= 2)):
         if not ok:
             raise InputError(f"{name}: got {value} (a gap in (0, 1), a positive time, at least 2 nodes)")
-    Xq = [[_q(v) for v in row] for row in X]
-    Gq = [[_q(v) for v in row] for row in G]
+    Xq = [[to_rational(v) for v in row] for row in X]
+    Gq = [[to_rational(v) for v in row] for row in G]
     found = oc.certify_cones(scaled_floats(X), scaled_floats(G)[0], Xq, Gq, gap, time_limit, node_limit,
                              scale=max_exponent(X) + max_exponent(G))
     u = oc.rational_unit(found.best_u)
