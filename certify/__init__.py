@@ -1,9 +1,16 @@
 """certify: executable evidence for the claims of Bantzis, Simon and Jacot (2025),
 "Saddle-To-Saddle Dynamics in Deep ReLU Networks: Low-Rank Bias in the First Saddle Escape".
 
-``certify.kernel`` is the trusted core (exact and ball arithmetic, verdicts);
-``certify.core.network`` the ReLU MLP of Section 2 over any number system;
-``certify.core.instances`` the instance file format; ``certify.gate.registry`` the registry.
+Imports go one way, down the layers:
+
+* ``certify.cli`` (and the public ``certify.strategies``): the command line;
+* the capabilities ``certify.instance``, ``certify.optimum``, ``certify.fuzz``, ``certify.experiments``,
+  ``certify.followup`` and the symbolic modules ``certify.proofs``;
+* ``certify.gate`` (claims as data, running and reporting them) and ``certify.core`` (the network over any
+  number system, the instance format, data sets, executors);
+* ``certify.kernel``: the trusted part, the only code that turns numbers into verdicts.
+
+The README's Architecture section has the map; ``tests/test_architecture.py`` holds it.
 """
 
 __version__ = "0.1.0"
