@@ -471,7 +471,7 @@ def instance(file: Path, json_out: str | None, ps: tuple[float, ...], theta0_nor
     """Certify the paper's inequalities on a network of your own (.npz): Section 2's identities,
     Lemma A.4, Prop. 3.4, Theorem 3.1's ratios, Definition 2.1, the escape-time bound."""
     from certify.instance.report import instance_report, print_instance_report
-    from certify.instance.certificate import DEFAULT_PS
+    from certify.instance.verdicts import DEFAULT_PS
 
     if (theta0_norm is None) != (r is None):
         raise InputError("--theta0-norm and --r go together")

@@ -256,6 +256,9 @@ def test_regressions_are_junit_failures(fake, capsys):
     assert set(failed) == {"fake.c", "gone.held"}  # the known erratum and refuted experiment pass
     assert suite.get("failures") == "2" and suite.get("tests") == "5"
     assert "proved, now skipped" in failed["fake.c"].get("message")
+    # CI dashboards know a test case by classname and name: these are part of the JUnit output's format
+    classes = {tc.get("name"): tc.get("classname") for tc in suite.iter("testcase")}
+    assert classes["gone.held"] == "certify.baseline" and classes["fake.c"].startswith("certify.")
 
 
 def test_notes_when_the_seed_differs(fake, capsys):

@@ -288,7 +288,7 @@ def test_summary_line_gives_wall_time_and_check_time():
 EXAMPLE1 = str(ROOT / "data/instances/example1-rank-two.npz")
 WORK = {"run": "certify.gate.runner:run_claims", "all": "certify.gate.runner:run_claims",
         "instance": "certify.instance.report:instance_report", "fuzz": "certify.fuzz.claims:fuzz_verdict",
-        "optimum": "certify.optimum.certificates:certify_optimum", "escape": "certify.optimum.escape:escape_directions",
+        "optimum": "certify.optimum.search:propose_task", "escape": "certify.optimum.escape:escape_directions",
         "figure2": "certify.experiments.section4:figure2", "figures": "certify.experiments.report:run_figures",
         "escape-time": "certify.followup.report:escape_time_report"}
 OUTPUT_CASES = [
@@ -323,6 +323,31 @@ def test_every_output_is_checked_before_the_work(tmp_path, capsys, monkeypatch, 
     out, err = capsys.readouterr()
     assert code == ExitCode.USAGE, err
     assert out == "" and err.startswith("certify: error:") and err.count("\n") == 1, err
+
+
+class _Reached(Exception):
+    pass
+
+
+@pytest.mark.parametrize("args", OUTPUT_CASES, ids=lambda a: "-".join(x for x in a if not x.startswith("/")))
+def test_the_guarded_work_is_what_the_command_runs(tmp_path, monkeypatch, args):
+    """With usable outputs each command reaches the function WORK names: otherwise the test above, which
+    patches that function, would pass without checking anything."""
+    import importlib
+
+    module, _, name = WORK[args[0]].partition(":")
+
+    def reached(*a, **k):
+        raise _Reached
+
+    monkeypatch.setattr(importlib.import_module(module), name, reached)
+    monkeypatch.setenv("CERTIFY_RESULTS", str(tmp_path / "store"))
+    args = [str(tmp_path / "out.json") if x == "BAD" else str(tmp_path / "outdir") if x == "BADDIR" else x
+            for x in args]
+    from certify.cli import cli as group
+
+    with pytest.raises(_Reached):
+        group.main(args=args, prog_name="certify", standalone_mode=False)
 
 
 @pytest.mark.parametrize("args", [["run", "lemma-a4", "--json", "-", "--junit", "-"],

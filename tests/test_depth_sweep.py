@@ -122,9 +122,9 @@ def test_the_sweep_json_is_strict(tiny_sweep):
 
 
 def test_a_depth_beyond_the_size_limits_is_recorded_as_refused(monkeypatch):
-    from certify.optimum import search as optimum
+    from certify.optimum import search
 
-    monkeypatch.setattr(optimum, "MAX_TREE_NODES", 10)  # the depth-4 tree of circle4 has 58 nodes
+    monkeypatch.setattr(search, "MAX_TREE_NODES", 10)  # the depth-4 tree of circle4 has 58 nodes
     (ds,) = sweep([CIRCLE4], [2, 4]).data
     assert [p.status for p in ds.points] == ["certified", "refused"]
     assert "nodes" in ds.points[1].reason and ds.points[1].verdict == NOT_COMPARED

@@ -9,7 +9,7 @@ from flint import arb, ctx, fmpq
 
 from certify.kernel import enclose as E
 from certify.kernel import normwise as NW
-from certify.instance.certificate import check_prop34
+from certify.instance.verdicts import check_prop34
 from certify.instance.enclosure import enclose_network, weight_ratios
 from certify.core.instances import Instance
 from certify.kernel.verdict import Status

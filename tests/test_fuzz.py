@@ -44,7 +44,7 @@ def test_prop34_counts_the_activations_from_l_equal_0():
     # with p < 1/L the count (1-p)L exceeds L - 1: only the reading l = 0..L-1 (X included) can meet it
     L, p = 4, 0.1
     assert P._needed(p, L) == 4 > L - 1
-    from certify.instance.certificate import check_prop34
+    from certify.instance.verdicts import check_prop34
     from certify.instance.enclosure import enclose_network
     from certify.core.paths import instances_dir
 

@@ -135,3 +135,13 @@ def test_meta_written_as_json(tmp_path):
     p = save_instance(inst, tmp_path / "x.npz")
     with np.load(p) as data:
         assert json.loads(str(data["meta"])) == {"name": "x"}
+
+
+def test_the_public_instance_module_keeps_its_name():
+    """Users write instance files with ``from certify.instances import Instance, save_instance`` (README):
+    that name stays whatever moves inside the package."""
+    import certify.core.instances as core
+    import certify.instances as public
+
+    assert set(public.__all__) == {"Instance", "load_data", "load_instance", "save_instance", "validate"}
+    assert all(getattr(public, n) is getattr(core, n) for n in public.__all__)

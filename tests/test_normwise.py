@@ -277,7 +277,7 @@ def test_spectral_bound_is_within_1e_7_of_the_norm():
 def test_prop34_tightened_below_the_true_ratios_does_not_certify_at_depth_16(seed):
     """A false variant on the three-slice path: the bound scaled below every true ratio must not certify."""
     from certify.kernel.verdict import Status
-    from certify.instance.certificate import check_prop34
+    from certify.instance.verdicts import check_prop34
 
     rng = np.random.default_rng(seed)
     L = 16

@@ -12,7 +12,7 @@ from certify.instance.exact import check_lemma_a4
 from certify.core.instances import Instance, load_instance
 from certify.kernel.verdict import Status, from_comparison, from_exact_identity
 from certify.core.paths import instances_dir
-from certify.instance.certificate import check_claimed_speed, check_prop34
+from certify.instance.verdicts import check_claimed_speed, check_prop34
 from certify.instance.enclosure import enclose_network
 from certify.proofs import appendix_a1_homogeneity as a1
 from certify.proofs import appendix_a4_depth as a4

@@ -13,6 +13,6 @@
 
 Untrusted numerics: these modules produce runs, figures and ``reproduced``/``refuted`` verdicts judged
 by criteria stated before the runs.  The certified statements among them go through the kernel
-(:mod:`certify.instance.certificate` for Prop. 3.4 on a snapshot, :mod:`certify.optimum.certificates`
+(:mod:`certify.instance.verdicts` for Prop. 3.4 on a snapshot, :mod:`certify.optimum.certificates`
 for the depth sweep).
 """

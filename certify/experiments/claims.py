@@ -160,7 +160,7 @@ def snapshot_instance(result: ExperimentResult, key: str = SNAPSHOT):
 
 def prop34_case(result: ExperimentResult) -> Verdict:
     """Prop. 3.4's count on the snapshot, certified by the kernel's enclosures."""
-    from certify.instance.certificate import DEFAULT_PS, check_prop34
+    from certify.instance.verdicts import DEFAULT_PS, check_prop34
     from certify.instance.enclosure import enclose_network
 
     skip = _no_escape(result, "Prop. 3.4 at the snapshot")

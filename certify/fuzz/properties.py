@@ -91,7 +91,7 @@ def prop34_evaluate(case: tuple[Instance, float], bound_factor: float = 1.0) -> 
     ev = {"p": p, "L": L, "bound": bound, "ratios": ratios, "needed": need}
     violated = False
     if slack < -TOL:  # confirm with enclosures: only a certain violation counts
-        from certify.instance.certificate import check_prop34
+        from certify.instance.verdicts import check_prop34
         from certify.instance.enclosure import enclose_network
         from certify.kernel.verdict import Status
 

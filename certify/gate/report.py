@@ -157,7 +157,7 @@ def junit_xml(results: list[Result], *, strict: bool = False, comparison: Any = 
             ET.SubElement(case, "skipped", message=message)
         ET.SubElement(case, "system-out").text = f"{r.status.value}: {message}"
     for change in removed:
-        case = ET.SubElement(suite, "testcase", classname="certify.gate.baseline", name=_xml_text(change.id), time="0.000")
+        case = ET.SubElement(suite, "testcase", classname="certify.baseline", name=_xml_text(change.id), time="0.000")
         ET.SubElement(case, "failure", type="baseline-removed",
                       message=_xml_text(f"regression against the baseline: {change.describe()}"))
     ET.indent(suites)

@@ -10,7 +10,7 @@ from typing import Callable
 
 from certify.core.instances import Instance, load_instance
 from certify.gate.claim import Context
-from certify.instance.certificate import check_prop34, theorem31_report
+from certify.instance.verdicts import check_prop34, theorem31_report
 from certify.instance.enclosure import enclose_network, weight_ratios
 from certify.instance.exact import check_euler, check_homogeneity, check_lemma_a4
 from certify.kernel.verdict import (

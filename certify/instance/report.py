@@ -16,7 +16,7 @@ from flint import arb
 from certify import __version__
 from certify.core.instances import load_instance
 from certify.core.network import escape_report, localized_loss
-from certify.instance.certificate import DEFAULT_PS, certify_instance
+from certify.instance.verdicts import DEFAULT_PS, certify_instance
 from certify.instance.enclosure import ball_interval, exact_entries_limit
 from certify.instance.exact import (
     check_euler,
