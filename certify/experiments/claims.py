@@ -15,7 +15,7 @@ were fixed from the paper's wording before any run was looked at:
   s_i/s_(i+1) among the top 10, at least half of the layers have d_l >= 2 after the second drop,
   and fewer than half after the first.  A run without a second drop cannot test this and is
   skipped, saying so;
-* **Prop. 3.4 at the snapshot**: certified with the kernel's enclosures (certify/instance/enclosure.py) on the
+* **Prop. 3.4 at the snapshot**: certified with the kernel's enclosures (certify/instance/enclosure.py, decided in verdicts.py) on the
   snapshot rescaled into the ball ||theta||^2 <= L, with G = grad C(0) of the training loss;
 * **close to an escape direction** (Section 2.2: the direction converges to a critical point of L0
   on the sphere): the relative residual ||grad L0(rho) + s rho|| / ||grad L0(rho)|| of Definition 2.1
